@@ -1,0 +1,40 @@
+// The `ptrescue rescue` command line, in GNU ddrescue's letters where
+// ddrescue has one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/rescue_options.h"
+#include "src/status_display.h"
+
+namespace ptrescue {
+
+struct RescueCommandLine {
+  std::string source, image, mapfile;
+  RescueOptions engine;
+  std::uint32_t sector_size = 0;    ///< -b; 0 = the device's
+  std::string skip_size;            ///< -K, parsed once the sector size is known
+  std::string input_position = "0", output_position, size;  ///< -i -o -s (raw text)
+  std::string domain_mapfile;       ///< -m
+  std::string test_mapfile;         ///< -H
+  std::string log_reads;            ///< --log-reads
+  bool preallocate = false, sparse = false, direct = false, force = false;
+  StatusMode status = StatusMode::kTerminal;
+  int verbosity = 0;
+  bool help = false, version = false;
+};
+
+/// Parses `rescue` arguments (without the program and subcommand words).
+/// Throws UsageError with a one-line reason.
+RescueCommandLine parse_rescue_args(const std::vector<std::string>& args);
+
+/// "2s" (every phase) or "copy=300ms,trim=1s,scrape=3s,retry=10s".
+PhaseTimeouts parse_phase_timeouts(const std::string& text);
+/// "soft,device,target,bus,host" (and "power-cycle").
+std::vector<ResetKind> parse_reset_ladder(const std::string& text);
+
+std::string rescue_usage();
+
+}  // namespace ptrescue

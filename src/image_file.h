@@ -1,0 +1,50 @@
+// The raw image being written. Data reaches the disk (fdatasync) before any
+// mapfile says it is rescued: the engine calls sync() before every save.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "transport/unique_fd.h"
+
+namespace ptrescue {
+
+/// Writing or syncing the image failed (ENOSPC, EIO…): ends the run after the
+/// mapfile is saved as it stood.
+class ImageWriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ImageFileOptions {
+  bool sparse = false;       ///< -S: do not write all-zero blocks; holes read back as zero.
+  bool preallocate = false;  ///< -p: reserve the whole size before the first read.
+  bool force = false;        ///< -f: allow writing to a block device.
+  std::int64_t size = 0;     ///< Final image size (for -p and -S).
+};
+
+class ImageFile {
+ public:
+  /// Opens or creates `path` for writing (never truncates: a resumed rescue
+  /// keeps what it had). Throws std::runtime_error with a clear reason.
+  ImageFile(const std::string& path, const ImageFileOptions& options);
+
+  /// Writes `data` at byte `pos`. Throws ImageWriteError.
+  void write(std::int64_t pos, std::span<const std::byte> data);
+  /// Makes every write so far durable. Throws ImageWriteError.
+  void sync();
+  /// Extends a sparse image to its full size (holes), at the end of a run.
+  void finish();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  ImageFileOptions options_;
+  UniqueFd fd_;
+  bool is_block_device_ = false;
+  bool dirty_ = false;
+};
+
+}  // namespace ptrescue

@@ -1,0 +1,92 @@
+#include "src/info_commands.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "src/exit_codes.h"
+#include "src/rescue_command.h"
+#include "transport/open_device.h"
+
+namespace ptrescue {
+
+int run_demo_command(const std::vector<std::string>& args) {
+  std::vector<std::string> extra;
+  for (const auto& a : args) {
+    if (a == "--json" || a == "-q" || a == "--quiet") extra.push_back(a);
+    else {
+      fmt::print(stderr, "ptrescue: demo takes only --json or --quiet, not '{}'\n", a);
+      return exit_code::kEnvironment;
+    }
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = fmt::format("{}/ptrescue-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (::mkdtemp(dir.data()) == nullptr) {
+    fmt::print(stderr, "ptrescue: cannot create a folder for the demo in '{}': {}\n",
+               tmp && *tmp ? tmp : "/tmp", std::strerror(errno));
+    return exit_code::kEnvironment;
+  }
+  std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",
+                                       "--log-reads", dir + "/reads.log", "--sparse", "-r", "1"};
+  rescue_args.insert(rescue_args.end(), extra.begin(), extra.end());
+  std::string command_line = "ptrescue rescue";
+  for (const auto& a : rescue_args) command_line += " " + a;
+  const int rc = run_rescue_command(rescue_args, command_line);
+  if (extra.empty())
+    fmt::print(
+        "\nDemo done: a simulated 1 GiB drive with a weak head, scattered bad sectors and slow\n"
+        "sectors, imaged in virtual time.\n  image:     {0}/demo.img\n  mapfile:   {0}/demo.map\n"
+        "  reads log: {0}/reads.log\nResume or extend it with: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n",
+        dir);
+  return rc;
+}
+
+int run_identify_command(const std::vector<std::string>& args) {
+  bool json = false;
+  std::string source;
+  for (const auto& a : args) {
+    if (a == "--json") json = true;
+    else if (source.empty()) source = a;
+    else {
+      fmt::print(stderr, "ptrescue: identify takes one SOURCE, not also '{}'\n", a);
+      return exit_code::kEnvironment;
+    }
+  }
+  if (source.empty()) {
+    fmt::print(stderr, "ptrescue: usage: ptrescue identify SOURCE [--json]\n");
+    return exit_code::kEnvironment;
+  }
+  try {
+    const auto dev = open_source(source, SourceOptions{});
+    const DeviceIdentity& id = dev->identity();
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"transport", id.transport},
+                                        {"path", source},
+                                        {"model", id.model},
+                                        {"serial", id.serial},
+                                        {"firmware", id.firmware},
+                                        {"capacity_bytes", id.capacity_bytes()},
+                                        {"capacity_sectors", id.capacity_sectors},
+                                        {"logical_sector_size", id.logical_sector_size},
+                                        {"physical_sector_size", id.physical_sector_size},
+                                        {"max_transfer_sectors", id.max_transfer_sectors}}
+                             .dump(2));
+    } else {
+      fmt::print(
+          "transport:       {}\nmodel:           {}\nserial:          {}\nfirmware:        {}\n"
+          "capacity:        {} bytes ({} sectors)\nsector size:     {} logical, {} physical\n"
+          "max transfer:    {} sectors\n",
+          id.transport, id.model, id.serial, id.firmware, id.capacity_bytes(), id.capacity_sectors,
+          id.logical_sector_size, id.physical_sector_size, id.max_transfer_sectors);
+    }
+    return exit_code::kOk;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    return exit_code::kEnvironment;
+  }
+}
+
+}  // namespace ptrescue

@@ -1,0 +1,16 @@
+// The small subcommands around `rescue`: demo and identify.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ptrescue {
+
+/// `ptrescue demo [--keep] [--json]`: rescues the built-in simulated failing
+/// drive into a fresh temporary folder and says where the results are.
+int run_demo_command(const std::vector<std::string>& args);
+
+/// `ptrescue identify SOURCE [--json]`.
+int run_identify_command(const std::vector<std::string>& args);
+
+}  // namespace ptrescue

@@ -1,0 +1,53 @@
+// ptrescue: a low-level imager for failing drives. Dispatches subcommands.
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "src/exit_codes.h"
+#include "src/info_commands.h"
+#include "src/rescue_command.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: ptrescue COMMAND [ARGS]\n"
+    "  rescue [options] SOURCE IMAGE MAPFILE   image SOURCE (file, block device, sim:NAME)\n"
+    "  demo                                    rescue the built-in simulated failing drive\n"
+    "  identify SOURCE [--json]                what the source says about itself\n"
+    "  --version, --help\n"
+    "Run 'ptrescue rescue --help' for the rescue options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ptrescue;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command_line = "ptrescue";
+  for (const auto& a : args) command_line += " " + a;
+  if (args.empty()) {
+    fmt::print(stderr, "{}", kUsage);
+    return exit_code::kEnvironment;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  try {
+    if (cmd == "rescue") return run_rescue_command(args, command_line);
+    if (cmd == "demo") return run_demo_command(args);
+    if (cmd == "identify") return run_identify_command(args);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      fmt::print("{}", kUsage);
+      return exit_code::kOk;
+    }
+    if (cmd == "--version" || cmd == "-V") {
+      fmt::print("ptrescue {}\n", PTRESCUE_VERSION);
+      return exit_code::kOk;
+    }
+    fmt::print(stderr, "ptrescue: unknown command '{}'\n{}", cmd, kUsage);
+    return exit_code::kEnvironment;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ptrescue: internal error: {}\n", e.what());
+    return exit_code::kInternal;
+  }
+}

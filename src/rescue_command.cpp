@@ -1,0 +1,246 @@
+#include "src/rescue_command.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "src/cli_options.h"
+#include "src/domain.h"
+#include "src/exit_codes.h"
+#include "src/image_file.h"
+#include "src/mapfile_store.h"
+#include "src/reads_log.h"
+#include "src/rescue_engine.h"
+#include "src/status_display.h"
+#include "src/test_mode_device.h"
+#include "src/units.h"
+#include "transport/open_device.h"
+
+namespace ptrescue {
+namespace {
+
+// The only global state: what a signal handler may touch.
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  g_signal = sig;
+  g_stop.store(true);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: let a blocking call return early
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+/// Reads a whole (small) file a user named; throws naming it.
+std::string read_text_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Parse errors in a file the user gave: exit 2, naming the file.
+class BadInputFile : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+MapFile parse_named_mapfile(const std::string& path, std::string_view what) {
+  const std::string text = read_text_file(path, what);
+  try {
+    return MapFile::parse(text);
+  } catch (const MapFileError& e) {
+    throw BadInputFile(fmt::format("{} '{}': {}", what, path, e.what()));
+  }
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/// Fans the engine's events out to the display and the reads log.
+class ObserverList final : public RescueObserver {
+ public:
+  void add(RescueObserver* o) { list_.push_back(o); }
+  void on_phase(Phase p, int pass, std::string_view d) override {
+    for (auto* o : list_) o->on_phase(p, pass, d);
+  }
+  void on_read(const ReadEvent& e) override {
+    for (auto* o : list_) o->on_read(e);
+  }
+  void on_reset(ResetKind k, const ResetOutcome& r) override {
+    for (auto* o : list_) o->on_reset(k, r);
+  }
+  void on_save() override {
+    for (auto* o : list_) o->on_save();
+  }
+
+ private:
+  std::vector<RescueObserver*> list_;
+};
+
+std::string phase_comment(const MapCursor& c) {
+  switch (c.phase) {
+    case Phase::kCopying: return fmt::format("Copying non-tried blocks... Pass {}", c.pass);
+    case Phase::kTrimming: return "Trimming failed blocks...";
+    case Phase::kScraping: return "Scraping failed blocks...";
+    case Phase::kRetrying: return fmt::format("Retrying bad sectors... Retry {}", c.pass);
+    case Phase::kFinished: return "Finished";
+    default: return "Interrupted";
+  }
+}
+
+int rescue(const RescueCommandLine& cl, const std::string& command_line) {
+  if (same_file(cl.source, cl.image)) throw std::runtime_error("the image is the source itself");
+  if (same_file(cl.source, cl.mapfile) || same_file(cl.image, cl.mapfile))
+    throw std::runtime_error("the mapfile is the source or the image");
+  if (cl.image == cl.mapfile) throw std::runtime_error("the image and the mapfile are the same file");
+
+  std::unique_ptr<Device> opened = open_source(cl.source, SourceOptions{cl.direct, cl.sector_size});
+  Device* source = opened.get();
+  std::unique_ptr<TestModeDevice> test_mode;
+  if (!cl.test_mapfile.empty()) {
+    test_mode = std::make_unique<TestModeDevice>(*opened, parse_named_mapfile(cl.test_mapfile, "test mapfile"));
+    source = test_mode.get();
+  }
+  const DeviceIdentity& id = source->identity();
+  const std::uint32_t ss = id.logical_sector_size;
+  const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
+
+  RescueOptions options = cl.engine;
+  if (!cl.skip_size.empty()) {
+    const auto comma = cl.skip_size.find(',');
+    const std::string first = cl.skip_size.substr(0, comma);
+    if (!first.empty()) options.skip_initial = parse_size(first, ss, "--skip-size");
+    if (comma != std::string::npos)
+      options.skip_max = parse_size(cl.skip_size.substr(comma + 1), ss, "--skip-size max");
+    if (options.skip_max > 0 && options.skip_max < options.skip_initial)
+      throw UsageError("invalid --skip-size: max is below initial");
+  }
+  const std::int64_t ipos = parse_size(cl.input_position, ss, "--input-position");
+  if (ipos >= source_size)
+    throw UsageError(fmt::format("--input-position {} is beyond the end of the source ({} bytes)",
+                                 ipos, source_size));
+  std::int64_t size = source_size - ipos;
+  if (!cl.size.empty()) size = std::min(size, parse_size(cl.size, ss, "--size"));
+  const std::int64_t opos = cl.output_position.empty() ? ipos : parse_size(cl.output_position, ss, "--output-position");
+  options.output_offset = opos - ipos;
+
+  MapFileStore store(cl.mapfile);
+  std::optional<MapFile> loaded;
+  try {
+    loaded = store.load();
+  } catch (const MapFileError& e) {
+    throw BadInputFile(fmt::format("mapfile '{}': {}", cl.mapfile, e.what()));
+  }
+  MapFile map = loaded ? std::move(*loaded) : MapFile(source_size);
+  if (map.end_pos() > source_size)
+    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}",
+                                   cl.mapfile, map.end_pos(), source_size));
+  map.extend_to(source_size);
+  const std::int64_t dpos = std::max(ipos, map.begin_pos());
+  const std::int64_t dend = std::min(ipos + size, map.end_pos());
+  const Domain domain = cl.domain_mapfile.empty()
+                            ? Domain(dpos, std::max<std::int64_t>(0, dend - dpos))
+                            : Domain(parse_named_mapfile(cl.domain_mapfile, "domain mapfile"), dpos,
+                                     std::max<std::int64_t>(0, dend - dpos));
+
+  ImageFile image(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force,
+                                             domain.end_pos() + options.output_offset});
+
+  const std::string start_time = local_timestamp();
+  SaveMap save = [&](const MapFile& m) {
+    store.save(m, {fmt::format("Mapfile. Created by ptrescue version {}", PTRESCUE_VERSION),
+                   "Command line: " + command_line, "Start time:   " + start_time,
+                   "Current time: " + local_timestamp(), phase_comment(m.cursor())});
+  };
+
+  ObserverList observers;
+  StatusDisplay display(cl.status, stdout, map, source->clock(), domain.total_size());
+  observers.add(&display);
+  std::unique_ptr<ReadsLog> reads_log;
+  if (!cl.log_reads.empty()) {
+    reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, source->clock());
+    observers.add(reads_log.get());
+  }
+  if (cl.status == StatusMode::kTerminal || cl.status == StatusMode::kPlain)
+    fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\nPress Ctrl-C to interrupt\n",
+               PTRESCUE_VERSION, cl.source, id.transport, source_size, ss);
+
+  install_signal_handlers();
+  RescueEngine engine(*source, image, map, domain, options, save, observers, g_stop);
+  RunEnd end;
+  try {
+    end = engine.run();
+  } catch (const ImageWriteError& e) {
+    display.finish("Stopped: image write failed");
+    throw std::runtime_error(fmt::format(
+        "{}; the mapfile was saved: make room and run the same command again to resume", e.what()));
+  }
+  switch (end) {
+    case RunEnd::kFinished:
+      display.finish("Finished");
+      return exit_code::kOk;
+    case RunEnd::kInterrupted:
+      display.finish("Interrupted");
+      fmt::print(stderr, "ptrescue: interrupted by signal {}; the mapfile is saved, run the same command to resume\n",
+                 static_cast<int>(g_signal));
+      return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
+    case RunEnd::kDeviceGone:
+      display.finish("Stopped: source device gone");
+      fmt::print(stderr, "ptrescue: the source stopped answering (device gone or dead); the mapfile is saved, run the same command to resume\n");
+      return exit_code::kDeviceGone;
+    case RunEnd::kTooManyBadAreas:
+      display.finish("Stopped: too many bad areas");
+      fmt::print(stderr, "ptrescue: more than {} bad areas (-e); the mapfile is saved\n", options.max_bad_areas);
+      return exit_code::kTooManyBadAreas;
+  }
+  return exit_code::kInternal;
+}
+
+}  // namespace
+
+int run_rescue_command(const std::vector<std::string>& args, const std::string& command_line) {
+  try {
+    const RescueCommandLine cl = parse_rescue_args(args);
+    if (cl.help) {
+      fmt::print("{}", rescue_usage());
+      return exit_code::kOk;
+    }
+    if (cl.version) {
+      fmt::print("ptrescue {}\n", PTRESCUE_VERSION);
+      return exit_code::kOk;
+    }
+    return rescue(cl, command_line);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "ptrescue: {}\n(try 'ptrescue rescue --help')\n", e.what());
+    return exit_code::kEnvironment;
+  } catch (const BadInputFile& e) {
+    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    return exit_code::kBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    return exit_code::kEnvironment;
+  }
+}
+
+}  // namespace ptrescue

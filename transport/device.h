@@ -1,0 +1,112 @@
+// The one interface the engine sees: a source drive that reads sectors with a
+// per-command timeout and says precisely how each command ended. A drive's
+// error is data (a ReadOutcome), never an exception; exceptions are only for
+// setup failures (cannot open, not a device) thrown by the factories.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "transport/clock.h"
+
+namespace ptrescue {
+
+using Lba = std::uint64_t;
+
+/// How one read command ended. Words in the reads log: ok, media, timeout,
+/// aborted, gone, other (see outcome_word()).
+enum class ReadStatus : std::uint8_t {
+  kOk,          ///< All requested sectors transferred.
+  kMediaError,  ///< The drive reported an unrecoverable read error (UNC / MEDIUM ERROR / NVMe 2h/81h).
+  kTimeout,     ///< No completion within the command's timeout.
+  kAborted,     ///< The drive or the transport aborted the command (ATA ABRT, ABORTED COMMAND).
+  kDeviceGone,  ///< The device vanished (ENODEV/ENXIO, DID_NO_CONNECT, dead drive).
+  kOther,       ///< Anything else; `detail` says what.
+};
+
+std::string_view outcome_word(ReadStatus s);
+
+/// The result of one read command.
+struct ReadOutcome {
+  ReadStatus status = ReadStatus::kOk;
+  /// Leading sectors whose data in the buffer is valid. Equal to the count
+  /// asked for on kOk. Pass-through transports set 0 on any failure (data of a
+  /// failed command is never used); a plain pread() may deliver a short prefix.
+  std::uint32_t good_sectors = 0;
+  /// First failing LBA as reported by the drive (sense INFORMATION, ATA LBA
+  /// registers, -H test map). Always inside the command's own LBA range.
+  std::optional<Lba> error_lba;
+  /// How long the command took, on the device's clock.
+  Micros duration{0};
+  /// The timeout really in force for this command (a kernel may raise it).
+  Millis timeout_applied{0};
+  /// The drive stopped answering (e.g. a hang): reset before the next command.
+  bool needs_reset = false;
+  /// Decoded detail for logs (sense text, errno text), empty when ok.
+  std::string detail;
+
+  bool ok() const { return status == ReadStatus::kOk; }
+};
+
+/// What a drive says about itself.
+struct DeviceIdentity {
+  std::string transport;  ///< "file", "block", "sim", "sat", "scsi", "nvme"
+  std::string path;
+  std::string model;
+  std::string serial;
+  std::string firmware;
+  Lba capacity_sectors = 0;
+  std::uint32_t logical_sector_size = 512;
+  std::uint32_t physical_sector_size = 512;
+  /// Largest read one command may ask for, in logical sectors.
+  std::uint32_t max_transfer_sectors = 65536;
+  /// Exact size in bytes where it is not a whole number of sectors (a
+  /// regular file); 0 = capacity_sectors * logical_sector_size.
+  std::uint64_t size_bytes = 0;
+  std::uint64_t capacity_bytes() const {
+    return size_bytes != 0 ? size_bytes
+                           : capacity_sectors * static_cast<std::uint64_t>(logical_sector_size);
+  }
+};
+
+/// Resets, mildest first: the order of the reset ladder.
+enum class ResetKind : std::uint8_t { kSoft, kDevice, kTarget, kBus, kHost, kPowerCycle };
+std::string_view reset_word(ResetKind k);
+
+struct ResetOutcome {
+  bool ok = false;    ///< The device answers again.
+  Micros duration{0};
+  std::string detail;
+};
+
+/// A source drive. One command at a time; not thread-safe. Implementations
+/// never retry and never split a request: one call is one command.
+class Device {
+ public:
+  virtual ~Device() = default;
+  Device() = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  virtual const DeviceIdentity& identity() const = 0;
+
+  /// Reads `count` logical sectors at `lba` into `out` (at least
+  /// count * logical_sector_size bytes, aligned for direct I/O by the caller
+  /// through aligned_buffer()). 1 <= count <= max_transfer_sectors and
+  /// lba + count <= capacity_sectors are the caller's duty.
+  virtual ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out,
+                           Millis timeout) = 0;
+
+  /// Tries to make a drive that stopped answering answer again.
+  virtual ResetOutcome reset(ResetKind kind) = 0;
+
+  /// The clock this device's durations are measured on (virtual for the
+  /// simulator): the engine measures rates and run time on it.
+  virtual const Clock& clock() const = 0;
+};
+
+}  // namespace ptrescue
