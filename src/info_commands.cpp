@@ -30,7 +30,7 @@ int run_demo_command(const std::vector<std::string>& args) {
     return exit_code::kEnvironment;
   }
   std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",
-                                       "--log-reads", dir + "/reads.log", "--sparse", "-r", "1"};
+                                       "--log-reads", dir + "/reads.log", "--sparse"};
   rescue_args.insert(rescue_args.end(), extra.begin(), extra.end());
   std::string command_line = "ptrescue rescue";
   for (const auto& a : rescue_args) command_line += " " + a;
@@ -39,7 +39,7 @@ int run_demo_command(const std::vector<std::string>& args) {
     fmt::print(
         "\nDemo done: a simulated 1 GiB drive with a weak head, scattered bad sectors and slow\n"
         "sectors, imaged in virtual time.\n  image:     {0}/demo.img\n  mapfile:   {0}/demo.map\n"
-        "  reads log: {0}/reads.log\nResume or extend it with: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n",
+        "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n",
         dir);
   return rc;
 }

@@ -32,8 +32,9 @@ StatusDisplay::StatusDisplay(StatusMode mode, std::FILE* out, const MapFile& map
       finished_at_start_(map.totals().finished),
       last_success_(start_) {}
 
-void StatusDisplay::on_phase(Phase, int, std::string_view description) {
+void StatusDisplay::on_phase(Phase phase, int, std::string_view description) {
   phase_ = std::string(description);
+  if (phase == Phase::kFinished) return;  // finish() draws the last block
   if (mode_ == StatusMode::kJson) {
     fmt::print(out_, "{}\n", nlohmann::json{{"event", "phase"}, {"phase", phase_},
                                             {"time_s", (clock_.now() - start_).count() / 1e6}}
@@ -160,7 +161,6 @@ void StatusDisplay::finish(std::string_view final_message) {
   if (mode_ == StatusMode::kQuiet) return;
   phase_ = std::string(final_message);
   draw();
-  if (mode_ == StatusMode::kJson) return;
 }
 
 }  // namespace ptrescue
