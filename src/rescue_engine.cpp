@@ -150,7 +150,9 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   }
   if (!r.ok()) ++read_errors_;
   if (r.status == ReadStatus::kMediaError && count > 1) drive_names_failing_lba_ = r.error_lba.has_value();
-  observer_.on_read(ReadEvent{phase, e.pos, e.size, copied, &r, timeout});
+  observer_.on_read(ReadEvent{
+      phase, e.pos, e.size, copied, &r, timeout,
+      std::span<const std::byte>(buffer_.data() + offset, static_cast<std::size_t>(copied))});
   if (r.status == ReadStatus::kDeviceGone) end_ = RunEnd::kDeviceGone;
   else if (r.needs_reset) recover_from_hang();
   return r;

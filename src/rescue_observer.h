@@ -2,7 +2,9 @@
 // log and the JSON stream all listen here. Default: ignore everything.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "src/mapfile.h"
@@ -18,6 +20,9 @@ struct ReadEvent {
   std::int64_t copied = 0;       ///< bytes rescued by this command
   const ReadOutcome* outcome = nullptr;
   Millis timeout{0};             ///< the timeout the engine asked for
+  /// The rescued bytes (`copied` of them, starting at `pos`), already in the
+  /// image; valid only during the call.
+  std::span<const std::byte> data;
 };
 
 class RescueObserver {
