@@ -1,0 +1,35 @@
+// The mapfile on disk: loads it and replaces it atomically, so that a crash or
+// a full disk at any moment leaves either the previous or the new complete
+// mapfile, never a torn one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/mapfile.h"
+
+namespace ptrescue {
+
+class MapFileStore {
+ public:
+  explicit MapFileStore(std::string path);
+
+  /// The mapfile at path(); nullopt if it does not exist. Throws
+  /// std::runtime_error "mapfile PATH: line N: reason" if it is malformed, or
+  /// "mapfile PATH: <what failed>: <errno text>" if it cannot be read.
+  std::optional<MapFile> load() const;
+
+  /// Writes PATH.tmp in the same folder, fsyncs it, renames it over PATH and
+  /// fsyncs the folder. On failure throws std::runtime_error naming the path
+  /// and the errno text, removes the temporary file, and (unless only the final
+  /// folder fsync failed) leaves the previous PATH as it was.
+  void save(const MapFile& map, const std::vector<std::string>& comments);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace ptrescue

@@ -1,0 +1,686 @@
+// MapFile: the ddrescue mapfile format (checked against GNU ddrescue 1.27's
+// own tools when they are installed) and the interval map behind it (checked
+// against a naive one-char-per-byte model).
+#include "src/mapfile.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ptrescue {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr BlockStatus kAllStatuses[] = {BlockStatus::kNonTried, BlockStatus::kNonTrimmed,
+                                        BlockStatus::kNonScraped, BlockStatus::kBadSector,
+                                        BlockStatus::kFinished};
+
+MapCursor cursor(std::int64_t pos, Phase phase, int pass) { return MapCursor{pos, phase, pass}; }
+
+// A mapfile written by `ddrescue -H test.map -q src.bin out.bin map.txt`
+// (GNU ddrescue 1.27), byte for byte.
+constexpr std::string_view kDdrescueMapfile =
+    "# Mapfile. Created by GNU ddrescue version 1.27\n"
+    "# Command line: ddrescue -H test.map -q src.bin out.bin map.txt\n"
+    "# Start time:   2026-11-25 09:02:24\n"
+    "# Current time: 2026-11-25 09:02:24\n"
+    "# Finished\n"
+    "# current_pos  current_status  current_pass\n"
+    "0x00040C00     +               1\n"
+    "#      pos        size  status\n"
+    "0x00000000  0x00010000  +\n"
+    "0x00010000  0x00002000  -\n"
+    "0x00012000  0x0002E000  +\n"
+    "0x00040000  0x00001000  -\n"
+    "0x00041000  0x000BF000  +\n";
+
+void expect_same(const MapFile& a, const MapFile& b) {
+  EXPECT_EQ(a.blocks(), b.blocks());
+  EXPECT_EQ(a.cursor(), b.cursor());
+  EXPECT_EQ(a.totals(), b.totals());
+  EXPECT_EQ(a.begin_pos(), b.begin_pos());
+  EXPECT_EQ(a.end_pos(), b.end_pos());
+}
+
+// Totals recomputed from the blocks, independently of MapFile's bookkeeping.
+MapTotals count_totals(const std::vector<MapBlock>& blocks) {
+  MapTotals t;
+  for (const auto& b : blocks) {
+    switch (b.status) {
+      case BlockStatus::kNonTried: t.non_tried += b.size; break;
+      case BlockStatus::kNonTrimmed: t.non_trimmed += b.size; break;
+      case BlockStatus::kNonScraped: t.non_scraped += b.size; break;
+      case BlockStatus::kBadSector: t.bad_sector += b.size; ++t.bad_areas; break;
+      case BlockStatus::kFinished: t.finished += b.size; break;
+    }
+  }
+  return t;
+}
+
+// ---- parsing what ddrescue writes and accepts --------------------------------
+
+TEST(MapFileParse, ReadsARealDdrescueMapfile) {
+  const MapFile m = MapFile::parse(kDdrescueMapfile);
+  EXPECT_EQ(m.cursor(), cursor(0x40C00, Phase::kFinished, 1));
+  const std::vector<MapBlock> want = {{0x0, 0x10000, BlockStatus::kFinished},
+                                      {0x10000, 0x2000, BlockStatus::kBadSector},
+                                      {0x12000, 0x2E000, BlockStatus::kFinished},
+                                      {0x40000, 0x1000, BlockStatus::kBadSector},
+                                      {0x41000, 0xBF000, BlockStatus::kFinished}};
+  EXPECT_EQ(m.blocks(), want);
+  EXPECT_EQ(m.totals().finished, 0x10000 + 0x2E000 + 0xBF000);
+  EXPECT_EQ(m.totals().bad_sector, 0x3000);
+  EXPECT_EQ(m.totals().bad_areas, 2);
+  EXPECT_EQ(m.begin_pos(), 0);
+  EXPECT_EQ(m.end_pos(), 0x100000);
+}
+
+TEST(MapFileSerialize, WritesDdrescuesLayoutByteForByte) {
+  const MapFile m = MapFile::parse(kDdrescueMapfile);
+  const std::vector<std::string> comments = {
+      "Mapfile. Created by GNU ddrescue version 1.27",
+      "Command line: ddrescue -H test.map -q src.bin out.bin map.txt",
+      "Start time:   2026-11-25 09:02:24", "Current time: 2026-11-25 09:02:24", "Finished"};
+  EXPECT_EQ(m.serialize(comments), kDdrescueMapfile);
+}
+
+TEST(MapFileSerialize, EmptyMapIsWrittenAsDdrescueDoes) {
+  // `ddrescue empty.bin out.bin map.txt` on a zero-byte input writes this.
+  const std::string want =
+      "# current_pos  current_status  current_pass\n"
+      "0x00000000     +               1\n"
+      "#      pos        size  status\n"
+      "0x00000000  0x00000000  ?\n";
+  MapFile m;
+  m.set_cursor(cursor(0, Phase::kFinished, 1));
+  EXPECT_EQ(m.serialize({}), want);
+  const MapFile back = MapFile::parse(want);
+  EXPECT_EQ(back.block_count(), 0u);
+  EXPECT_EQ(back.end_pos(), 0);
+}
+
+TEST(MapFileSerialize, WidensNumbersPastEightDigitsAndSplitsMultiLineComments) {
+  MapFile m(0x123456789);
+  m.set_status(0x100000000, 0x10, BlockStatus::kBadSector);
+  m.set_cursor(cursor(0x1FFFFFFFF, Phase::kRetrying, 12));
+  const std::string text = m.serialize({"one\ntwo", ""});
+  EXPECT_EQ(text,
+            "# one\n# two\n# \n"
+            "# current_pos  current_status  current_pass\n"
+            "0x1FFFFFFFF     -               12\n"
+            "#      pos        size  status\n"
+            "0x00000000  0x100000000  ?\n"
+            "0x100000000  0x00000010  -\n"
+            "0x100000010  0x23456779  ?\n");
+  expect_same(MapFile::parse(text), m);
+}
+
+TEST(MapFileSerialize, RefusesAnInvalidCursor) {
+  MapFile m(10);
+  m.set_cursor(cursor(-1, Phase::kCopying, 1));
+  EXPECT_THROW(m.serialize({}), std::invalid_argument);
+  m.set_cursor(cursor(0, Phase::kCopying, 0));
+  EXPECT_THROW(m.serialize({}), std::invalid_argument);
+  m.set_cursor(cursor(0, static_cast<Phase>('x'), 1));
+  EXPECT_THROW(m.serialize({}), std::invalid_argument);
+}
+
+struct Accepted {
+  const char* name;
+  std::string text;
+  std::vector<MapBlock> blocks;
+  MapCursor cursor;
+};
+
+class MapFileAccepts : public ::testing::TestWithParam<Accepted> {};
+
+TEST_P(MapFileAccepts, ParsesTo) {
+  const Accepted& c = GetParam();
+  const MapFile m = MapFile::parse(c.text);
+  EXPECT_EQ(m.blocks(), c.blocks);
+  EXPECT_EQ(m.cursor(), c.cursor);
+  EXPECT_EQ(m.totals(), count_totals(c.blocks));
+}
+
+constexpr auto F = BlockStatus::kFinished;
+constexpr auto B = BlockStatus::kBadSector;
+constexpr auto N = BlockStatus::kNonTried;
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, MapFileAccepts,
+    ::testing::Values(
+        Accepted{"TwoFieldStatusLineMeansPass1", "0x10 ?\n0x0 0x20 ?\n", {{0, 0x20, N}},
+                 cursor(0x10, Phase::kCopying, 1)},
+        // strtoll base 0, as ddrescue's "%lli": a leading 0 means octal.
+        Accepted{"DecimalOctalAndLowercaseHex",
+                 "10 / 3\n0 010 +\n8 0x8 -\n0x10 0Xa ?\n",
+                 {{0, 8, F}, {8, 8, B}, {16, 10, N}},
+                 cursor(10, Phase::kScraping, 3)},
+        Accepted{"CommentsBlanksAnnotationsAndLeadingSpace",
+                 "# head\n\n   \n  # indented comment\n0x0 * 2 # after the status\n"
+                 "# between\n\n\t0x0 0x10 +\t#  annotated like ddrescuelog -A\n#\n0x10 0x4 -\n\n",
+                 {{0, 0x10, F}, {0x10, 4, B}},
+                 cursor(0, Phase::kTrimming, 2)},
+        Accepted{"CrLfLineEndsAndNoFinalNewline", "0 F 1\r\n0 10 +\r\n10 5 -",
+                 {{0, 10, F}, {10, 5, B}}, cursor(0, Phase::kFilling, 1)},
+        Accepted{"EqualNeighboursAreMerged", "0 G 1\n0 10 +\n10 5 +\n15 5 -\n20 1 -\n",
+                 {{0, 15, F}, {15, 6, B}}, cursor(0, Phase::kGenerating, 1)},
+        Accepted{"BlocksNeedNotStartAtZero", "0 + 1\n100 10 ?\n110 1 +\n",
+                 {{100, 10, N}, {110, 1, F}}, cursor(0, Phase::kFinished, 1)},
+        Accepted{"StatusLineOnlyIsEmpty", "0 ? 1\n", {}, cursor(0, Phase::kCopying, 1)},
+        Accepted{"ZeroBlockAtZeroIsEmpty", "0 + 1\n0x00000000  0x00000000  ?\n", {},
+                 cursor(0, Phase::kFinished, 1)},
+        Accepted{"SizeUpToTheLargestPosition", "0 - 7\n0 0x7FFFFFFFFFFFFFFF ?\n",
+                 {{0, INT64_MAX, N}}, cursor(0, Phase::kRetrying, 7)},
+        Accepted{"PassUpToIntMax", "0 ? 2147483647\n0 1 ?\n", {{0, 1, N}},
+                 cursor(0, Phase::kCopying, 2147483647)},
+        Accepted{"AllBlockStatuses", "0 ? 1\n0 1 ?\n1 1 *\n2 1 /\n3 1 -\n4 1 +\n",
+                 {{0, 1, N},
+                  {1, 1, BlockStatus::kNonTrimmed},
+                  {2, 1, BlockStatus::kNonScraped},
+                  {3, 1, B},
+                  {4, 1, F}},
+                 cursor(0, Phase::kCopying, 1)}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+struct Rejected {
+  const char* name;
+  std::string text;
+  int line;
+  const char* reason;
+};
+
+class MapFileRejects : public ::testing::TestWithParam<Rejected> {};
+
+TEST_P(MapFileRejects, WithLineAndReason) {
+  const Rejected& c = GetParam();
+  try {
+    MapFile::parse(c.text);
+    FAIL() << "parsed: " << c.text;
+  } catch (const MapFileError& e) {
+    EXPECT_EQ(e.line(), c.line) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr(c.reason));
+    EXPECT_THAT(e.what(), ::testing::StartsWith("line " + std::to_string(c.line) + ": "));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Malformed, MapFileRejects,
+    ::testing::Values(
+        Rejected{"Empty", "", 1, "missing status line"},
+        Rejected{"OnlyComments", "# a\n\n# b\n", 3, "missing status line"},
+        Rejected{"Garbage", "# ok\nhello\n", 2, "bad status line"},
+        Rejected{"StatusLineWithThreeNumbers", "0 0x10 +\n", 1, "unknown phase '0x10'"},
+        Rejected{"UnknownPhase", "0 X 1\n", 1, "unknown phase 'X'"},
+        Rejected{"LongPhase", "0 ++ 1\n", 1, "unknown phase"},
+        Rejected{"PassZero", "0 + 0\n", 1, "pass 0 is less than 1"},
+        Rejected{"NegativePass", "0 + -3\n", 1, "less than 1"},
+        Rejected{"PassOverflow", "0 + 99999999999\n", 1, "out of range"},
+        Rejected{"HexPass", "0 + 0x1\n", 1, "bad pass"},
+        Rejected{"StatusLineTrailingJunk", "0 + 1 extra\n", 1, "trailing junk"},
+        Rejected{"NegativeCurrentPos", "-5 + 1\n", 1, "negative current position"},
+        Rejected{"BadHex", "0xZZ + 1\n", 1, "bad current position"},
+        Rejected{"BareHexPrefix", "0x + 1\n", 1, "bad current position"},
+        Rejected{"PlusSign", "0 + 1\n+5 10 +\n", 2, "bad position"},
+        Rejected{"IncompleteBlock", "0 + 1\n0 10\n", 2, "incomplete block line"},
+        Rejected{"BlockTrailingJunk", "0 + 1\n0 10 + x\n", 2, "trailing junk after block"},
+        Rejected{"UnknownStatus", "0 + 1\n0 10 X\n", 2, "unknown block status 'X'"},
+        Rejected{"PhaseCharIsNoStatus", "0 + 1\n0 10 F\n", 2, "unknown block status 'F'"},
+        Rejected{"CommentGluedToStatus", "0 + 1\n0 10 +#x\n", 2, "unknown block status '+#x'"},
+        Rejected{"NegativeSize", "0 + 1\n0 -10 +\n", 2, "negative size"},
+        Rejected{"NegativePos", "0 + 1\n-1 10 +\n", 2, "negative position"},
+        Rejected{"SizeOverflow", "0 + 1\n0 0x8000000000000000 +\n", 2, "size '0x8000000000000000' out of range"},
+        Rejected{"DecimalOverflow", "0 + 1\n0 99999999999999999999 +\n", 2, "out of range"},
+        Rejected{"EndOverflow", "0 + 1\n0x7FFFFFFFFFFFFFFF 1 +\n", 2, "largest 64-bit position"},
+        Rejected{"BadOctal", "0 + 1\n0 08 +\n", 2, "bad size '08'"},
+        Rejected{"LetterO", "0 + 1\n0 1O +\n", 2, "bad size '1O'"},
+        Rejected{"ZeroSizeAfterBlocks", "0 + 1\n0 10 +\n10 0 -\n", 3, "zero-size block"},
+        Rejected{"ZeroSizeNotAtZero", "0 + 1\n5 0 ?\n", 2, "zero-size block"},
+        Rejected{"BlockAfterZeroSize", "0 + 1\n0 0 ?\n0 10 +\n", 3, "after the zero-size block of line 2"},
+        Rejected{"Overlap", "0 + 1\n0 10 +\n5 10 -\n", 3, "overlaps"},
+        Rejected{"OutOfOrder", "0 + 1\n10 10 +\n0 10 -\n", 3, "out of order"},
+        Rejected{"Gap", "0 + 1\n0 10 +\n20 10 -\n", 3, "gap before block: the previous block ends at 0xA"},
+        Rejected{"LineNumbersCountCommentsAndBlanks", "0 + 1\n# c\n\n0 10 +\n0x0B 5 -\n", 5, "gap"},
+        Rejected{"NulByte", std::string("0 + 1\n0 10 +\n\0\n", 14), 3, "incomplete block line"},
+        Rejected{"CrLfGarbage", "0 + 1\r\n0 10 +\r\n10 5 -\r\nzz\r\n", 4, "incomplete block line"},
+        Rejected{"NonAsciiIsQuotedSafely", "0 + 1\n0 10 \xff\n", 2, "unknown block status '?'"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// ---- round trips --------------------------------------------------------------
+
+// A random map over [begin, begin + size) with runs of random statuses.
+MapFile random_map(std::mt19937_64& rng, std::int64_t begin, std::int64_t size,
+                   std::int64_t max_run) {
+  MapFile m(begin + size);
+  if (begin > 0) {
+    // Make a map that starts at `begin` by parsing it: MapFile(size) starts at 0.
+    m = MapFile::parse("0 ? 1\n" + std::to_string(begin) + " " + std::to_string(size) + " ?\n");
+  }
+  std::uniform_int_distribution<int> pick(0, 4);
+  std::uniform_int_distribution<std::int64_t> run(1, max_run);
+  for (std::int64_t pos = begin; pos < begin + size;) {
+    const std::int64_t len = std::min(run(rng), begin + size - pos);
+    m.set_status(pos, len, kAllStatuses[pick(rng)]);
+    pos += len;
+  }
+  const Phase phases[] = {Phase::kCopying, Phase::kTrimming, Phase::kScraping, Phase::kRetrying,
+                          Phase::kFilling, Phase::kGenerating, Phase::kFinished};
+  m.set_cursor(cursor(std::uniform_int_distribution<std::int64_t>(0, begin + size)(rng),
+                      phases[std::uniform_int_distribution<int>(0, 6)(rng)],
+                      std::uniform_int_distribution<int>(1, 100)(rng)));
+  return m;
+}
+
+TEST(MapFileRoundTrip, ParseSerializeParseIsTheSameMap) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    const std::int64_t begin = i % 3 == 0 ? 0 : static_cast<std::int64_t>(rng() % 100000);
+    const MapFile m = random_map(rng, begin, 1 + rng() % 200000, 1 + rng() % 5000);
+    const std::string text = m.serialize({"test map", std::to_string(i)});
+    const MapFile back = MapFile::parse(text);
+    expect_same(back, m);
+    EXPECT_EQ(back.serialize({"test map", std::to_string(i)}), text);
+  }
+}
+
+TEST(MapFileRoundTrip, AMillionBlocks) {
+  // Written with ddrescue's own printf formats, independently of serialize().
+  constexpr std::int64_t kBlocks = 1'000'000;
+  std::string text =
+      "# current_pos  current_status  current_pass\n"
+      "0x00003039     -               3\n"
+      "#      pos        size  status\n";
+  text.reserve(30 * kBlocks);
+  MapTotals want;
+  std::int64_t pos = 0;
+  for (std::int64_t i = 0; i < kBlocks; ++i) {
+    const std::int64_t size = 512 * (1 + i % 7);
+    const char status = i % 2 == 0 ? '+' : '-';
+    char line[64];
+    const int n = std::snprintf(line, sizeof line, "0x%08llX  0x%08llX  %c\n",
+                                static_cast<long long>(pos), static_cast<long long>(size), status);
+    text.append(line, static_cast<std::size_t>(n));
+    (status == '+' ? want.finished : want.bad_sector) += size;
+    pos += size;
+  }
+  want.bad_areas = kBlocks / 2;
+
+  const MapFile m = MapFile::parse(text);
+  ASSERT_EQ(m.block_count(), static_cast<std::size_t>(kBlocks));
+  EXPECT_EQ(m.totals(), want);
+  EXPECT_EQ(m.end_pos(), pos);
+  EXPECT_EQ(m.cursor(), cursor(12345, Phase::kRetrying, 3));
+  EXPECT_EQ(m.block_at(pos - 1).pos, pos - 512 * (1 + (kBlocks - 1) % 7));
+
+  const std::string written = m.serialize({});
+  EXPECT_TRUE(written == text) << "serialize() differs from ddrescue's layout";
+  const MapFile back = MapFile::parse(written);
+  EXPECT_EQ(back.totals(), m.totals());
+  EXPECT_EQ(back.cursor(), m.cursor());
+  EXPECT_TRUE(back.blocks() == m.blocks());
+}
+
+// ---- the interval map against a naive model ---------------------------------
+
+// One status char per byte of [begin, begin + bytes.size()).
+struct NaiveMap {
+  std::int64_t begin = 0;
+  std::string bytes;
+
+  std::int64_t end() const { return begin + static_cast<std::int64_t>(bytes.size()); }
+  char at(std::int64_t pos) const { return bytes[static_cast<std::size_t>(pos - begin)]; }
+
+  std::vector<MapBlock> blocks() const {
+    std::vector<MapBlock> out;
+    for (std::int64_t p = begin; p < end(); ++p) {
+      if (!out.empty() && static_cast<char>(out.back().status) == at(p))
+        ++out.back().size;
+      else
+        out.push_back(MapBlock{p, 1, static_cast<BlockStatus>(at(p))});
+    }
+    return out;
+  }
+
+  std::optional<Extent> find_forward(std::int64_t from, BlockStatus st) const {
+    const char c = static_cast<char>(st);
+    for (std::int64_t p = std::max(from, begin); p < end(); ++p) {
+      if (at(p) != c) continue;
+      std::int64_t q = p;
+      while (q < end() && at(q) == c) ++q;
+      return Extent{p, q - p};
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Extent> find_backward(std::int64_t before, BlockStatus st) const {
+    const char c = static_cast<char>(st);
+    for (std::int64_t p = std::min(before, end()) - 1; p >= begin; --p) {
+      if (at(p) != c) continue;
+      std::int64_t q = p;
+      while (q > begin && at(q - 1) == c) --q;
+      return Extent{q, p + 1 - q};
+    }
+    return std::nullopt;
+  }
+};
+
+void check_against_model(const MapFile& m, const NaiveMap& model, std::mt19937_64& rng) {
+  const std::vector<MapBlock> blocks = m.blocks();
+  ASSERT_EQ(blocks, model.blocks());
+  for (std::size_t i = 1; i < blocks.size(); ++i)
+    ASSERT_NE(blocks[i - 1].status, blocks[i].status) << "unmerged neighbours at " << i;
+  ASSERT_EQ(m.totals(), count_totals(blocks));
+  ASSERT_EQ(m.begin_pos(), model.begin);
+  ASSERT_EQ(m.end_pos(), model.end());
+  ASSERT_EQ(m.block_count(), blocks.size());
+
+  std::uniform_int_distribution<std::int64_t> anywhere(model.begin - 5, model.end() + 5);
+  for (int probe = 0; probe < 8; ++probe) {
+    const std::int64_t at = anywhere(rng);
+    for (BlockStatus st : kAllStatuses) {
+      ASSERT_EQ(m.find_forward(at, st), model.find_forward(at, st))
+          << "find_forward(" << at << ", " << static_cast<char>(st) << ")";
+      ASSERT_EQ(m.find_backward(at, st), model.find_backward(at, st))
+          << "find_backward(" << at << ", " << static_cast<char>(st) << ")";
+    }
+    if (at >= model.begin && at < model.end()) {
+      ASSERT_EQ(static_cast<char>(m.status_at(at)), model.at(at));
+      const MapBlock b = m.block_at(at);
+      ASSERT_TRUE(b.pos <= at && at < b.end());
+      ASSERT_EQ(std::find(blocks.begin(), blocks.end(), b) != blocks.end(), true);
+    }
+  }
+}
+
+TEST(MapFileModel, RandomSetStatusMatchesAPerByteModel) {
+  for (std::uint64_t seed : {1u, 2u, 3u, 42u, 1234u, 99991u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    NaiveMap model;
+    MapFile m;
+    if (seed % 2 == 0) {
+      model.begin = 0;
+      model.bytes.assign(300, '?');
+      m = MapFile(300);
+    } else {
+      model.begin = 1000;
+      model.bytes.assign(300, '?');
+      m = MapFile::parse("0 ? 1\n1000 300 ?\n");
+    }
+    for (int op = 0; op < 400; ++op) {
+      const std::int64_t len = static_cast<std::int64_t>(model.bytes.size());
+      if (rng() % 25 == 0) {
+        const std::int64_t grow = static_cast<std::int64_t>(rng() % 40);
+        m.extend_to(model.end() + grow);
+        model.bytes.append(static_cast<std::size_t>(grow), '?');
+      } else {
+        // Short ranges mostly, so that many fragments build up; sometimes long.
+        const std::int64_t max_size = rng() % 8 == 0 ? len : 12;
+        const std::int64_t pos = model.begin + static_cast<std::int64_t>(rng() % len);
+        const std::int64_t size =
+            std::min<std::int64_t>(static_cast<std::int64_t>(rng() % (max_size + 1)),
+                                   model.end() - pos);
+        const BlockStatus st = kAllStatuses[rng() % 5];
+        m.set_status(pos, size, st);
+        std::fill_n(model.bytes.begin() + (pos - model.begin), size, static_cast<char>(st));
+      }
+      check_against_model(m, model, rng);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(MapFileModel, RangesOutsideTheMapAreRefused) {
+  MapFile m = MapFile::parse("0 ? 1\n100 50 ?\n");
+  EXPECT_THROW(m.set_status(99, 2, BlockStatus::kFinished), std::out_of_range);
+  EXPECT_THROW(m.set_status(140, 11, BlockStatus::kFinished), std::out_of_range);
+  EXPECT_THROW(m.set_status(100, -1, BlockStatus::kFinished), std::out_of_range);
+  EXPECT_THROW(m.set_status(100, INT64_MAX, BlockStatus::kFinished), std::out_of_range);
+  EXPECT_THROW(m.set_status(100, 1, static_cast<BlockStatus>('x')), std::invalid_argument);
+  EXPECT_THROW(m.status_at(99), std::out_of_range);
+  EXPECT_THROW(m.block_at(150), std::out_of_range);
+  EXPECT_THROW(MapFile(-1), std::invalid_argument);
+  m.set_status(150, 0, BlockStatus::kFinished);  // empty range at the end: no-op
+  EXPECT_EQ(m.blocks(), (std::vector<MapBlock>{{100, 50, N}}));
+}
+
+TEST(MapFileModel, ExtendToGrowsWithNonTriedBytes) {
+  MapFile m;
+  EXPECT_EQ(m.end_pos(), 0);
+  m.extend_to(10);
+  m.set_status(5, 5, BlockStatus::kFinished);
+  m.extend_to(8);  // not larger: no-op
+  m.extend_to(20);
+  m.extend_to(30);
+  EXPECT_EQ(m.blocks(), (std::vector<MapBlock>{{0, 5, N}, {5, 5, F}, {10, 20, N}}));
+  EXPECT_EQ(m.totals().non_tried, 25);
+  EXPECT_EQ(m.totals().finished, 5);
+}
+
+// ---- agreement with GNU ddrescue's own tools ----------------------------------
+
+bool on_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  if (!path) return false;
+  std::stringstream dirs(path);
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+};
+
+CommandResult run(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  const int raw = ::pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "mapfile_test.XXXXXX").string();
+    path_ = ::mkdtemp(templ.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// What `ddrescuelog -t` reports. Its numbers are exact (unit "B") only below
+// 10^6, so the maps fed to it stay smaller than that.
+struct ShownStatus {
+  std::map<std::string, std::int64_t> bytes;  // by label: "non-tried", "rescued", ...
+  std::map<std::string, std::int64_t> areas;
+};
+
+ShownStatus show_status(const std::string& mapfile) {
+  const CommandResult r = run("ddrescuelog -t " + mapfile);
+  EXPECT_EQ(r.status, 0) << r.out;
+  ShownStatus s;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string label = line.substr(0, colon);
+    label.erase(0, label.find_first_not_of(' '));
+    std::istringstream rest(line.substr(colon + 1));
+    std::int64_t bytes = 0, areas = 0;
+    std::string unit, in;
+    if (!(rest >> bytes >> unit >> in >> areas) || in != "in") continue;
+    EXPECT_EQ(unit, "B,") << "ddrescuelog rounded " << line;
+    s.bytes[label] = bytes;
+    s.areas[label] = areas;
+  }
+  return s;
+}
+
+void expect_totals_agree(const MapFile& m, const std::string& mapfile) {
+  const ShownStatus s = show_status(mapfile);
+  const MapTotals& t = m.totals();
+  EXPECT_EQ(s.bytes.at("non-tried"), t.non_tried);
+  EXPECT_EQ(s.bytes.at("non-trimmed"), t.non_trimmed);
+  EXPECT_EQ(s.bytes.at("non-scraped"), t.non_scraped);
+  EXPECT_EQ(s.bytes.at("bad-sector"), t.bad_sector);
+  EXPECT_EQ(s.bytes.at("rescued"), t.finished);
+  EXPECT_EQ(s.areas.at("bad-sector"), t.bad_areas);
+  EXPECT_EQ(s.areas.at("mapfile extent"), static_cast<std::int64_t>(m.block_count()));
+  std::map<BlockStatus, std::int64_t> runs;
+  m.for_each([&](const MapBlock& b) { ++runs[b.status]; });
+  EXPECT_EQ(s.areas.at("non-tried"), runs[BlockStatus::kNonTried]);
+  EXPECT_EQ(s.areas.at("rescued"), runs[BlockStatus::kFinished]);
+}
+
+// `ddrescuelog -b UNIT -l STATUS`: the numbers of the UNIT-sized blocks of that
+// status, which must match the map's blocks of that status byte for byte.
+void expect_listing_agrees(const MapFile& m, const std::string& mapfile, std::int64_t unit) {
+  for (BlockStatus st : kAllStatuses) {
+    const CommandResult r = run("ddrescuelog -b " + std::to_string(unit) + " -l'" +
+                                static_cast<char>(st) + "' " + mapfile);
+    ASSERT_EQ(r.status, 0) << r.out;
+    std::vector<std::int64_t> listed;
+    std::istringstream in(r.out);
+    for (std::int64_t n; in >> n;) listed.push_back(n);
+    std::vector<std::int64_t> ours;
+    m.for_each([&](const MapBlock& b) {
+      ASSERT_EQ(b.pos % unit, 0) << "the map is not aligned to " << unit;
+      ASSERT_EQ(b.size % unit, 0) << "the map is not aligned to " << unit;
+      if (b.status == st)
+        for (std::int64_t u = b.pos / unit; u < b.end() / unit; ++u) ours.push_back(u);
+    });
+    EXPECT_EQ(listed, ours) << "status " << static_cast<char>(st);
+  }
+}
+
+TEST(MapFileDdrescue, DdrescuelogReadsOurMapsAsWeDo) {
+  if (!on_path("ddrescuelog")) GTEST_SKIP() << "ddrescuelog (GNU ddrescue) is not on PATH";
+  TempDir dir;
+  std::mt19937_64 rng(2024);
+  for (int i = 0; i < 6; ++i) {
+    SCOPED_TRACE("map " + std::to_string(i));
+    const std::int64_t begin = i % 2 == 0 ? 0 : std::int64_t{1 + static_cast<int>(rng() % 999)};
+    const MapFile m = random_map(rng, begin, 500 + rng() % 3000, 1 + rng() % 60);
+    const std::string path = dir.file("ours" + std::to_string(i) + ".map");
+    write_file(path, m.serialize({"written by mapfile_test"}));
+    expect_totals_agree(m, path);
+    expect_listing_agrees(m, path, 1);
+  }
+}
+
+TEST(MapFileDdrescue, WeReadWhatDdrescueWritesAsDdrescuelogDoes) {
+  if (!on_path("ddrescue") || !on_path("ddrescuelog"))
+    GTEST_SKIP() << "ddrescue/ddrescuelog (GNU ddrescue) are not on PATH";
+  TempDir dir;
+  constexpr std::int64_t kSize = 256 * 1024;
+  write_file(dir.file("input.bin"), std::string(kSize, 'x'));
+
+  // ddrescue's test mode (-H) reads the good/bad layout of the "drive" from a
+  // mapfile: '+' readable, anything else unreadable. Bad areas are whole
+  // 512-byte sectors, so that ddrescue can finish every good byte.
+  std::mt19937_64 rng(77);
+  MapFile layout(kSize);
+  layout.set_status(0, kSize, BlockStatus::kFinished);
+  for (int i = 0; i < 12; ++i) {
+    const std::int64_t sector = static_cast<std::int64_t>(rng() % (kSize / 512 - 8));
+    layout.set_status(sector * 512, 512 * (1 + static_cast<std::int64_t>(rng() % 6)),
+                      BlockStatus::kBadSector);
+  }
+  write_file(dir.file("layout.map"), layout.serialize({"test-mode layout"}));
+
+  // Default: a full run; -n stops before scraping ('/' left); -N stops before
+  // trimming ('*' left).
+  const std::vector<std::string> variants = {"", "-n", "-N"};
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    SCOPED_TRACE("ddrescue " + variants[v]);
+    const std::string mapfile = dir.file("rescue" + std::to_string(v) + ".map");
+    const CommandResult r =
+        run("ddrescue -q " + variants[v] + " -H " + dir.file("layout.map") + " " +
+            dir.file("input.bin") + " " + dir.file("out" + std::to_string(v) + ".bin") + " " +
+            mapfile);
+    ASSERT_EQ(r.status, 0) << r.out;
+    const std::string text = read_file(mapfile);
+    const MapFile m = MapFile::parse(text);
+    EXPECT_EQ(m.begin_pos(), 0);
+    EXPECT_EQ(m.end_pos(), kSize);
+    expect_totals_agree(m, mapfile);
+    expect_listing_agrees(m, mapfile, 512);
+    // Whatever ddrescue did, what it rescued is exactly what was readable.
+    EXPECT_LE(m.totals().finished, layout.totals().finished);
+    if (variants[v].empty()) {
+      EXPECT_EQ(m.totals().finished, layout.totals().finished);
+      EXPECT_EQ(m.totals().bad_sector, layout.totals().bad_sector);
+      EXPECT_EQ(m.totals().bad_areas, layout.totals().bad_areas);
+      EXPECT_EQ(m.cursor().phase, Phase::kFinished);
+    }
+    // And we write back what ddrescue wrote, comments and all.
+    std::vector<std::string> comments;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line) && line.rfind("# current_pos", 0) != 0;)
+      comments.push_back(line.substr(2));
+    EXPECT_EQ(m.serialize(comments), text);
+  }
+}
+
+TEST(MapFileDdrescue, DdrescueResumesFromOurMapfile) {
+  if (!on_path("ddrescue")) GTEST_SKIP() << "ddrescue (GNU ddrescue) is not on PATH";
+  TempDir dir;
+  constexpr std::int64_t kSize = 64 * 1024;
+  write_file(dir.file("input.bin"), std::string(kSize, 'x'));
+  write_file(dir.file("output.bin"), std::string(kSize, 'o'));
+
+  // We claim [4096, 12288) and [40000, 50000) are already rescued: ddrescue
+  // must not copy them again, so 'o' stays there and only there.
+  MapFile m(kSize);
+  m.set_status(4096, 8192, BlockStatus::kFinished);
+  m.set_status(40000, 10000, BlockStatus::kFinished);
+  m.set_status(60000, 100, BlockStatus::kNonTrimmed);
+  m.set_cursor(cursor(12288, Phase::kCopying, 1));
+  const std::string mapfile = dir.file("resume.map");
+  write_file(mapfile, m.serialize({"written by mapfile_test"}));
+
+  const CommandResult r = run("ddrescue -q " + dir.file("input.bin") + " " +
+                              dir.file("output.bin") + " " + mapfile);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string out = read_file(dir.file("output.bin"));
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(kSize));
+  for (std::int64_t i = 0; i < kSize; ++i) {
+    const bool skipped = (i >= 4096 && i < 12288) || (i >= 40000 && i < 50000);
+    ASSERT_EQ(out[static_cast<std::size_t>(i)], skipped ? 'o' : 'x') << "at byte " << i;
+  }
+  const MapFile after = MapFile::parse(read_file(mapfile));
+  EXPECT_EQ(after.blocks(), (std::vector<MapBlock>{{0, kSize, F}}));
+}
+
+}  // namespace
+}  // namespace ptrescue
