@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
-  libsgutils2-dev libnvme-dev libboost-program-options-dev libfmt-dev libssl-dev
+  libsgutils2-dev libnvme-dev libjson-c-dev  # (libnvme.pc requires json-c)
+  libboost-program-options-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
