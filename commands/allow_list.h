@@ -1,0 +1,49 @@
+// The allow-list: the one place that decides which commands may leave
+// ptrescue. A rescue tool must never write to the drive it rescues, so every
+// command is judged on its bytes and its outgoing payload, not on the name of
+// the builder that made it. Admitted:
+//   - reads: ATA READ SECTORS (EXT), READ DMA (EXT); SCSI READ(10)/(16);
+//     NVMe Read;
+//   - identification: ATA IDENTIFY DEVICE; SCSI INQUIRY, READ CAPACITY(10)/(16),
+//     TEST UNIT READY, REQUEST SENSE, MODE SENSE(10); NVMe Identify;
+//   - health and logs: ATA SMART READ DATA / READ THRESHOLDS / RETURN STATUS /
+//     READ LOG, READ LOG (DMA) EXT; SCSI LOG SENSE without SP; NVMe Get Log
+//     Page without LSP;
+//   - resets: ATA PASS-THROUGH with PROTOCOL hard reset / software reset;
+//   - two opt-in volatile settings: SCT Error Recovery Control (read timer,
+//     set / return current value) through SMART WRITE LOG to log E0h, and
+//     MODE SELECT(10) of the Control mode page (not saved), the way to set
+//     D_SENSE;
+//   - ATA PASS-THROUGH(16) carrying an admitted ATA command.
+// Everything else is refused, including every write, erase, trim, format,
+// sanitize, firmware, security, password, HPA/DCO and Set Features command.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "commands/command.h"
+
+namespace ptrescue::commands {
+
+/// Why the command is refused; nullopt when it is allowed.
+std::optional<std::string> why_refused(const AtaTaskfile& tf);
+std::optional<std::string> why_refused(const ScsiCdb& cdb);
+std::optional<std::string> why_refused(const NvmeCommand& cmd);
+std::optional<std::string> why_refused(const Command& cmd);
+
+inline bool is_allowed(const AtaTaskfile& tf) { return !why_refused(tf); }
+inline bool is_allowed(const ScsiCdb& cdb) { return !why_refused(cdb); }
+inline bool is_allowed(const NvmeCommand& cmd) { return !why_refused(cmd); }
+inline bool is_allowed(const Command& cmd) { return !why_refused(cmd); }
+
+/// Returns `cmd` if allowed, else throws CommandRefused: the last step of
+/// every builder.
+template <class C>
+C require_allowed(C cmd) {
+  if (auto reason = why_refused(cmd)) throw CommandRefused("command refused: " + *reason);
+  return cmd;
+}
+
+}  // namespace ptrescue::commands
