@@ -1,0 +1,28 @@
+#!/bin/bash
+# nbdkit sh plugin: serves STALL_IMAGE and, while the file STALL_ARM holds a
+# number of seconds, makes every read overlapping sectors
+# [STALL_LBA, STALL_LBA + STALL_COUNT) sleep that long before answering.
+# The guest arms and disarms the stall by writing STALL_ARM on its results
+# share. Configured through the environment (run-guest.sh sets it).
+case $1 in
+  thread_model) echo parallel ;;
+  get_size) stat -L -c %s "$STALL_IMAGE" ;;
+  can_write | can_flush) exit 0 ;;
+  pread)
+    count=$3 offset=$4
+    if [ -s "$STALL_ARM" ]; then
+      first=$((STALL_LBA * 512)) end=$(((STALL_LBA + STALL_COUNT) * 512))
+      if ((offset < end && offset + count > first)); then
+        secs=$(head -c 32 "$STALL_ARM" | tr -dc '0-9.')
+        echo "stall: read of $count bytes at sector $((offset / 512)) held ${secs}s" >>"$STALL_LOG"
+        sleep "${secs:-0}"
+      fi
+    fi
+    dd if="$STALL_IMAGE" skip="$offset" count="$count" iflag=skip_bytes,count_bytes status=none
+    ;;
+  pwrite)
+    dd of="$STALL_IMAGE" seek="$4" oflag=seek_bytes conv=notrunc status=none
+    ;;
+  flush) ;;
+  *) exit 2 ;;
+esac
