@@ -45,6 +45,8 @@ class ImageFile {
   UniqueFd fd_;
   bool is_block_device_ = false;
   bool dirty_ = false;
+  std::int64_t unflushed_ = 0;  ///< bytes written since writeback was last started
+  static constexpr std::int64_t kWritebackChunk = 8 << 20;
 };
 
 }  // namespace ptrescue

@@ -4,10 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "src/head_scheduler.h"
+
 namespace ptrescue {
 namespace {
 
 std::int64_t round_down(std::int64_t v, std::int64_t m) { return v / m * m; }
+std::int64_t round_up(std::int64_t v, std::int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
 
@@ -27,7 +30,11 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
       max_read_bytes_(std::max<std::int64_t>(
           1, std::min<std::int64_t>(options.cluster_sectors, source.identity().max_transfer_sectors)) *
                       sector_size_),
-      buffer_(static_cast<std::size_t>(max_read_bytes_)),
+      max_stretch_bytes_(std::max<std::int64_t>(
+          max_read_bytes_,
+          std::min<std::int64_t>(kMaxStretchBytes / sector_size_, source.identity().max_transfer_sectors) *
+              sector_size_)),
+      buffer_(static_cast<std::size_t>(max_stretch_bytes_)),
       last_save_(std::chrono::steady_clock::now()) {
   options_.skip_initial = std::max(sector_size_, round_down(options_.skip_initial, sector_size_));
   if (options_.skip_max <= 0) options_.skip_max = domain.total_size() / 100;
@@ -48,6 +55,7 @@ RunEnd RescueEngine::run() {
     }
     bad_areas_at_start_ = map_.totals().bad_areas;
     const MapCursor start = map_.cursor();
+    if (head_scheduler_) head_copy_passes();  // healthy heads first, then weak ones
 
     const int first_copy_pass = start.phase == Phase::kCopying ? std::clamp(start.pass, 1, 3) : 1;
     for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass) {
@@ -57,8 +65,10 @@ RunEnd RescueEngine::run() {
     if (!should_stop()) trim_phase();
     if (!should_stop()) scrape_phase();
     const int first_retry = start.phase == Phase::kRetrying ? std::max(1, start.pass) : 1;
-    for (int pass = first_retry; pass <= options_.retry_passes && !should_stop(); ++pass)
-      retry_pass(pass, (pass % 2 == 1) != options_.reverse);
+    if (head_scheduler_) head_retry_passes(first_retry);  // honours --head-retries
+    else
+      for (int pass = first_retry; pass <= options_.retry_passes && !should_stop(); ++pass)
+        retry_pass(pass, (pass % 2 == 1) != options_.reverse);
 
     if (!should_stop()) {
       map_.set_cursor({map_.cursor().pos, Phase::kFinished, map_.cursor().pass});
@@ -83,6 +93,10 @@ bool RescueEngine::should_stop() {
   if (end_ != RunEnd::kFinished) return true;
   if (stop_.load(std::memory_order_relaxed)) {
     end_ = RunEnd::kInterrupted;
+    return true;
+  }
+  if (options_.max_error_reads > 0 && read_errors_ >= options_.max_error_reads) {
+    end_ = RunEnd::kErrorBudgetSpent;
     return true;
   }
   if (options_.max_bad_areas >= 0) {
@@ -136,6 +150,7 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   const auto count = static_cast<std::uint32_t>(last - first);
   const std::int64_t offset = e.pos - static_cast<std::int64_t>(first) * sector_size_;
 
+  if (head_scheduler_) timeout = head_scheduler_->timeout_for(e.pos, timeout);  // --head-timeout
   ReadOutcome r = source_.read(first, count, buffer_.span(), timeout);
   ++read_commands_;
   if (r.good_sectors > count) r.good_sectors = count;
@@ -199,17 +214,28 @@ void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
                           forward ? "forwards" : "backwards"));
   std::int64_t pos = map_.cursor().pos;
   std::int64_t skip = 0;
+  std::int64_t read_bytes = max_read_bytes_;
   while (!should_stop()) {
     const auto run = forward ? domain_.find_forward(map_, pos, BlockStatus::kNonTried)
                              : domain_.find_backward(map_, pos, BlockStatus::kNonTried);
     if (!run) break;
-    const std::int64_t size = std::min(run->size, max_read_bytes_);
-    const Extent b = forward ? Extent{run->pos, size} : Extent{run->end() - size, size};
+    const std::int64_t size = std::min(run->size, read_bytes);
+    // Backwards, start on a sector boundary even when the run ends mid-sector
+    // (the partial last sector of a file), so reads stay aligned.
+    const std::int64_t back = std::max(run->pos, round_up(run->end() - size, sector_size_));
+    const Extent b = forward ? Extent{run->pos, size} : Extent{back, run->end() - back};
     const ReadOutcome r = read_block(b, Phase::kCopying, options_.timeouts.copy);
     if (r.status == ReadStatus::kDeviceGone) break;  // nothing was tried: mark nothing
     if (r.ok()) {
       skip = 0;
+      // On a healthy stretch read more per command (fewer commands, the way
+      // hardware imagers do), back to -c at the first error. A drive that
+      // does not name its failing sector stays at -c once it has failed:
+      // there a big failed read means a big area to trim sector by sector.
+      if (read_errors_ == 0 || drive_names_failing_lba_)
+        read_bytes = std::min(2 * read_bytes, max_stretch_bytes_);
     } else {
+      read_bytes = max_read_bytes_;
       const std::int64_t after = settle_precise_error(b, r, Phase::kCopying, options_.timeouts.copy);
       const Extent failed = after >= 0 ? Extent{after, b.end() - after} : failed_part(b, r);
       if (failed.size > 0) map_.set_status(failed, BlockStatus::kNonTrimmed);
@@ -262,7 +288,8 @@ void RescueEngine::trim_phase() {
     }
     std::int64_t q = end;
     while (bad_end >= 0 && q > bad_end && !should_stop()) {
-      const Extent e{std::max(bad_end, q - sector_size_), std::min(sector_size_, q - bad_end)};
+      const std::int64_t s = std::max(bad_end, round_down(q - 1, sector_size_));
+      const Extent e{s, q - s};
       const ReadOutcome r = read_block(e, Phase::kTrimming, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
       if (r.ok()) {

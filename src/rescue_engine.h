@@ -24,12 +24,15 @@
 
 namespace ptrescue {
 
+class HeadScheduler;
+
 /// Why a run ended.
 enum class RunEnd {
   kFinished,         ///< Every phase ran to completion.
   kInterrupted,      ///< SIGINT/SIGTERM (the stop flag): current command finished, saved.
   kDeviceGone,       ///< The source vanished or died; saved.
   kTooManyBadAreas,  ///< -e limit reached; saved.
+  kErrorBudgetSpent, ///< --max-error-reads reached; saved.
 };
 
 /// Persists the map: called at checkpoints, phase changes and the end.
@@ -45,6 +48,10 @@ class RescueEngine {
   /// Runs every phase still to do. Throws ImageWriteError (after saving the
   /// map as it stood) if the image cannot be written.
   RunEnd run();
+
+  /// Head-aware scheduling (src/head_passes.cpp, docs/HEADMAP.md); without
+  /// one the copying passes follow ddrescue's order. Must outlive the engine.
+  void set_head_scheduler(HeadScheduler* s) { head_scheduler_ = s; }
 
   /// Statistics of this run.
   std::int64_t read_commands() const { return read_commands_; }
@@ -70,6 +77,11 @@ class RescueEngine {
   /// The bytes of `e` not delivered by `r`.
   Extent failed_part(const Extent& e, const ReadOutcome& r) const;
 
+  // Head-aware passes, in src/head_passes.cpp.
+  void head_copy_passes();
+  void head_retry_passes(int first_pass);
+  void run_phases_within(const Domain& domain, bool trim_and_scrape, int retry_passes, int first_retry);
+
   void begin_phase(Phase phase, int pass, std::int64_t pos, std::string description);
   void set_cursor(std::int64_t pos);
   void checkpoint(bool force);
@@ -87,7 +99,9 @@ class RescueEngine {
 
   std::int64_t sector_size_;
   std::int64_t source_size_;
-  std::int64_t max_read_bytes_;
+  std::int64_t max_read_bytes_;     ///< -c sectors, within the device's transfer limit
+  std::int64_t max_stretch_bytes_;  ///< largest copy read on a healthy stretch
+  static constexpr std::int64_t kMaxStretchBytes = 1 << 20;
   AlignedBuffer buffer_;
   RunEnd end_ = RunEnd::kFinished;
   std::int64_t bad_areas_at_start_ = 0;
@@ -98,6 +112,7 @@ class RescueEngine {
   /// sector: then trimming and scraping read whole clusters (one error read
   /// per bad sector), else they go sector by sector like ddrescue.
   bool drive_names_failing_lba_ = false;
+  HeadScheduler* head_scheduler_ = nullptr;
 };
 
 }  // namespace ptrescue

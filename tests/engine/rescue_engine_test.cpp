@@ -96,7 +96,12 @@ TEST_F(EngineTest, HealthyDriveIsCopiedWholeInClusters) {
   auto r = run(drive, MapFile(), opt);
   EXPECT_EQ(r.end, RunEnd::kFinished);
   expect_exact_result(drive, r.map);
-  EXPECT_EQ(r.commands, 4096 / 128);
+  // The first read is -c sectors; a healthy stretch then reads more per
+  // command, never beyond the drive's transfer limit.
+  ASSERT_FALSE(drive.log.empty());
+  EXPECT_EQ(drive.log.front().second, 128u);
+  EXPECT_LT(r.commands, 4096 / 128);
+  for (auto [lba, n] : drive.log) EXPECT_LE(n, drive.identity().max_transfer_sectors);
   EXPECT_EQ(r.map.block_count(), 1u);
   EXPECT_EQ(r.map.cursor().phase, Phase::kFinished);
   EXPECT_NE(saved_.find("+"), std::string::npos);
@@ -134,6 +139,24 @@ TEST_F(EngineTest, FailingLbaSavesCommands) {
   auto b = run(blind, MapFile());
   expect_exact_result(precise, a.map);
   EXPECT_LT(a.commands * 4, b.commands) << a.commands << " vs " << b.commands;
+}
+
+TEST_F(EngineTest, BlindDriveGoesBackToClusterReadsAfterAnError) {
+  // Without a named failing sector a big failed read means a big area to
+  // trim sector by sector, so after the first error reads stay at -c.
+  FakeDrive drive(16384);
+  drive.precise = false;
+  drive.bad = {2000};
+  auto r = run(drive, MapFile());
+  expect_exact_result(drive, r.map);
+  bool after_error = false;
+  for (auto [lba, n] : drive.log) {
+    if (after_error) {
+      EXPECT_LE(n, 128u) << "lba " << lba;
+    }
+    if (lba <= 2000 && 2000 < lba + n) after_error = true;
+  }
+  EXPECT_TRUE(after_error);
 }
 
 TEST_F(EngineTest, LargeBadAreaIsDelimitedAndScraped) {
