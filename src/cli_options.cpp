@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -36,7 +37,7 @@ po::options_description rescue_options_description() {
     ("preallocate,p", "preallocate space for the image")
     ("sparse,S", "do not write all-zero blocks (sparse image)")
     ("idirect,d", "direct disk access for a file or block device source (O_DIRECT)")
-    ("force,f", "allow writing the image to a block device")
+    ("force,f", "allow writing the image to a block device; override the same-disk and free-space checks")
     ("max-bad-areas,e", po::value<std::string>(), "stop after [+]N bad areas")
     ("quiet,q", "no status output")
     ("verbose,v", "more messages")
@@ -44,8 +45,22 @@ po::options_description rescue_options_description() {
     ("mapfile-interval", po::value<std::string>(), "how often to save the mapfile (default 30s)")
     ("json", "status as JSON lines on stdout")
     ("log-reads", po::value<std::string>(), "log every read command to FILE")
+    ("head-map", po::value<std::string>(), "head map: FILE, sim, or none (default: inferred from errors)")
+    ("head-timeout", po::value<std::string>(), "per-command timeout on a head: H=DUR[,H=DUR...]")
+    ("head-retries", po::value<std::string>(), "retry passes for a head's bad sectors: H=N[,H=N...]")
+    ("skip-head", po::value<std::string>(), "never read these heads: H[,H...]")
+    ("head-order", po::value<std::string>(), "order to read weak heads in: H[,H...]")
+    ("max-error-reads", po::value<std::string>(), "stop after N failed reads (a dying drive's budget)")
     ("timeout", po::value<std::string>(), "per-command timeout: DUR or copy=DUR,trim=DUR,scrape=DUR,retry=DUR")
-    ("reset", po::value<std::string>(), "reset ladder after a hang (default soft,device,bus)");
+    ("reset", po::value<std::string>(), "reset ladder after a hang (default soft,device,bus)")
+    ("transport", po::value<std::string>(), "how to talk to a device node: auto, sat, scsi, nvme or block")
+    ("erc", po::value<std::string>(), "ATA drives: set the SCT ERC read timer to DUR for the run (restored at the end)")
+    ("dsense", "SAT/SCSI: descriptor-format sense for the run (full failing LBA; restored at the end)")
+    ("limited-retry", "NVMe: Limited Retry bit on copy-pass reads (the default)")
+    ("no-limited-retry", "NVMe: never set the Limited Retry bit")
+    ("power-cycle-cmd", po::value<std::string>(), "last reset rung: run CMD (e.g. a relay), wait for the drive to come back")
+    ("hash", po::value<std::string>(), "hash the image (md5,sha1,sha256 or all) into MAPFILE.hash")
+    ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image");
   // clang-format on
   return d;
 }
@@ -166,6 +181,14 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
   c.domain_mapfile = str("domain-mapfile");
   c.test_mapfile = str("test-mode");
   c.log_reads = str("log-reads");
+  parse_head_options(c.heads, str("head-map"), str("head-timeout"), str("head-retries"), str("skip-head"),
+                     str("head-order"));
+  if (vm.count("max-error-reads")) {
+    c.engine.max_error_reads = parse_size(str("max-error-reads"), 1, "--max-error-reads");
+    if (c.engine.max_error_reads < 1) throw UsageError("invalid --max-error-reads: must be at least 1");
+  }
+  c.hash = str("hash");
+  c.fill = str("fill");
   c.preallocate = vm.count("preallocate") > 0;
   c.sparse = vm.count("sparse") > 0;
   c.direct = vm.count("idirect") > 0;
@@ -182,6 +205,28 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
     c.engine.mapfile_interval = parse_duration(str("mapfile-interval"), "--mapfile-interval");
   if (vm.count("timeout")) c.engine.timeouts = parse_phase_timeouts(str("timeout"));
   if (vm.count("reset")) c.engine.reset_ladder = parse_reset_ladder(str("reset"));
+  if (vm.count("transport")) {
+    c.transport = str("transport");
+    if (c.transport != "auto" && c.transport != "sat" && c.transport != "scsi" && c.transport != "nvme" &&
+        c.transport != "block")
+      throw UsageError(fmt::format("invalid --transport '{}': use auto, sat, scsi, nvme or block", c.transport));
+  }
+  if (vm.count("erc")) {
+    c.erc = parse_duration(str("erc"), "--erc");
+    if (c.erc->count() < 0 || c.erc->count() > 6553500)
+      throw UsageError("invalid --erc: from 0 (no limit) to 6553.5s");
+  }
+  c.dsense = vm.count("dsense") > 0;
+  if (vm.count("limited-retry") && vm.count("no-limited-retry"))
+    throw UsageError("--limited-retry and --no-limited-retry contradict each other");
+  c.limited_retry = vm.count("no-limited-retry") == 0;
+  c.power_cycle_cmd = str("power-cycle-cmd");
+  // A power-cycle command is the ladder's last rung even when --reset does
+  // not name it.
+  if (!c.power_cycle_cmd.empty() &&
+      std::find(c.engine.reset_ladder.begin(), c.engine.reset_ladder.end(), ResetKind::kPowerCycle) ==
+          c.engine.reset_ladder.end())
+    c.engine.reset_ladder.push_back(ResetKind::kPowerCycle);
   c.verbosity = vm.count("verbose") ? 1 : 0;
   if (vm.count("json")) c.status = StatusMode::kJson;
   else if (vm.count("quiet")) c.status = StatusMode::kQuiet;

@@ -2,10 +2,12 @@
 // ddrescue has one.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "src/head_options.h"
 #include "src/rescue_options.h"
 #include "src/status_display.h"
 
@@ -20,6 +22,16 @@ struct RescueCommandLine {
   std::string domain_mapfile;       ///< -m
   std::string test_mapfile;         ///< -H
   std::string log_reads;            ///< --log-reads
+  /// Pass-through sources (docs/TRANSPORTS.md): --transport, --erc,
+  /// --dsense, --[no-]limited-retry, --power-cycle-cmd.
+  std::string transport = "auto";
+  std::optional<std::chrono::milliseconds> erc;
+  bool dsense = false;
+  bool limited_retry = true;
+  std::string power_cycle_cmd;
+  HeadOptions heads;                ///< --head-map, --head-timeout, ... (docs/HEADMAP.md)
+  std::string hash;                 ///< --hash md5,sha1,sha256 (raw text)
+  std::string fill;                 ///< --fill TYPES: fill these statuses after a finished run
   bool preallocate = false, sparse = false, direct = false, force = false;
   StatusMode status = StatusMode::kTerminal;
   int verbosity = 0;

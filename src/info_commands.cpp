@@ -39,7 +39,8 @@ int run_demo_command(const std::vector<std::string>& args) {
     fmt::print(
         "\nDemo done: a simulated 1 GiB drive with a weak head, scattered bad sectors and slow\n"
         "sectors, imaged in virtual time.\n  image:     {0}/demo.img\n  mapfile:   {0}/demo.map\n"
-        "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n",
+        "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n"
+        "See the sector map:      ptrescue report {0}/demo.map --html {0}/report.html\n",
         dir);
   return rc;
 }
@@ -47,24 +48,44 @@ int run_demo_command(const std::vector<std::string>& args) {
 int run_identify_command(const std::vector<std::string>& args) {
   bool json = false;
   std::string source;
-  for (const auto& a : args) {
-    if (a == "--json") json = true;
-    else if (source.empty()) source = a;
-    else {
+  SourceOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--transport" || a.rfind("--transport=", 0) == 0) {
+      const std::string word = a == "--transport" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(12);
+      const auto choice = parse_transport_choice(word);
+      if (!choice) {
+        fmt::print(stderr, "ptrescue: invalid --transport '{}': use auto, sat, scsi, nvme or block\n", word);
+        return exit_code::kEnvironment;
+      }
+      options.transport = *choice;
+    } else if (source.empty()) {
+      source = a;
+    } else {
       fmt::print(stderr, "ptrescue: identify takes one SOURCE, not also '{}'\n", a);
       return exit_code::kEnvironment;
     }
   }
   if (source.empty()) {
-    fmt::print(stderr, "ptrescue: usage: ptrescue identify SOURCE [--json]\n");
+    fmt::print(stderr, "ptrescue: usage: ptrescue identify SOURCE [--json] [--transport auto|sat|scsi|nvme|block]\n");
     return exit_code::kEnvironment;
   }
   try {
-    const auto dev = open_source(source, SourceOptions{});
-    const DeviceIdentity& id = dev->identity();
+    const OpenedSource opened = open_source_with_notes(source, options);
+    for (const auto& n : opened.notes) fmt::print(stderr, "ptrescue: {}\n", n);
+    const DeviceIdentity& id = opened.device->identity();
+    const auto support = [](const std::optional<bool>& b) -> nlohmann::json {
+      return b ? nlohmann::json(*b) : nlohmann::json(nullptr);
+    };
+    const auto support_text = [](const std::optional<bool>& b) { return b ? (*b ? "yes" : "no") : "unknown"; };
     if (json) {
+      nlohmann::json details = nlohmann::json::object();
+      for (const auto& [k, v] : id.extra) details[k] = v;
       fmt::print("{}\n", nlohmann::json{{"transport", id.transport},
                                         {"path", source},
+                                        {"command_node", id.command_node.empty() ? source : id.command_node},
                                         {"model", id.model},
                                         {"serial", id.serial},
                                         {"firmware", id.firmware},
@@ -72,7 +93,11 @@ int run_identify_command(const std::vector<std::string>& args) {
                                         {"capacity_sectors", id.capacity_sectors},
                                         {"logical_sector_size", id.logical_sector_size},
                                         {"physical_sector_size", id.physical_sector_size},
-                                        {"max_transfer_sectors", id.max_transfer_sectors}}
+                                        {"max_transfer_sectors", id.max_transfer_sectors},
+                                        {"smart_supported", support(id.smart_supported)},
+                                        {"sct_supported", support(id.sct_supported)},
+                                        {"erc_supported", support(id.erc_supported)},
+                                        {"details", details}}
                              .dump(2));
     } else {
       fmt::print(
@@ -81,6 +106,11 @@ int run_identify_command(const std::vector<std::string>& args) {
           "max transfer:    {} sectors\n",
           id.transport, id.model, id.serial, id.firmware, id.capacity_bytes(), id.capacity_sectors,
           id.logical_sector_size, id.physical_sector_size, id.max_transfer_sectors);
+      if (!id.command_node.empty() && id.command_node != source)
+        fmt::print("command node:    {}\n", id.command_node);
+      fmt::print("SMART:           {}\nSCT:             {}\nSCT ERC:         {}\n", support_text(id.smart_supported),
+                 support_text(id.sct_supported), support_text(id.erc_supported));
+      for (const auto& [k, v] : id.extra) fmt::print("{:<17}{}\n", k + ":", v);
     }
     return exit_code::kOk;
   } catch (const std::exception& e) {

@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 
 #include "src/exit_codes.h"
+#include "src/headmap_command.h"
+#include "src/image_commands.h"
 #include "src/info_commands.h"
+#include "src/report_command.h"
 #include "src/rescue_command.h"
 
 namespace {
@@ -16,6 +19,12 @@ constexpr const char* kUsage =
     "  rescue [options] SOURCE IMAGE MAPFILE   image SOURCE (file, block device, sim:NAME)\n"
     "  demo                                    rescue the built-in simulated failing drive\n"
     "  identify SOURCE [--json]                what the source says about itself\n"
+    "  hash IMAGE [--hash LIST] [--mapfile M]  MD5/SHA-1/SHA-256 of the image\n"
+    "  verify SOURCE IMAGE [MAPFILE]           read the source again and compare\n"
+    "  fill IMAGE MAPFILE [--types ?*/-]       mark unrescued sectors in the image\n"
+    "  report MAPFILE [--html OUT.html]        summary of a rescue; HTML sector map\n"
+    "  headmap infer|show ...                  infer a head map from errors; print one\n"
+    "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
     "Run 'ptrescue rescue --help' for the rescue options.\n";
 
@@ -36,6 +45,12 @@ int main(int argc, char** argv) {
     if (cmd == "rescue") return run_rescue_command(args, command_line);
     if (cmd == "demo") return run_demo_command(args);
     if (cmd == "identify") return run_identify_command(args);
+    if (cmd == "headmap") return run_headmap_command(args);
+    if (cmd == "sim") return run_sim_command(args);
+    if (cmd == "hash") return run_hash_command(args);
+    if (cmd == "verify") return run_verify_command(args);
+    if (cmd == "fill") return run_fill_command(args);
+    if (cmd == "report") return run_report_command(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       fmt::print("{}", kUsage);
       return exit_code::kOk;

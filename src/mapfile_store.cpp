@@ -97,7 +97,7 @@ std::optional<MapFile> MapFileStore::load() const {
   try {
     return MapFile::parse(text);
   } catch (const MapFileError& e) {
-    throw std::runtime_error(fmt::format("mapfile {}: {}", path_, e.what()));
+    throw MalformedMapFile(fmt::format("mapfile {}: {}", path_, e.what()));
   }
 }
 

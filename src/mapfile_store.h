@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,20 @@
 
 namespace ptrescue {
 
+/// A mapfile on disk that does not parse: what() is "mapfile PATH: line N:
+/// reason". Distinct from I/O failures so the CLI can exit 2 (bad input).
+class MalformedMapFile : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class MapFileStore {
  public:
   explicit MapFileStore(std::string path);
 
   /// The mapfile at path(); nullopt if it does not exist. Throws
-  /// std::runtime_error "mapfile PATH: line N: reason" if it is malformed, or
+  /// MalformedMapFile "mapfile PATH: line N: reason" if it is malformed, or
+  /// std::runtime_error
   /// "mapfile PATH: <what failed>: <errno text>" if it cannot be read.
   std::optional<MapFile> load() const;
 

@@ -16,8 +16,12 @@
 #include "src/cli_options.h"
 #include "src/domain.h"
 #include "src/exit_codes.h"
+#include "src/head_setup.h"
 #include "src/image_file.h"
 #include "src/mapfile_store.h"
+#include "src/on_the_fly_hasher.h"
+#include "src/preflight.h"
+#include "src/rescue_finishing.h"
 #include "src/reads_log.h"
 #include "src/rescue_engine.h"
 #include "src/status_display.h"
@@ -98,6 +102,50 @@ class ObserverList final : public RescueObserver {
   std::vector<RescueObserver*> list_;
 };
 
+/// The pass-through source's volatile settings for the run: Limited Retry
+/// on copy passes only, the notes a reset produces (settings re-applied),
+/// and restoring everything when the run ends, however it ends (an
+/// interrupted run returns here too, with the mapfile saved).
+class DriveSettingsSession final : public RescueObserver {
+ public:
+  DriveSettingsSession(DriveSettings* settings, const std::vector<std::string>& open_notes)
+      : settings_(settings) {
+    print(open_notes);
+  }
+  ~DriveSettingsSession() override {
+    if (settings_ == nullptr) return;
+    settings_->restore_settings();
+    print(settings_->take_notes());
+  }
+  DriveSettingsSession(const DriveSettingsSession&) = delete;
+  DriveSettingsSession& operator=(const DriveSettingsSession&) = delete;
+
+  void on_phase(Phase p, int, std::string_view) override {
+    if (settings_ != nullptr) settings_->set_limited_retry(p == Phase::kCopying);
+  }
+  void on_reset(ResetKind, const ResetOutcome&) override {
+    if (settings_ != nullptr) print(settings_->take_notes());
+  }
+
+ private:
+  static void print(const std::vector<std::string>& notes) {
+    for (const auto& n : notes) fmt::print(stderr, "ptrescue: {}\n", n);
+  }
+  DriveSettings* settings_;
+};
+
+SourceOptions source_options(const RescueCommandLine& cl) {
+  SourceOptions so;
+  so.direct = cl.direct;
+  so.sector_size = cl.sector_size;
+  so.transport = parse_transport_choice(cl.transport).value_or(TransportChoice::kAuto);
+  so.pass_through.erc = cl.erc;
+  so.pass_through.dsense = cl.dsense;
+  so.pass_through.limited_retry = cl.limited_retry;
+  so.pass_through.power_cycle.command = cl.power_cycle_cmd;
+  return so;
+}
+
 std::string phase_comment(const MapCursor& c) {
   switch (c.phase) {
     case Phase::kCopying: return fmt::format("Copying non-tried blocks... Pass {}", c.pass);
@@ -114,8 +162,12 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   if (same_file(cl.source, cl.mapfile) || same_file(cl.image, cl.mapfile))
     throw std::runtime_error("the mapfile is the source or the image");
   if (cl.image == cl.mapfile) throw std::runtime_error("the image and the mapfile are the same file");
+  const std::vector<HashAlgorithm> hashes = cl.hash.empty() ? std::vector<HashAlgorithm>{} : parse_hash_list(cl.hash);
+  const std::vector<BlockStatus> fill_types = cl.fill.empty() ? std::vector<BlockStatus>{} : parse_fill_types(cl.fill);
 
-  std::unique_ptr<Device> opened = open_source(cl.source, SourceOptions{cl.direct, cl.sector_size});
+  OpenedSource opened_source = open_source_with_notes(cl.source, source_options(cl));
+  std::unique_ptr<Device>& opened = opened_source.device;
+  DriveSettingsSession drive_settings(opened_source.settings, opened_source.notes);
   Device* source = opened.get();
   std::unique_ptr<TestModeDevice> test_mode;
   if (!cl.test_mapfile.empty()) {
@@ -149,8 +201,8 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   std::optional<MapFile> loaded;
   try {
     loaded = store.load();
-  } catch (const MapFileError& e) {
-    throw BadInputFile(fmt::format("mapfile '{}': {}", cl.mapfile, e.what()));
+  } catch (const MalformedMapFile& e) {
+    throw BadInputFile(e.what());
   }
   MapFile map = loaded ? std::move(*loaded) : MapFile(source_size);
   if (map.end_pos() > source_size)
@@ -164,6 +216,13 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
                             : Domain(parse_named_mapfile(cl.domain_mapfile, "domain mapfile"), dpos,
                                      std::max<std::int64_t>(0, dend - dpos));
 
+  // Before anything is created or read: refuse a destination on the
+  // source's disk, or too little room for the image.
+  enforce_preflight(PreflightInput{cl.source, cl.source.rfind("sim:", 0) != 0, cl.image, cl.mapfile,
+                                   cl.log_reads, domain.end_pos() + options.output_offset,
+                                   domain.total_size(), cl.sparse, cl.force},
+                    BlockTopology(), stderr);
+
   ImageFile image(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force,
                                              domain.end_pos() + options.output_offset});
 
@@ -174,23 +233,49 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
                    "Current time: " + local_timestamp(), phase_comment(m.cursor())});
   };
 
+  // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
+  HeadSetup heads = setup_head_scheduling(cl.heads, cl.mapfile, *opened, map, domain, options);
+  const Domain& run_domain = heads.domain ? *heads.domain : domain;
+
   ObserverList observers;
-  StatusDisplay display(cl.status, stdout, map, source->clock(), domain.total_size());
+  StatusDisplay display(cl.status, stdout, map, source->clock(), run_domain.total_size());
+  if (heads.scheduler)
+    display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
   observers.add(&display);
+  observers.add(&drive_settings);
   std::unique_ptr<ReadsLog> reads_log;
   if (!cl.log_reads.empty()) {
     reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, source->clock());
     observers.add(reads_log.get());
   }
+  std::unique_ptr<OnTheFlyHasher> hasher;
+  if (!hashes.empty()) {
+    hasher = std::make_unique<OnTheFlyHasher>(hashes, options.output_offset);
+    observers.add(hasher.get());
+  }
+  const FinishingOptions finishing{
+      hashes, fill_types, cl.image, cl.mapfile, options.output_offset,
+      domain.end_pos() + options.output_offset, ss, cl.force,
+      cl.status == StatusMode::kJson    ? ProgressLine::Style::kJson
+      : cl.status == StatusMode::kQuiet ? ProgressLine::Style::kQuiet
+      : cl.status == StatusMode::kTerminal ? ProgressLine::Style::kTerminal
+                                           : ProgressLine::Style::kPlain,
+      &g_stop};
   if (cl.status == StatusMode::kTerminal || cl.status == StatusMode::kPlain)
     fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\nPress Ctrl-C to interrupt\n",
                PTRESCUE_VERSION, cl.source, id.transport, source_size, ss);
 
   install_signal_handlers();
-  RescueEngine engine(*source, image, map, domain, options, save, observers, g_stop);
+  RescueEngine engine(*source, image, map, run_domain, options, save, observers, g_stop);
+  if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   RunEnd end;
   try {
     end = engine.run();
+    if (heads.scheduler) {
+      heads.scheduler->save_if_changed();
+      if (cl.status == StatusMode::kTerminal || cl.status == StatusMode::kPlain)
+        fmt::print("{}\n", heads.scheduler->describe());
+    }
   } catch (const ImageWriteError& e) {
     display.finish("Stopped: image write failed");
     throw std::runtime_error(fmt::format(
@@ -199,19 +284,30 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   switch (end) {
     case RunEnd::kFinished:
       display.finish("Finished");
+      if (!finish_rescue(finishing, map, hasher.get(), stdout))
+        return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
       return exit_code::kOk;
     case RunEnd::kInterrupted:
       display.finish("Interrupted");
+      skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: interrupted by signal {}; the mapfile is saved, run the same command to resume\n",
                  static_cast<int>(g_signal));
       return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
     case RunEnd::kDeviceGone:
       display.finish("Stopped: source device gone");
+      skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: the source stopped answering (device gone or dead); the mapfile is saved, run the same command to resume\n");
       return exit_code::kDeviceGone;
     case RunEnd::kTooManyBadAreas:
       display.finish("Stopped: too many bad areas");
+      skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: more than {} bad areas (-e); the mapfile is saved\n", options.max_bad_areas);
+      return exit_code::kTooManyBadAreas;
+    case RunEnd::kErrorBudgetSpent:
+      display.finish("Stopped: --max-error-reads reached");
+      skip_finishing(finishing, stdout);
+      fmt::print(stderr, "ptrescue: {} failed reads (--max-error-reads); the mapfile is saved\n",
+                 options.max_error_reads);
       return exit_code::kTooManyBadAreas;
   }
   return exit_code::kInternal;
@@ -235,6 +331,9 @@ int run_rescue_command(const std::vector<std::string>& args, const std::string& 
     fmt::print(stderr, "ptrescue: {}\n(try 'ptrescue rescue --help')\n", e.what());
     return exit_code::kEnvironment;
   } catch (const BadInputFile& e) {
+    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    return exit_code::kBadInput;
+  } catch (const HeadMapFileError& e) {
     fmt::print(stderr, "ptrescue: {}\n", e.what());
     return exit_code::kBadInput;
   } catch (const std::exception& e) {

@@ -27,6 +27,7 @@ struct RescueOptions {
   bool no_scrape = false;                ///< -n
   bool try_again = false;                ///< -A
   std::int64_t max_bad_areas = -1;       ///< -e; -1 = no limit.
+  std::int64_t max_error_reads = 0;      ///< --max-error-reads: stop after N failed reads; 0 = no limit.
   bool max_bad_areas_new_only = false;   ///< -e +N: count only areas found in this run.
   PhaseTimeouts timeouts;
   /// Resets to try, in order, when the drive stops answering.

@@ -119,6 +119,7 @@ void StatusDisplay::draw() {
                      {"run_time_s", static_cast<double>(f.run_time.count()) / 1e6},
                      {"pct_rescued", f.pct_rescued},
                      {"phase", f.phase}};
+    if (extra_line_) j["heads"] = extra_line_();
     fmt::print(out_, "{}\n", j.dump());
     std::fflush(out_);
     return;
@@ -129,7 +130,7 @@ void StatusDisplay::draw() {
           ? format_duration(Micros(static_cast<std::int64_t>(
                 static_cast<double>(remaining) / f.average_rate * 1e6)))
           : "n/a";
-  const std::string block = fmt::format(
+  std::string block = fmt::format(
       "     ipos: {:>10}, non-trimmed: {:>10},  current rate: {:>10}\n"
       "non-tried: {:>10}, non-scraped: {:>10},  average rate: {:>10}\n"
       "  rescued: {:>10},  bad-sector: {:>10},      run time: {:>10}\n"
@@ -143,6 +144,10 @@ void StatusDisplay::draw() {
       f.totals.bad_areas, f.read_errors,
       f.since_last_success.count() == 0 ? "n/a" : format_duration(f.since_last_success),
       remaining_time, f.phase);
+  if (extra_line_) {
+    const std::string extra = extra_line_();
+    block += (extra.empty() ? std::string("heads: no head map yet") : extra) + "\n";
+  }
   if (mode_ == StatusMode::kTerminal && lines_drawn_ > 0)
     fmt::print(out_, "\x1b[{}A", lines_drawn_);  // back to the top of the block
   if (mode_ == StatusMode::kTerminal) {
@@ -150,7 +155,7 @@ void StatusDisplay::draw() {
     std::string cleared;
     for (char c : block) cleared += c == '\n' ? std::string("\x1b[K\n") : std::string(1, c);
     fmt::print(out_, "{}", cleared);
-    lines_drawn_ = 6;
+    lines_drawn_ = extra_line_ ? 7 : 6;
   } else {
     fmt::print(out_, "{}", block);
   }

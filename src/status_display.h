@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <string>
 
 #include "src/mapfile.h"
@@ -26,6 +27,9 @@ class StatusDisplay final : public RescueObserver {
   void on_phase(Phase phase, int pass, std::string_view description) override;
   void on_read(const ReadEvent& e) override;
   void on_reset(ResetKind kind, const ResetOutcome& r) override;
+
+  /// A last line for the block (e.g. per-head progress); empty text: none.
+  void set_extra_line(std::function<std::string()> f) { extra_line_ = std::move(f); }
 
   /// Draws the final block (always, whatever the pacing) with a last line.
   void finish(std::string_view final_message);
@@ -62,6 +66,7 @@ class StatusDisplay final : public RescueObserver {
   std::deque<std::pair<Micros, std::int64_t>> recent_;  // (time, bytes copied)
   std::chrono::steady_clock::time_point last_draw_{};
   int lines_drawn_ = 0;
+  std::function<std::string()> extra_line_;
 };
 
 }  // namespace ptrescue

@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libgtest-dev libgmock-dev
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
+  chromium    # renders the HTML report in a test (headless screenshot)
 )
 missing=()
 for p in "${packages[@]}"; do

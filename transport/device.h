@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "transport/clock.h"
 
@@ -67,6 +69,15 @@ struct DeviceIdentity {
   /// Exact size in bytes where it is not a whole number of sectors (a
   /// regular file); 0 = capacity_sectors * logical_sector_size.
   std::uint64_t size_bytes = 0;
+  /// Pass-through transports: the node commands really go to (/dev/sg1 for
+  /// /dev/sdb); empty = `path`.
+  std::string command_node;
+  /// What the drive says it supports (unknown where the transport cannot ask).
+  std::optional<bool> smart_supported;
+  std::optional<bool> sct_supported;      ///< ATA SCT Command Transport.
+  std::optional<bool> erc_supported;      ///< ATA SCT Error Recovery Control.
+  /// Further facts for `ptrescue identify` ("LBA48" -> "yes", ...), in order.
+  std::vector<std::pair<std::string, std::string>> extra;
   std::uint64_t capacity_bytes() const {
     return size_bytes != 0 ? size_bytes
                            : capacity_sectors * static_cast<std::uint64_t>(logical_sector_size);

@@ -1,0 +1,47 @@
+// Which whole disks hold a file or a block device, found through sysfs:
+// a partition's disk, the disks under device-mapper and md devices (slaves/),
+// and the disk holding a loop device's backing file. The preflight uses it to
+// refuse writing the image onto the failing disk it is rescuing.
+//
+// sysfs (Documentation/ABI/stable/sysfs-block, sysfs-dev): /sys/dev/block/MAJ:MIN
+// links to the device's folder; a partition's folder has a "partition" file
+// and sits inside its disk's folder; "slaves/" lists the devices a dm or md
+// device is built on; "loop/backing_file" holds a loop device's file path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <set>
+#include <string>
+
+namespace ptrescue {
+
+class BlockTopology {
+ public:
+  /// `sysfs_root` is "/sys" on a real system; tests pass a fake tree.
+  explicit BlockTopology(std::string sysfs_root = "/sys");
+
+  /// The names of the whole disks ("sda", "nvme0n1") device `dev` lives on.
+  /// Empty when sysfs does not know it (tmpfs, overlay, network filesystems).
+  std::set<std::string> disks_of_device(dev_t dev) const;
+
+  /// The disks a path lives on: for a block device, the device itself; for
+  /// anything else, the filesystem holding it (its folder's, if the path does
+  /// not exist yet). Empty when unknown.
+  std::set<std::string> disks_of_path(const std::string& path) const;
+
+  /// The device a path means: st_rdev of a block device, else st_dev of the
+  /// path (or of its folder if it does not exist). False if neither exists.
+  static bool device_of_path(const std::string& path, dev_t* dev, bool* is_block_device);
+
+  /// Size in bytes of a block device from sysfs ("size" counts 512-byte units); -1 if unknown.
+  std::int64_t device_size(dev_t dev) const;
+
+ private:
+  std::set<std::string> disks_of_folder(const std::string& folder, int depth) const;
+  std::set<std::string> disks_of_device(dev_t dev, int depth) const;
+
+  std::string root_;
+};
+
+}  // namespace ptrescue

@@ -1,0 +1,236 @@
+// The engine's head-aware copying (docs/HEADMAP.md), run before ddrescue's
+// phases when a HeadScheduler is set. The order, most data per risky read
+// first:
+//   pass 1, forwards: everything but the stripes of weak heads (known, or
+//     inferred from the errors as they come); after an error, skip past the
+//     whole band of errors, not just a cluster;
+//   pass 2, backwards: what pass 1 skipped outside weak stripes;
+//   pass 3: the weak heads, one after the other, cluster by cluster,
+//     skipping past runs of failing clusters; a head that yields (almost)
+//     nothing per error read is given up until the end;
+//   then what is left outside given-up heads, without skipping, and
+//   trimming and scraping of the healthy heads' failed blocks, then of the
+//   weak heads'.
+// ddrescue's own phases then run as usual over whatever remains (given-up
+// heads, the weak heads' failed blocks), so a run finishes like ddrescue's.
+// Everything is in the mapfile: a resumed run (by ptrescue or ddrescue)
+// goes on from it.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "src/head_scheduler.h"
+#include "src/head_setup.h"
+#include "src/rescue_engine.h"
+
+namespace ptrescue {
+void RescueEngine::head_copy_passes() {
+  HeadScheduler& hs = *head_scheduler_;
+  if (map_.totals().non_tried == 0 || should_stop()) return;
+  const MapCursor c = map_.cursor();
+  const int from = c.phase == Phase::kCopying ? std::clamp(c.pass, 1, 3) : 1;
+  const std::int64_t R = max_read_bytes_;
+  const Millis timeout = options_.timeouts.copy;
+  // Reads stay inside one cell of an absolute grid of the read size, so that
+  // the weak heads' passes line up with aligned bad clusters.
+  const auto cell_end = [&](std::int64_t p) { return (p / R + 1) * R; };
+  const auto cell_start = [&](std::int64_t end) { return (end - 1) / R * R; };
+
+  // After a failed copying read: settle the failing sector, mark the rest of
+  // the read non-trimmed; returns the first bad byte.
+  const auto settle = [&](const Extent& b, const ReadOutcome& r) {
+    const std::int64_t after = settle_precise_error(b, r, Phase::kCopying, timeout);
+    const Extent failed = after >= 0 ? Extent{after, b.end() - after} : failed_part(b, r);
+    if (failed.size > 0) map_.set_status(failed, BlockStatus::kNonTrimmed);
+    return after >= 0 ? (after - 1) / sector_size_ * sector_size_ : failed_part(b, r).pos;
+  };
+
+  if (from <= 1) {
+    begin_phase(Phase::kCopying, 1, domain_.begin_pos(),
+                "Copying non-tried blocks... Pass 1 (forwards, weak heads later)");
+    std::int64_t pos = map_.cursor().pos;
+    while (!should_stop()) {
+      const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
+      if (!run) break;
+      const auto d = hs.next_deferred(run->pos);
+      if (d && d->pos <= run->pos) {
+        pos = d->end();
+        continue;
+      }
+      std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
+      if (d) end = std::min(end, d->pos);
+      const Extent b{run->pos, end - run->pos};
+      const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (r.ok()) {
+        hs.on_good(b, true);
+        pos = b.end();
+      } else {
+        pos = hs.on_error(b, settle(b, r), true);
+      }
+      set_cursor(pos);
+      checkpoint(false);
+    }
+    hs.end_pass();
+    hs.save_if_changed();
+  }
+
+  if (from <= 2 && !should_stop()) {
+    begin_phase(Phase::kCopying, 2, domain_.end_pos(),
+                "Copying non-tried blocks... Pass 2 (backwards, weak heads later)");
+    std::int64_t pos = map_.cursor().pos;
+    while (!should_stop()) {
+      const auto run = domain_.find_backward(map_, pos, BlockStatus::kNonTried);
+      if (!run) break;
+      const auto d = hs.prev_deferred(run->end());
+      if (d && d->end() >= run->end()) {
+        pos = d->pos;
+        continue;
+      }
+      std::int64_t start = std::max({run->pos, run->end() - R, cell_start(run->end())});
+      if (d) start = std::max(start, d->end());
+      const Extent b{start, run->end() - start};
+      const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (r.ok()) {
+        hs.on_good(b, false);
+        pos = b.pos;
+      } else {
+        pos = hs.on_error(b, settle(b, r), false);
+      }
+      set_cursor(pos);
+      checkpoint(false);
+    }
+    hs.end_pass();
+  }
+
+  // Pass 3: the weak heads, cluster by cluster. After a failed read go on
+  // with the next cluster; after consecutive failures skip 1, 2, 4...
+  // clusters (left non-tried for later): a run of bad clusters costs a few
+  // error reads, not one per cluster.
+  if (!should_stop()) {
+    const auto heads = hs.weak_heads_in_order();
+    if (!heads.empty())
+      begin_phase(Phase::kCopying, 3, domain_.begin_pos(), "Copying weak heads... (forwards, cluster by cluster)");
+    for (int h : heads) {
+      if (should_stop()) break;
+      observer_.on_phase(Phase::kCopying, 3, fmt::format("Copying weak head {}... (forwards, cluster by cluster)", h));
+      for (const Extent& dom : domain_.extents()) {
+        std::int64_t p = dom.pos;
+        int consecutive = 0;
+        while (!should_stop() && !hs.given_up(h)) {
+          const auto x = hs.next_extent_of(h, p);
+          if (!x || x->pos >= dom.end()) break;
+          const std::int64_t xend = std::min(x->end(), dom.end());
+          const auto run = domain_.find_forward(map_, std::max(p, x->pos), BlockStatus::kNonTried);
+          if (!run || run->pos >= dom.end()) break;
+          if (run->pos >= xend) {
+            p = xend;
+            continue;
+          }
+          const std::int64_t end = std::min({run->end(), xend, run->pos + R, cell_end(run->pos)});
+          const Extent b{run->pos, end - run->pos};
+          const std::int64_t before = map_.totals().finished;
+          const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+          if (r.status == ReadStatus::kDeviceGone) break;
+          if (r.ok()) {
+            consecutive = 0;
+            p = b.end();
+          } else {
+            hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
+            ++consecutive;
+            p = b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0);
+          }
+          hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
+          set_cursor(p);
+          checkpoint(false);
+        }
+      }
+    }
+  }
+
+  // What is left outside given-up heads, without skipping (ddrescue's pass 3).
+  if (!should_stop() && map_.totals().non_tried > 0) {
+    const std::uint64_t given_up = hs.given_up_mask();
+    std::int64_t pos = domain_.begin_pos();
+    bool announced = false;
+    while (!should_stop()) {
+      const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
+      if (!run) break;
+      const auto d = hs.next_deferred(run->pos, given_up);
+      if (d && d->pos <= run->pos) {
+        pos = d->end();
+        continue;
+      }
+      if (!announced) {
+        begin_phase(Phase::kCopying, 3, domain_.begin_pos(), "Copying non-tried blocks... Pass 3 (forwards)");
+        announced = true;
+      }
+      std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
+      if (d) end = std::min(end, d->pos);
+      const Extent b{run->pos, end - run->pos};
+      const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (!r.ok()) hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
+      pos = b.end();
+      set_cursor(pos);
+      checkpoint(false);
+    }
+  }
+  hs.save_if_changed();
+
+  // Trimming and scraping: the healthy heads' failed blocks first (they hold
+  // good sectors between bad ones), then the weak heads' (a bad cluster of
+  // a weak head is seldom worth its error reads), then ddrescue's phases.
+  if (!should_stop() && hs.deferred_mask() != 0 && !hs.map().empty()) {
+    run_phases_within(domain_by_heads(domain_, hs.map(), hs.deferred_mask(), false, sector_size_), true, 0, 1);
+    if (!should_stop() && hs.given_up_mask() != 0)
+      run_phases_within(domain_by_heads(domain_, hs.map(), hs.given_up_mask(), false, sector_size_), true, 0, 1);
+  }
+}
+
+void RescueEngine::head_retry_passes(int first_pass) {
+  HeadScheduler& hs = *head_scheduler_;
+  const auto heads = hs.heads_with_retries();
+  if (heads.empty() || hs.map().empty()) {
+    for (int pass = first_pass; pass <= options_.retry_passes && !should_stop(); ++pass)
+      retry_pass(pass, (pass % 2 == 1) != options_.reverse);
+    return;
+  }
+  std::uint64_t mask = 0;
+  for (int h : heads)
+    if (h >= 0 && h < HeadMap::kMaxHeads) mask |= std::uint64_t{1} << h;
+  run_phases_within(domain_by_heads(domain_, hs.map(), mask, false, sector_size_), false, options_.retry_passes,
+                    first_pass);
+  for (int h : heads) {
+    if (should_stop()) break;
+    run_phases_within(domain_by_heads(domain_, hs.map(), std::uint64_t{1} << h, true, sector_size_), false,
+                      hs.retries_for(h).value_or(0), 1);
+  }
+}
+
+// Runs phases over part of the domain with an engine of its own that shares
+// the drive, the map, the image and the observers; its statistics and its
+// reason to stop become this engine's.
+void RescueEngine::run_phases_within(const Domain& domain, bool trim_and_scrape, int retry_passes, int first_retry) {
+  if (should_stop() || domain.empty()) return;
+  RescueOptions o = options_;
+  o.retry_passes = retry_passes;
+  if (o.max_error_reads > 0) o.max_error_reads -= read_errors_;
+  RescueEngine sub(source_, image_, map_, domain, o, save_, observer_, stop_);
+  sub.head_scheduler_ = head_scheduler_;  // for --head-timeout
+  sub.drive_names_failing_lba_ = drive_names_failing_lba_;
+  sub.bad_areas_at_start_ = bad_areas_at_start_;
+  if (trim_and_scrape) {
+    sub.trim_phase();
+    if (!sub.should_stop()) sub.scrape_phase();
+  }
+  for (int pass = first_retry; pass <= retry_passes && !sub.should_stop(); ++pass)
+    sub.retry_pass(pass, (pass % 2 == 1) != o.reverse);
+  read_commands_ += sub.read_commands_;
+  read_errors_ += sub.read_errors_;
+  drive_names_failing_lba_ = sub.drive_names_failing_lba_;
+  if (sub.end_ != RunEnd::kFinished) end_ = sub.end_;
+}
+
+}  // namespace ptrescue

@@ -1,0 +1,56 @@
+// An ATA drive behind a SCSI/ATA Translation layer (Linux libata for SATA
+// ports, most USB-SATA bridges), read with ATA commands tunnelled through
+// ATA PASS-THROUGH(16) on its sg node: READ DMA EXT (READ SECTORS EXT
+// without DMA, READ SECTORS for a 28-bit-only drive). A failed read comes
+// back with the ATA registers in the sense data, and with them the failing
+// LBA (commands::decode_ata_read_error; with fixed-format sense Linux < 6.10
+// keeps only LBA(7:0), completed from the command's range, or use --dsense).
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "commands/ata_identify.h"
+#include "transport/sg_disk.h"
+
+namespace ptrescue {
+
+class SatDevice final : public SgDisk {
+ public:
+  /// Opens the sg node `sg_path` (the user named `user_path`) and identifies
+  /// the drive with IDENTIFY DEVICE. Throws TransportError when the node
+  /// cannot be opened or no ATA drive answers.
+  static std::unique_ptr<SatDevice> open(SysIo& io, const std::string& sg_path,
+                                         const std::string& user_path,
+                                         const PassThroughOptions& options,
+                                         const std::string& block_name = {});
+  ~SatDevice() override;
+
+  const commands::AtaIdentity& ata_identity() const { return ata_; }
+
+ protected:
+  commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const override;
+  SenseDecoder sense_decoder() const override;
+  std::optional<std::string> query_identity(DeviceIdentity& out) override;
+  bool answers() override;
+  /// SRST (PROTOCOL 1), else hardware reset (PROTOCOL 0) through ATA
+  /// PASS-THROUGH; libata refuses both with ILLEGAL REQUEST (and has no
+  /// SG_SCSI_RESET handlers either), but resets the link itself after a
+  /// timeout: then this rung waits for that, until the drive answers.
+  ResetOutcome soft_reset() override;
+  void apply_own_settings(bool again) override;
+  void restore_own_settings() override;
+
+ private:
+  SatDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
+            const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes);
+  std::optional<std::uint16_t> read_erc_timer(std::string& why);
+  bool set_erc_timer(std::uint16_t deciseconds, std::string& why);
+
+  commands::AtaIdentity ata_;
+  std::optional<std::uint64_t> max_hw_bytes_;
+  /// The drive's read timer (100 ms units) before --erc changed it.
+  std::optional<std::uint16_t> erc_saved_;
+};
+
+}  // namespace ptrescue

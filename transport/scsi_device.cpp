@@ -1,0 +1,104 @@
+#include "transport/scsi_device.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "commands/scsi.h"
+#include "commands/sense.h"
+
+namespace ptrescue {
+
+std::unique_ptr<ScsiDevice> ScsiDevice::open(SysIo& io, const std::string& sg_path,
+                                             const std::string& user_path,
+                                             const PassThroughOptions& options,
+                                             const std::string& block_name) {
+  auto channel = open_sg_channel(io, sg_path, user_path);
+  std::unique_ptr<ScsiDevice> dev(new ScsiDevice(io, std::move(channel), options, user_path,
+                                                 max_hw_transfer_bytes(block_name, options.paths)));
+  dev->initialize();
+  return dev;
+}
+
+ScsiDevice::ScsiDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
+                       const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes)
+    : SgDisk(io, std::move(channel), options, user_path), max_hw_bytes_(max_hw_bytes) {}
+
+ScsiDevice::~ScsiDevice() { restore_settings(); }
+
+commands::ScsiCdb ScsiDevice::read_cdb(Lba lba, std::uint32_t count) const {
+  const std::uint32_t ss = identity_.logical_sector_size;
+  // READ(10) where it fits: some USB bridges know no READ(16).
+  return commands::fits_read10(lba, count) ? commands::scsi_read10(lba, count, ss)
+                                           : commands::scsi_read16(lba, count, ss);
+}
+
+SenseDecoder ScsiDevice::sense_decoder() const { return commands::decode_scsi_read_error; }
+
+std::optional<std::string> ScsiDevice::query_identity(DeviceIdentity& out) {
+  using namespace commands;
+  const Reply inq = run(scsi_inquiry(), options_.probe_timeout);
+  if (!inq.good) return fmt::format("no answer to INQUIRY ({})", inq.detail);
+  const auto data = parse_inquiry(inq.data);
+  if (!data) return std::string("INQUIRY returned too little data");
+  if (data->peripheral_qualifier != 0 || data->device_type != 0)
+    return fmt::format("not a disk (SCSI peripheral type 0x{:02x})", data->device_type);
+
+  std::optional<ReadCapacity> cap;
+  const Reply rc16 = run(scsi_read_capacity16(), options_.probe_timeout);
+  if (rc16.good) cap = parse_read_capacity16(rc16.data);
+  if (!cap) {
+    const Reply rc10 = run(scsi_read_capacity10(), options_.probe_timeout);
+    if (!rc10.good) return fmt::format("no answer to READ CAPACITY ({})", rc10.detail);
+    cap = parse_read_capacity10(rc10.data);
+    if (!cap) return std::string("READ CAPACITY returned no usable capacity");
+  }
+
+  std::string serial;
+  const Reply vpd = run(scsi_inquiry_vpd(0x80), options_.probe_timeout);
+  if (vpd.good)
+    if (auto s = parse_unit_serial_vpd(vpd.data)) serial = *s;
+  const Reply ata_vpd = run(scsi_inquiry_vpd(0x89, static_cast<std::uint16_t>(kAtaInformationVpdBytes)),
+                            options_.probe_timeout);
+
+  out.extra.clear();
+  out.transport = "scsi";
+  out.model = data->vendor.empty() ? data->product : data->vendor + " " + data->product;
+  out.serial = serial;
+  out.firmware = data->revision;
+  out.capacity_sectors = cap->blocks();
+  out.logical_sector_size = cap->block_bytes;
+  out.physical_sector_size = static_cast<std::uint32_t>(cap->physical_block_bytes());
+  const std::uint64_t max_bytes = max_hw_bytes_.value_or(128 * 1024);
+  out.max_transfer_sectors = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(
+      max_bytes / cap->block_bytes, 1, 0xffffffffu));
+  if (cap->protection_enabled)
+    out.extra.emplace_back("protection", fmt::format("type {} (reads send RDPROTECT 0)", cap->protection_type + 1));
+  out.extra.emplace_back("SCSI vendor", data->vendor);
+  out.extra.emplace_back("SCSI product", data->product);
+  out.extra.emplace_back("ATA Information VPD page",
+                         ata_vpd.good && parse_ata_information_vpd(ata_vpd.data)
+                             ? "present (a SAT layer: try --transport sat)"
+                             : "absent");
+  return std::nullopt;
+}
+
+bool ScsiDevice::answers() {
+  // A reset leaves a UNIT ATTENTION for the next command; two tries let
+  // the probe consume it.
+  for (int i = 0; i < 2; ++i) {
+    const Reply r = run(commands::scsi_test_unit_ready(), options_.probe_timeout);
+    if (r.good) return true;
+    const auto s = commands::decode_sense(r.raw.sense);
+    if (!s || s->sense_key != commands::sense_key::kUnitAttention) return false;
+  }
+  return false;
+}
+
+ResetOutcome ScsiDevice::soft_reset() {
+  // SCSI has no reset below a logical unit reset ("device"); the mildest
+  // step is to let the kernel's own error handling finish.
+  return wait_until_answers(io_.clock().now(), "no SCSI soft reset; waited for the kernel's own error handling");
+}
+
+}  // namespace ptrescue

@@ -1,0 +1,104 @@
+// What the SAT and the SCSI back ends share: a disk behind an sg node,
+// read one command at a time through an SgChannel with ptrescue's own
+// deadline, the SG_SCSI_RESET rungs of the reset ladder, the power-cycle
+// hook, and the D_SENSE setting. SatDevice and ScsiDevice supply the read
+// command, the sense decoder, identification and the soft reset.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/scsi.h"
+#include "transport/deadline_runner.h"
+#include "transport/device.h"
+#include "transport/drive_settings.h"
+#include "transport/pass_through_options.h"
+#include "transport/sg_channel.h"
+#include "transport/sg_outcome.h"
+#include "transport/sys_io.h"
+
+namespace ptrescue {
+
+class SgDisk : public Device, public DriveSettings {
+ public:
+  ~SgDisk() override;
+
+  const DeviceIdentity& identity() const override { return identity_; }
+  /// One command; data reaches `out` only when the command succeeded.
+  ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out, Millis timeout) override;
+  /// soft: the back end's own (SAT: ATA software/hard reset through ATA
+  /// PASS-THROUGH); device/target/bus/host: SG_SCSI_RESET with
+  /// SG_SCSI_RESET_NO_ESCALATE (the ladder escalates, not the kernel);
+  /// power-cycle: the hook. ok only once the drive answers again.
+  ResetOutcome reset(ResetKind kind) override;
+  const Clock& clock() const override { return io_.clock(); }
+
+  void set_limited_retry(bool) override {}
+  void restore_settings() override;
+  std::vector<std::string> take_notes() override;
+
+  /// The channel commands go through; null after a failed power cycle.
+  SgChannel* channel() { return channel_.get(); }
+
+ protected:
+  SgDisk(SysIo& io, std::unique_ptr<SgChannel> channel, PassThroughOptions options,
+         std::string user_path);
+
+  /// Identifies the drive (throws TransportError with `why` if it does not
+  /// answer) and applies the settings asked for. Called by the factories.
+  void initialize();
+
+  virtual commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const = 0;
+  virtual SenseDecoder sense_decoder() const = 0;
+  /// Asks the drive on the current channel who it is. Returns the reason on
+  /// failure.
+  virtual std::optional<std::string> query_identity(DeviceIdentity& out) = 0;
+  /// Whether the drive answers a harmless command now.
+  virtual bool answers() = 0;
+  virtual ResetOutcome soft_reset() = 0;
+  /// The back end's own settings (SAT: SCT ERC). `again` after a reset:
+  /// keep the value found the first time as the one to restore.
+  virtual void apply_own_settings(bool /*again*/) {}
+  virtual void restore_own_settings() {}
+
+  /// A non-read command's result: `good` when it completed with GOOD status
+  /// (or RECOVERED ERROR sense), `data` its data-in (minus the residue).
+  struct Reply {
+    bool good = false;
+    SgCompletion raw;
+    std::vector<std::uint8_t> data;
+    std::string detail;  ///< Why it failed, for notes.
+  };
+  Reply run(const commands::ScsiCdb& cdb, Millis timeout);
+
+  /// After a reset: polls answers() until it says yes or ready_wait passes.
+  ResetOutcome wait_until_answers(Micros start, const std::string& what);
+  void note(std::string line) { notes_.push_back(std::move(line)); }
+
+  SysIo& io_;
+  PassThroughOptions options_;
+  DeviceIdentity identity_;
+
+ private:
+  ResetOutcome sg_reset(ResetKind kind);
+  ResetOutcome power_cycle();
+  bool adopt_if_same_drive(const std::string& sg_path, std::string& detail);
+  void apply_settings(bool again);
+  void apply_dsense(bool again);
+
+  std::unique_ptr<SgChannel> channel_;
+  DeadlineRunner runner_;
+  int last_refusal_ = 0;  // errno of the last command the kernel refused
+  std::vector<std::string> notes_;
+  /// The Control mode page as it was before --dsense changed it.
+  std::optional<commands::ControlModePage> dsense_saved_;
+};
+
+/// Opens an sg node for the asynchronous interface; throws TransportError.
+std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path,
+                                           const std::string& user_path);
+
+}  // namespace ptrescue

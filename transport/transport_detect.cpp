@@ -1,0 +1,158 @@
+#include "transport/transport_detect.h"
+
+#include <fmt/format.h>
+
+#include "transport/node_lookup.h"
+#include "transport/nvme_device.h"
+#include "transport/sat_device.h"
+#include "transport/scsi_device.h"
+
+namespace ptrescue {
+
+namespace {
+
+std::string_view kind_text(NodeKind k) {
+  switch (k) {
+    case NodeKind::kRegularFile: return "a regular file";
+    case NodeKind::kScsiDisk: return "a SCSI disk";
+    case NodeKind::kScsiGeneric: return "an sg node";
+    case NodeKind::kNvmeNamespace: return "an NVMe namespace";
+    case NodeKind::kNvmeGeneric: return "an NVMe namespace (char node)";
+    case NodeKind::kNvmeController: return "an NVMe controller";
+    case NodeKind::kPartition: return "a partition";
+    case NodeKind::kOtherBlock: return "a block device that is neither a SCSI disk nor an NVMe namespace";
+    case NodeKind::kOther: return "neither a file nor a disk";
+  }
+  return "unknown";
+}
+
+TransportError cannot(const ResolvedNode& n, TransportChoice c, std::string_view hint) {
+  return TransportError(fmt::format("--transport {}: {} is {}{}{}", transport_choice_word(c), n.path,
+                                    kind_text(n.kind), hint.empty() ? "" : "; ", hint));
+}
+
+std::unique_ptr<Device> open_block(const std::string& path, const FileDeviceOptions& file_options) {
+  return FileDevice::open(path, file_options);
+}
+
+template <class D>
+std::unique_ptr<Device> with_notes(std::unique_ptr<D> dev, std::vector<std::string>& notes) {
+  for (auto& line : dev->take_notes()) notes.push_back(std::move(line));
+  return dev;
+}
+
+std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, TransportChoice choice,
+                                         const PassThroughOptions& options,
+                                         std::vector<std::string>& notes) {
+  if (choice == TransportChoice::kSat) {
+    try {
+      return with_notes(SatDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+    } catch (const TransportError& e) {
+      throw TransportError(fmt::format("--transport sat: {} (not an ATA drive behind a SAT layer? "
+                                       "try --transport scsi)",
+                                       e.what()));
+    }
+  }
+  if (choice == TransportChoice::kScsi)
+    return with_notes(ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+  std::string sat_failure;
+  try {
+    return with_notes(SatDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+  } catch (const TransportPermissionError&) {
+    throw;  // SCSI commands the kernel does allow would hide the real problem
+  } catch (const TransportError& e) {
+    sat_failure = e.what();
+  }
+  try {
+    auto dev = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name);
+    notes.push_back(fmt::format("not an ATA drive behind a SAT layer ({}): reading with SCSI commands",
+                                sat_failure));
+    return with_notes(std::move(dev), notes);
+  } catch (const TransportError& e) {
+    throw TransportError(fmt::format("{} answers neither as an ATA drive ({}) nor as a SCSI disk ({})",
+                                     n.path, sat_failure, e.what()));
+  }
+}
+
+}  // namespace
+
+std::optional<TransportChoice> parse_transport_choice(std::string_view w) {
+  for (TransportChoice c : {TransportChoice::kAuto, TransportChoice::kSat, TransportChoice::kScsi,
+                            TransportChoice::kNvme, TransportChoice::kBlock})
+    if (w == transport_choice_word(c)) return c;
+  return std::nullopt;
+}
+
+std::string_view transport_choice_word(TransportChoice c) {
+  switch (c) {
+    case TransportChoice::kAuto: return "auto";
+    case TransportChoice::kSat: return "sat";
+    case TransportChoice::kScsi: return "scsi";
+    case TransportChoice::kNvme: return "nvme";
+    case TransportChoice::kBlock: return "block";
+  }
+  return "auto";
+}
+
+std::unique_ptr<Device> open_device_node(SysIo& io, const std::string& path, TransportChoice choice,
+                                         const PassThroughOptions& options,
+                                         const FileDeviceOptions& file_options,
+                                         std::vector<std::string>& notes) {
+  const ResolvedNode n = resolve_node(io, path, options.paths);
+  const bool pass_through = choice == TransportChoice::kSat || choice == TransportChoice::kScsi ||
+                            choice == TransportChoice::kNvme;
+  switch (n.kind) {
+    case NodeKind::kScsiDisk:
+    case NodeKind::kScsiGeneric:
+      if (choice == TransportChoice::kNvme) throw cannot(n, choice, "use --transport sat or scsi");
+      if (choice == TransportChoice::kBlock) {
+        if (n.kind == NodeKind::kScsiDisk) return open_block(path, file_options);
+        throw cannot(n, choice, n.block_name.empty() ? "the block layer needs a block device"
+                                                     : fmt::format("use /dev/{}", n.block_name));
+      }
+      if (n.sg_path.empty()) {
+        // Without the sg driver there is no node that honours short
+        // timeouts (SG_IO on /dev/sdX raises them to 7 s).
+        if (choice != TransportChoice::kAuto)
+          throw cannot(n, choice, "no sg node was found for it in sysfs: load the sg driver (modprobe sg)");
+        notes.push_back(fmt::format(
+            "no sg node for {} (is the sg driver loaded? modprobe sg): reading through the block layer, "
+            "without per-command timeouts",
+            path));
+        return open_block(path, file_options);
+      }
+      return open_scsi_family(io, n, choice, options, notes);
+
+    case NodeKind::kNvmeNamespace:
+    case NodeKind::kNvmeGeneric:
+      if (choice == TransportChoice::kSat || choice == TransportChoice::kScsi)
+        throw cannot(n, choice, "use --transport nvme");
+      if (choice == TransportChoice::kBlock) {
+        if (n.kind == NodeKind::kNvmeNamespace) return open_block(path, file_options);
+        throw cannot(n, choice, "the block layer needs /dev/nvmeXnY");
+      }
+      return with_notes(NvmeDevice::open(io, n, options), notes);
+
+    case NodeKind::kNvmeController:
+      throw TransportError(fmt::format("{} is an NVMe controller: give one of its namespaces, such as {}n1",
+                                       path, path));
+
+    case NodeKind::kPartition:
+      if (pass_through)
+        throw cannot(n, choice, fmt::format("give the whole disk (/dev/{}) for pass-through", n.parent_name));
+      if (choice == TransportChoice::kAuto)
+        notes.push_back(fmt::format("{} is a partition: reading through the block layer (give the whole "
+                                    "disk, /dev/{}, for pass-through with per-command timeouts)",
+                                    path, n.parent_name));
+      return open_block(path, file_options);
+
+    case NodeKind::kRegularFile:
+    case NodeKind::kOtherBlock:
+    case NodeKind::kOther:
+      if (pass_through) throw cannot(n, choice, "pass-through needs a SCSI disk, an sg node or an NVMe namespace");
+      return open_block(path, file_options);
+  }
+  return open_block(path, file_options);
+}
+
+}  // namespace ptrescue
