@@ -110,7 +110,7 @@ int run_identify_command(const std::vector<std::string>& args) {
         fmt::print("command node:    {}\n", id.command_node);
       fmt::print("SMART:           {}\nSCT:             {}\nSCT ERC:         {}\n", support_text(id.smart_supported),
                  support_text(id.sct_supported), support_text(id.erc_supported));
-      for (const auto& [k, v] : id.extra) fmt::print("{:<17}{}\n", k + ":", v);
+      for (const auto& [k, v] : id.extra) fmt::print("{:<16} {}\n", k + ":", v);
     }
     return exit_code::kOk;
   } catch (const std::exception& e) {

@@ -26,9 +26,10 @@ struct PassThroughOptions {
   /// READY, Identify Controller).
   Millis probe_timeout{std::chrono::seconds(5)};
   /// How long a reset may take in the kernel, and how long after it the
-  /// drive may take to answer again.
+  /// drive may take to answer again. libata's own recovery of a hung drive
+  /// (several link resets with growing timeouts) can take about a minute.
   Millis reset_timeout{std::chrono::seconds(60)};
-  Millis ready_wait{std::chrono::seconds(30)};
+  Millis ready_wait{std::chrono::seconds(60)};
   Millis ready_interval{std::chrono::milliseconds(250)};
 };
 

@@ -59,8 +59,8 @@ class SgChannel {
   /// `fd` is an open sg node (O_RDWR | O_NONBLOCK).
   SgChannel(SysIo& io, SysFd fd, std::string path);
   /// Collects late completions that are ready. Buffers of commands that
-  /// never completed are deliberately leaked: the kernel may still DMA
-  /// into them, and freed memory would be handed out again.
+  /// never completed are kept until the process ends: the kernel may still
+  /// DMA into them, and freed memory would be handed out again.
   ~SgChannel();
   SgChannel(const SgChannel&) = delete;
   SgChannel& operator=(const SgChannel&) = delete;
