@@ -39,6 +39,10 @@ void check_same_disk(const PreflightInput& in, const BlockTopology& topology, st
   // filesystem of a partition being rescued. Caught even where sysfs is blind.
   const bool same_device = src_dev == dst_dev;
   if (common.empty() && !same_device) return;
+  // A regular-file source is an image being re-imaged, not a failing disk:
+  // writing beside it wears nothing. Only a block-device destination, which
+  // would overwrite the filesystem holding the source, is refused then.
+  if (!src_blk && !dst_blk) return;
 
   const std::string where =
       !common.empty()

@@ -168,8 +168,20 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   observer_.on_read(ReadEvent{
       phase, e.pos, e.size, copied, &r, timeout,
       std::span<const std::byte>(buffer_.data() + offset, static_cast<std::size_t>(copied))});
-  if (r.status == ReadStatus::kDeviceGone) end_ = RunEnd::kDeviceGone;
-  else if (r.needs_reset) recover_from_hang();
+  if (r.status == ReadStatus::kDeviceGone && r.needs_reset && gone_retries_ < kMaxGoneRetries) {
+    // The transport can bring a vanished drive back (--power-cycle-cmd):
+    // climb the ladder, and if the drive answers again, issue the same read.
+    ++gone_retries_;
+    recover_from_hang();
+    if (end_ == RunEnd::kDeviceGone) return r;
+    return read_block(e, phase, timeout);
+  }
+  if (r.status == ReadStatus::kDeviceGone) {
+    end_ = RunEnd::kDeviceGone;
+  } else {
+    gone_retries_ = 0;
+    if (r.needs_reset) recover_from_hang();
+  }
   return r;
 }
 

@@ -112,6 +112,10 @@ class RescueEngine {
   /// sector: then trimming and scraping read whole clusters (one error read
   /// per bad sector), else they go sector by sector like ddrescue.
   bool drive_names_failing_lba_ = false;
+  /// Power cycles in a row that brought a vanished drive back without a
+  /// read getting through: bounded, so a drive that keeps vanishing ends the run.
+  int gone_retries_ = 0;
+  static constexpr int kMaxGoneRetries = 3;
   HeadScheduler* head_scheduler_ = nullptr;
 };
 

@@ -292,6 +292,28 @@ TEST_F(EngineTest, DeadDriveStopsTheRunWithTheMapSaved) {
   EXPECT_GT(saved.totals().non_tried, 0);  // nothing was marked for reads that never happened
 }
 
+TEST_F(EngineTest, VanishedDriveBroughtBackByPowerCycleIsReadAgain) {
+  FakeDrive drive(4096);
+  drive.bad = {3000};
+  drive.vanish_at_command = 5;
+  RescueOptions opt;
+  opt.reset_ladder = {ResetKind::kSoft, ResetKind::kPowerCycle};
+  auto r = run(drive, MapFile(), opt);
+  EXPECT_EQ(r.end, RunEnd::kFinished);
+  expect_exact_result(drive, r.map);
+  // The read that found the drive gone was issued again after the cycle.
+  ASSERT_GT(drive.log.size(), 6u);
+  EXPECT_EQ(drive.log[5], drive.log[6]);
+}
+
+TEST_F(EngineTest, VanishedDriveWithoutPowerCycleEndsTheRun) {
+  FakeDrive drive(4096);
+  drive.vanish_at_command = 5;
+  auto r = run(drive, MapFile());  // default ladder: no power cycle
+  EXPECT_EQ(r.end, RunEnd::kDeviceGone);
+  EXPECT_GT(r.map.totals().non_tried, 0);
+}
+
 TEST_F(EngineTest, MaxBadAreasStops) {
   FakeDrive drive(8192);
   for (Lba l = 100; l < 8000; l += 300) drive.bad.insert(l);

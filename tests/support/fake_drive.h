@@ -31,6 +31,8 @@ class FakeDrive final : public Device {
   bool precise = true;         // report error_lba
   int die_after_errors = -1;   // -1 = never
   int reset_fails = 0;         // resets that fail before one succeeds
+  int vanish_at_command = -1;  // this command (0-based) finds the drive gone
+  bool comes_back = true;      // a power cycle brings a vanished drive back
   std::vector<std::pair<Lba, std::uint32_t>> log;  // every command
   std::map<Lba, int> attempts;
   int resets = 0;
@@ -43,8 +45,10 @@ class FakeDrive final : public Device {
     clock_.advance(Micros(100 + count));
     ReadOutcome r;
     r.timeout_applied = timeout;
-    if (dead_) {
+    if (static_cast<int>(log.size()) - 1 == vanish_at_command) vanished_ = true;
+    if (dead_ || vanished_) {
       r.status = ReadStatus::kDeviceGone;
+      r.needs_reset = vanished_;  // the transport could power-cycle it
       return r;
     }
     if (hung_) {
@@ -79,9 +83,14 @@ class FakeDrive final : public Device {
     return r;
   }
 
-  ResetOutcome reset(ResetKind) override {
+  ResetOutcome reset(ResetKind kind) override {
     ++resets;
     if (dead_) return {false, Micros(0), "dead"};
+    if (vanished_) {
+      if (kind != ResetKind::kPowerCycle || !comes_back) return {false, Micros(0), "gone"};
+      vanished_ = false;
+      return {true, Micros(5000), "power cycled"};
+    }
     if (reset_fails > 0) {
       --reset_fails;
       return {false, Micros(1000), "no answer"};
@@ -95,6 +104,7 @@ class FakeDrive final : public Device {
   VirtualClock clock_;
   bool hung_ = false;
   bool dead_ = false;
+  bool vanished_ = false;
   int errors_ = 0;
 };
 
