@@ -45,7 +45,7 @@ po::options_description rescue_options_description() {
     ("mapfile-interval", po::value<std::string>(), "how often to save the mapfile (default 30s)")
     ("json", "status as JSON lines on stdout")
     ("log-reads", po::value<std::string>(), "log every read command to FILE")
-    ("head-map", po::value<std::string>(), "head map: FILE, sim, or none (default: inferred from errors)")
+    ("head-map", po::value<std::string>(), "head map: FILE, sim, infer (from errors), or none (the default)")
     ("head-timeout", po::value<std::string>(), "per-command timeout on a head: H=DUR[,H=DUR...]")
     ("head-retries", po::value<std::string>(), "retry passes for a head's bad sectors: H=N[,H=N...]")
     ("skip-head", po::value<std::string>(), "never read these heads: H[,H...]")

@@ -243,12 +243,12 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
                          score(static_cast<double>(settings.period_hint)) >= 0.9 * best;
   if (keep_hint) P = static_cast<double>(settings.period_hint);
 
+  double period_spread = tol(P);  // how far off the period may be
   // 2. Refine to the sector: band starts lie at window starts plus a
   //    non-negative offset (the first bad cluster need not be the stripe's
   //    first), and stripe boundaries are exact, so at the true period many
   //    band starts sit exactly on the lower envelope of start - index*P,
   //    and many band ends on the upper envelope of end - index*P.
-  {
     // Runs of consecutive matching spacings, as (period index, start).
     struct Pt {
       double i, first, last;
@@ -272,20 +272,27 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     // Within a run (one zone), every band lies in the weak stripe of its
     // period: modulo the true period, all of them fit in one arc no wider
     // than a stripe; a period a little off smears them over a wider arc.
+    //    The band starts alone are tighter still where stripes begin
+    //    exactly (a dead head, or a weak one whose first cluster is bad).
+    const auto arc_width = [](std::vector<std::int64_t>& v, std::int64_t cp) {
+      std::sort(v.begin(), v.end());
+      std::int64_t gap = v.front() + cp - v.back();  // the wrap-around gap
+      for (std::size_t i = 1; i < v.size(); ++i) gap = std::max(gap, v[i] - v[i - 1]);
+      return static_cast<double>(cp - gap);
+    };
     const auto envelope_score = [&](double c) {
       const auto cp = static_cast<std::int64_t>(std::llround(c));
       double width = 0;
-      std::vector<std::int64_t> v;
+      std::vector<std::int64_t> all, firsts;
       for (const auto& pts : runs) {
-        v.clear();
+        all.clear();
+        firsts.clear();
         for (const auto& p : pts) {
-          v.push_back(static_cast<std::int64_t>(p.first) % cp);
-          v.push_back(static_cast<std::int64_t>(p.last) % cp);
+          firsts.push_back(static_cast<std::int64_t>(p.first) % cp);
+          all.push_back(firsts.back());
+          all.push_back(static_cast<std::int64_t>(p.last) % cp);
         }
-        std::sort(v.begin(), v.end());
-        std::int64_t gap = v.front() + cp - v.back();  // the wrap-around gap
-        for (std::size_t i = 1; i < v.size(); ++i) gap = std::max(gap, v[i] - v[i - 1]);
-        width += static_cast<double>(cp - gap);
+        width += arc_width(all, cp);
       }
       return -width;
     };
@@ -300,18 +307,20 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
         scored.emplace_back(c, envelope_score(c));
         if (scored.back().second > scored[best_i].second) best_i = scored.size() - 1;
       }
-      // The contiguous range around the best that fits within a granule.
+      // The contiguous range of periods that fit nearly as well as the best
+      // (within a granule): its middle, and its half-width as the
+      // uncertainty of the period.
       const double floor_score = scored[best_i].second - g;
       std::size_t i0 = best_i, i1 = best_i;
       while (i0 > 0 && scored[i0 - 1].second >= floor_score) --i0;
       while (i1 + 1 < scored.size() && scored[i1 + 1].second >= floor_score) ++i1;
       const double a = scored[i0].first, b = scored[i1].first;
       P = std::round((a + b) / 2);
+      period_spread = (b - a) / 2;
     }
-  }
 
   StripeModel m;
-  const Lba period = static_cast<Lba>(std::llround(P));
+  Lba period = static_cast<Lba>(std::llround(P));  // made a whole number of stripes below
   if (period < 4) return std::nullopt;
 
   // 3. The stripe and the segments, together. A band lies in a weak window
@@ -338,14 +347,26 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     std::vector<std::size_t> members;
   };
   std::vector<Seg> segs;
+  // The stripe is a whole fraction of the period (every head of a zone has
+  // the same stripe length), at least as wide as the bands reach, at most as
+  // wide as the good stretches that ended bands allow: the widest such.
+  Lba upper = period;
+  const auto choose_heads = [&]() {
+    const Lba lo = wide > 2 * slack ? wide - slack : wide;
+    for (int h = 2; h <= kMaxHeads; ++h) {
+      const Lba s = period / static_cast<Lba>(h);
+      if (s < lo) break;
+      if (s <= upper + slack) return h;
+    }
+    return static_cast<int>(std::min<Lba>(kMaxHeads, period / std::max<Lba>(1, lo)));
+  };
   int heads = 0;
   Lba S = 0;
   for (int iter = 0; iter < 16; ++iter) {
-    // The narrowest stripe that holds every band, a whole fraction of the
-    // period (every head of a zone has the same stripe length).
-    heads = static_cast<int>(std::min<Lba>(kMaxHeads, period / std::max<Lba>(1, wide > 2 * slack ? wide - slack : wide)));
+    heads = choose_heads();
     if (heads < 2) return std::nullopt;  // bands too wide for a stripe of one head among several
     S = period / static_cast<Lba>(heads);
+    period = S * static_cast<Lba>(heads);  // phases are taken modulo the period the model keeps
     // Whether band b lies in a window of segment s: after its phase, or a
     // little before it as long as the window still holds all its bands.
     const auto fits = [&](const ErrorBand& b, const Seg& s) {
@@ -399,12 +420,28 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     std::erase_if(segs, [](const Seg& s) { return s.members.empty(); });
     Lba wider = wide;
     for (const auto& s : segs) wider = std::max(wider, s.reach);
-    if (wider <= S + slack) break;
-    wide = wider;
+    // The good stretch that ended a band began at or after its stripe's end
+    // (a quarter of them are allowed to be early: inside a weak stripe, a
+    // long run of good clusters can end a band).
+    std::vector<Lba> ups;
+    for (const auto& s : segs)
+      for (std::size_t k : s.members)
+        if (bands[k].clear_from > bands[k].last)
+          ups.push_back(bands[k].clear_from - window_start_at(bands[k].first, s.phase, period));
+    Lba new_upper = period;
+    if (!ups.empty()) {
+      std::sort(ups.begin(), ups.end());
+      new_upper = ups[ups.size() / 4];
+    }
+    if (wider <= S + slack && new_upper == upper) break;
+    wide = std::max(wide, wider > S + slack ? wider : wide);
+    if (new_upper == upper && heads == choose_heads()) break;
+    upper = new_upper;
   }
   m.stripe = S;
   m.period = S * static_cast<Lba>(heads);
   m.heads = heads;
+  m.period_spread = keep_hint ? 0 : static_cast<Lba>(std::ceil(period_spread));
 
   // Segment ranges: each reaches to the neighbours' nearest bands, so in the
   // gap where the phase changed both phases' windows are predicted.

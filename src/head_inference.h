@@ -47,6 +47,9 @@ struct StripeModel {
   Lba period = 0;
   Lba stripe = 0;
   int heads = 0;     ///< period / stripe.
+  /// How far (sectors) the true period may be from `period`: the range of
+  /// periods under which the bands fit as well.
+  Lba period_spread = 0;
   std::vector<Segment> segments;  ///< In LBA order; neighbours may overlap.
   double confidence = 0;          ///< 0..1: how sure the fit is.
   int supporting_bands = 0;       ///< Bands whose spacing matched the period.

@@ -172,7 +172,7 @@ std::string HeadMap::serialize(const std::vector<std::string>& comments) const {
   out += "# start_lba length head  |  zone START END STRIPE H0,H1,...  (logical sectors)\n";
   auto list = [](const std::vector<int>& v) {
     std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? "," : "", v[i]);
     return s;
   };
   if (!weak_.empty()) out += "weak " + list(weak_) + "\n";

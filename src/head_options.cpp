@@ -49,7 +49,9 @@ void parse_assignments(const std::string& text, const std::string& option, F&& f
 
 void parse_head_options(HeadOptions& o, const std::string& map, const std::string& timeouts,
                         const std::string& retries, const std::string& skip, const std::string& order) {
-  if (map.empty() || map == "infer") o.source = HeadOptions::MapSource::kInfer;
+  if (map.empty()) {
+    // not given: keep the default
+  } else if (map == "infer") o.source = HeadOptions::MapSource::kInfer;
   else if (map == "none") o.source = HeadOptions::MapSource::kNone;
   else if (map == "sim") o.source = HeadOptions::MapSource::kSim;
   else {
@@ -72,8 +74,9 @@ void parse_head_options(HeadOptions& o, const std::string& map, const std::strin
     for (const auto& w : split_commas(skip)) o.skip.push_back(parse_head(w, "--skip-head"));
   if (!order.empty())
     for (const auto& w : split_commas(order)) o.order.push_back(parse_head(w, "--head-order"));
-  if ((!o.skip.empty() || !o.timeouts.empty() || !o.retries.empty() || !o.order.empty()) &&
-      o.source == HeadOptions::MapSource::kNone)
+  const bool per_head = !o.skip.empty() || !o.timeouts.empty() || !o.retries.empty() || !o.order.empty();
+  if (per_head && map.empty()) o.source = HeadOptions::MapSource::kInfer;  // they need a head map
+  if (per_head && o.source == HeadOptions::MapSource::kNone)
     throw UsageError("--head-map none leaves no heads for --skip-head, --head-timeout, --head-retries or --head-order");
 }
 

@@ -104,6 +104,29 @@ void RescueEngine::head_copy_passes() {
     hs.end_pass();
   }
 
+  // Stripes left for later just before a zone change the grid followed may
+  // be healthy: read each until its first error.
+  if (!should_stop()) {
+    for (const Extent& u : hs.take_uncertain()) {
+      std::int64_t p = u.pos;
+      while (!should_stop()) {
+        const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
+        if (!run || run->pos >= u.end()) break;
+        const std::int64_t end = std::min({run->end(), u.end(), run->pos + R, cell_end(run->pos)});
+        const Extent b{run->pos, end - run->pos};
+        const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+        if (r.status == ReadStatus::kDeviceGone || !r.ok()) {
+          if (!r.ok() && r.status != ReadStatus::kDeviceGone)
+            hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
+          break;
+        }
+        p = b.end();
+        set_cursor(p);
+        checkpoint(false);
+      }
+    }
+  }
+
   // Pass 3: the weak heads, cluster by cluster. After a failed read go on
   // with the next cluster; after consecutive failures skip 1, 2, 4...
   // clusters (left non-tried for later): a run of bad clusters costs a few
@@ -139,8 +162,9 @@ void RescueEngine::head_copy_passes() {
           } else {
             hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
             ++consecutive;
-            p = b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0);
+            p = std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
           }
+          if (p >= xend) consecutive = 0;  // a new stripe starts afresh
           hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
           set_cursor(p);
           checkpoint(false);
@@ -149,15 +173,18 @@ void RescueEngine::head_copy_passes() {
     }
   }
 
-  // What is left outside given-up heads, without skipping (ddrescue's pass 3).
-  if (!should_stop() && map_.totals().non_tried > 0) {
-    const std::uint64_t given_up = hs.given_up_mask();
+  // What is left, without skipping (ddrescue's pass 3): first outside the
+  // weak heads, then trimming and scraping there (the healthy heads' failed
+  // blocks hold good sectors between bad ones); then the weak heads' rest
+  // and their failed blocks (a bad cluster of a weak head is seldom worth
+  // its error reads). Given-up heads wait for ddrescue's phases at the end.
+  const auto rest_pass = [&](std::uint64_t skip_mask) {
     std::int64_t pos = domain_.begin_pos();
     bool announced = false;
     while (!should_stop()) {
       const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
       if (!run) break;
-      const auto d = hs.next_deferred(run->pos, given_up);
+      const auto d = hs.next_deferred(run->pos, skip_mask);
       if (d && d->pos <= run->pos) {
         pos = d->end();
         continue;
@@ -176,17 +203,17 @@ void RescueEngine::head_copy_passes() {
       set_cursor(pos);
       checkpoint(false);
     }
-  }
-  hs.save_if_changed();
-
-  // Trimming and scraping: the healthy heads' failed blocks first (they hold
-  // good sectors between bad ones), then the weak heads' (a bad cluster of
-  // a weak head is seldom worth its error reads), then ddrescue's phases.
-  if (!should_stop() && hs.deferred_mask() != 0 && !hs.map().empty()) {
+  };
+  const bool heads_known = hs.deferred_mask() != 0 && !hs.map().empty();
+  if (!should_stop()) rest_pass(hs.deferred_mask());
+  if (!should_stop() && heads_known)
     run_phases_within(domain_by_heads(domain_, hs.map(), hs.deferred_mask(), false, sector_size_), true, 0, 1);
+  if (!should_stop() && heads_known) {
+    rest_pass(hs.given_up_mask());
     if (!should_stop() && hs.given_up_mask() != 0)
       run_phases_within(domain_by_heads(domain_, hs.map(), hs.given_up_mask(), false, sector_size_), true, 0, 1);
   }
+  hs.save_if_changed();
 }
 
 void RescueEngine::head_retry_passes(int first_pass) {

@@ -41,7 +41,7 @@ constexpr int kDenseErrors = 8;
 // errors where none were expected come this often: this many within as
 // many periods.
 constexpr double kFreezeConfidence = 0.8;
-constexpr int kFreezeSupport = 8;
+constexpr int kFreezeSupport = 5;
 constexpr std::size_t kSurpriseBurst = 4;
 
 }  // namespace
@@ -162,6 +162,7 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   // (or the grid slipped): its cell is the weak one from here on.
   if (grid_ && forward) {
     surprises_.push_back(bad);
+    if (std::getenv("HDBG")) std::fprintf(stderr, "surprise %llu zone %llu off %llu cellstart %llu S %llu\n", (unsigned long long)bad, (unsigned long long)bad/262144, (unsigned long long)(bad%16384), (unsigned long long)grid_->cell(grid_->cell_of(bad)).start % 16384, (unsigned long long)grid_->stripe());
     bands_.push_back(ErrorBand{bad, bad, 0, 1});
     if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
     if (surprises_.size() == kSurpriseBurst &&
@@ -178,7 +179,7 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
         if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
       }
     } else {
-      const WeakWindow w = grid_->on_surprise(bad, static_cast<Lba>(2 * setup_.cluster_bytes / ss_));
+      const WeakWindow w = grid_->on_surprise(bad);
       map_ = grid_->to_head_map(grid_label_);
       dirty_ = true;
       return std::max(pos_of(w.end), read.end());
@@ -221,14 +222,19 @@ void HeadScheduler::refit() {
   InferenceSettings settings;
   settings.granule = static_cast<Lba>(std::max<std::int64_t>(1, setup_.cluster_bytes / ss_));
   auto m = fit_stripes(bands, setup_.capacity, settings);
-  if (std::getenv("HDBG")) std::fprintf(stderr, "refit %zu bands last %llu..%llu e%d: %s\n", bands.size(), (unsigned long long)bands.back().first, (unsigned long long)bands.back().last, bands.back().errors, m ? m->summary(512).c_str() : "none");
-  if (m && m->confidence >= kFreezeConfidence && m->supporting_bands >= kFreezeSupport) adopt_grid(*m, bands);
+  if (std::getenv("HDBG")) std::fprintf(stderr, "refit %zu bands last %llu..%llu e%d: %s\n", bands.size(), (unsigned long long)bands.back().first, (unsigned long long)bands.back().last, bands.back().errors, m ? (m->summary(512) + " spread " + std::to_string(m->period_spread)).c_str() : "none");
+  // Frozen only once the period is known to within a cluster over a zone
+  // of 16 periods (the grid follows a small slip as it goes; a drift would
+  // cost error reads at every stripe).
+  if (m && m->confidence >= kFreezeConfidence && m->supporting_bands >= kFreezeSupport &&
+      16 * m->period_spread <= settings.granule)
+    adopt_grid(*m, bands);
 }
 
 void HeadScheduler::adopt_grid(const StripeModel& m, const std::vector<ErrorBand>& bands) {
   model_ = m;
   grid_ = StripeGrid::from_model(m, bands, setup_.capacity);
-  if (std::getenv("HDBG")) std::fprintf(stderr, "freeze: %s origin %lld\n", m.summary(512).c_str(), (long long)grid_->origin());
+  if (std::getenv("HDBG")) { std::fprintf(stderr, "freeze: %s origin %lld\n", m.summary(512).c_str(), (long long)grid_->origin()); for (auto& sg : m.segments) std::fprintf(stderr, "  seg %llu..%llu phase %llu bands %d\n", (unsigned long long)sg.lo, (unsigned long long)sg.hi, (unsigned long long)sg.phase, sg.bands); }
   // The weak label: its place in the period of the first segment.
   const std::uint64_t w = grid_->weak_at(0);
   grid_label_ = 0;
@@ -265,6 +271,13 @@ std::vector<int> HeadScheduler::weak_heads_in_order() const {
     return errors_by_head_[static_cast<std::size_t>(a)] < errors_by_head_[static_cast<std::size_t>(b)];
   });
   out.insert(out.end(), rest.begin(), rest.end());
+  return out;
+}
+
+std::vector<Extent> HeadScheduler::take_uncertain() {
+  std::vector<Extent> out;
+  if (!grid_) return out;
+  for (const WeakWindow& w : grid_->take_uncertain()) out.push_back(Extent{pos_of(w.start), pos_of(w.end) - pos_of(w.start)});
   return out;
 }
 
@@ -314,7 +327,7 @@ std::string HeadScheduler::describe() const {
   if (map_.empty()) return "head map: none yet (inferring from errors)";
   std::string weak;
   for (int h = 0; h < HeadMap::kMaxHeads; ++h)
-    if (weak_mask_ & bit(h)) weak += (weak.empty() ? "" : ",") + std::to_string(h);
+    if (weak_mask_ & bit(h)) weak += fmt::format("{}{}", weak.empty() ? "" : ",", h);
   if (grid_)
     return fmt::format("head map inferred: stripe {} sectors, {} heads, {} zone{} followed; weak head {} (learnt from {})",
                        grid_->stripe(), grid_->heads(), grid_->segment_count(), grid_->segment_count() == 1 ? "" : "s",

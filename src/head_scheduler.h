@@ -69,6 +69,9 @@ class HeadScheduler {
   std::vector<int> weak_heads_in_order() const;
   /// The next piece (bytes) of `head` ending after `pos`, if any.
   std::optional<Extent> next_extent_of(int head, std::int64_t pos) const;
+  /// Weak stripes that may be healthy after all (just before a zone change
+  /// the grid followed), to probe before the weak heads pass; bytes.
+  std::vector<Extent> take_uncertain();
   /// A read of a weak head's stripe ended: an error or `rescued` bytes.
   void on_weak_read(int head, bool error, std::int64_t rescued);
   /// A weak head that fails (almost) every read: the reads that risk the

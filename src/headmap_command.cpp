@@ -161,8 +161,8 @@ int headmap_show(const std::vector<std::string>& a) {
     return exit_code::kOk;
   }
   std::string heads, weak;
-  for (int h : map.heads()) heads += (heads.empty() ? "" : ",") + std::to_string(h);
-  for (int h : map.weak_heads()) weak += (weak.empty() ? "" : ",") + std::to_string(h);
+  for (int h : map.heads()) heads += fmt::format("{}{}", heads.empty() ? "" : ",", h);
+  for (int h : map.weak_heads()) weak += fmt::format("{}{}", weak.empty() ? "" : ",", h);
   fmt::print("{}", map.serialize({fmt::format("{}: {} entries up to LBA {}, heads {}, weak {}", what,
                                               map.entries().size(), map.end(), heads.empty() ? "none" : heads,
                                               weak.empty() ? "none" : weak)}));

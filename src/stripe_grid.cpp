@@ -1,6 +1,7 @@
 #include "src/stripe_grid.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace ptrescue {
@@ -34,35 +35,18 @@ std::uint64_t StripeGrid::weak_of(const Seg& s) const {
 }
 
 StripeGrid StripeGrid::from_model(const StripeModel& m, const std::vector<ErrorBand>& bands, Lba capacity) {
-  // The stripe and the origin together: the first bad cluster of a weak
-  // stripe is its first one more often than any other, so at the true
-  // stripe length many bands start exactly on one grid, while later starts
-  // (tails, late first errors) spread out. Search lengths near the model's
-  // (not half or double: those fit starts as well but not the period) for
-  // the grid most band starts sit on.
-  const Lba S0 = m.stripe;
-  constexpr Lba near = 8;  // sectors: evidence is exact, give or take a 4 KiB sector
-  Lba S = S0, origin = m.segments.empty() ? 0 : m.segments.front().phase % S0;
-  std::size_t most = 0;
-  std::vector<Lba> offs(bands.size());
-  const Lba span = std::max<Lba>(1, S0 / 10);
-  for (Lba s = S0 > span ? S0 - span : 1; s <= S0 + span; ++s) {
-    for (std::size_t i = 0; i < bands.size(); ++i) offs[i] = bands[i].first % s;
-    std::sort(offs.begin(), offs.end());
-    // The most offsets within `near` of one another.
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < offs.size(); ++i) {
-      j = std::max(j, i);
-      while (j + 1 < offs.size() && offs[j + 1] - offs[i] < near) ++j;
-      const std::size_t count = j - i + 1;
-      const bool closer = (s > S0 ? s - S0 : S0 - s) < (S > S0 ? S - S0 : S0 - S);
-      if (count > most || (count == most && closer)) {
-        most = count;
-        S = s;
-        origin = offs[i];
-      }
+  (void)bands;
+  // The origin: the start of the weak windows of the best-supported segment
+  // (where its earliest band starts), modulo the stripe: zones made of
+  // whole stripes keep one grid.
+  const Lba S = m.stripe;
+  Lba origin = 0;
+  int most = -1;
+  for (const auto& s : m.segments)
+    if (s.bands > most) {
+      most = s.bands;
+      origin = s.phase % S;
     }
-  }
   const Lba P = S * static_cast<Lba>(m.heads);
   StripeGrid g(S, m.heads, origin, capacity);
   g.segs_.clear();
@@ -148,28 +132,19 @@ std::optional<WeakWindow> StripeGrid::prev_weak(Lba lba) const {
   }
 }
 
-WeakWindow StripeGrid::on_surprise(Lba lba, Lba near) {
-  const auto o = origin_;
-  // Just before a weak cell: the grid is a little late. The cell must start
-  // at `lba`: correct the stripe length (or, near the origin, the origin).
-  if (const auto nw = next_weak(lba); nw && nw->start > lba && nw->start - lba <= near) {
-    const std::int64_t c = cell_of(nw->start);
-    if (c >= 8) stripe_ = static_cast<Lba>((static_cast<std::int64_t>(lba) - o) / c);
-    else origin_ -= static_cast<std::int64_t>(nw->start - lba);
-    return cell(cell_of(lba));
-  }
-  // Just after one: a little early; the cell must end after `lba`.
-  if (const auto pw = prev_weak(lba); pw && pw->end <= lba && lba - pw->end < near && pw->start > 0) {
-    const std::int64_t c = cell_of(pw->start) + 1;  // the cell after the weak one
-    if (c >= 8) stripe_ = static_cast<Lba>((static_cast<std::int64_t>(lba) + 1 - o + c - 1) / c);
-    else origin_ += static_cast<std::int64_t>(lba - pw->end + 1);
-    return cell(cell_of(lba));
-  }
+WeakWindow StripeGrid::on_surprise(Lba lba) {
+  // The cell of the error is weak from here on: a zone change. Keep the old
+  // weak cells too if the segment the error ends was itself young (less
+  // than two periods: a second weak stripe per period, or a grid that does
+  // not fit; the scheduler refits when such errors keep coming).
   const std::int64_t c = cell_of(lba);
   const Seg& cur = segs_[seg_index(lba)];
   const bool young = cur.from_surprise && lba - cur.start < 2 * period();
   std::vector<Lba> refs{lba};
   if (young) refs.insert(refs.end(), cur.refs.begin(), cur.refs.end());
+  // The old weak cells of the last period may be on the new zone's side.
+  for (std::int64_t k = c - heads_; k < c; ++k)
+    if (k >= 0 && cell(k).start >= cur.start && (weak_of(cur) & bit(residue(k)))) uncertain_.push_back(cell(k));
   set_weak_from(cell(c).start, std::move(refs));
   return cell(c);
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "src/head_inference.h"
@@ -44,14 +45,16 @@ class StripeGrid {
   /// The weak cell holding `lba - 1` or the last one before it.
   std::optional<WeakWindow> prev_weak(Lba lba) const;
 
-  /// An error at `lba`, outside the weak cells: returns the weak cell that
-  /// now holds it. Within `near` sectors before (after) a weak cell, the
-  /// grid was a little late (early): the stripe length is corrected so that
-  /// the cell holds it; else a zone change: the cell
-  /// becomes the weak one from here on — together with the old weak ones
-  /// if the segment it ends was young (less than two periods: a second weak
-  /// stripe per period, or a stripe wider than one cell).
-  WeakWindow on_surprise(Lba lba, Lba near);
+  /// An error at `lba`, outside the weak cells: a zone change. The cell it
+  /// falls in is weak from here on (with the old weak cells too if the
+  /// segment it ends was young: less than two periods, a second weak stripe
+  /// per period). Returns that cell.
+  WeakWindow on_surprise(Lba lba);
+
+  /// Weak cells of an old segment within a period before a zone change:
+  /// the zone may have changed before them, so they may be healthy. Worth a
+  /// probing read before the weak heads pass. Cleared by take_uncertain().
+  std::vector<WeakWindow> take_uncertain() { return std::exchange(uncertain_, {}); }
 
   /// Labels: weak cells `weak_label`, the others numbered on around the period.
   HeadMap to_head_map(int weak_label) const;
@@ -74,6 +77,7 @@ class StripeGrid {
   std::int64_t origin_;  ///< cell 0 starts here (may drift below 0)
   Lba capacity_;
   std::vector<Seg> segs_;  // sorted by start; segs_[0].start == 0
+  std::vector<WeakWindow> uncertain_;
 };
 
 }  // namespace ptrescue

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -106,21 +107,28 @@ class Checker {
       : image_path_(image_path), seed_(seed), ss_(ss), truth_(truth) {}
 
   // The first byte of [pos, end) of the image that does not hold the drive's
-  // data (a short image counts as a mismatch), or nullopt.
+  // data (a short image counts as a mismatch), or nullopt. The range need
+  // not be sector-aligned: whole sectors are compared over its bytes only.
   std::optional<std::int64_t> mismatch(std::int64_t pos, std::int64_t end) {
     std::ifstream img(image_path_, std::ios::binary);
+    const std::int64_t ss = ss_;
     while (pos < end) {
-      const std::int64_t n = std::min<std::int64_t>(end - pos, 8 << 20);
-      buf_.assign(static_cast<std::size_t>(n), 0);
+      const std::int64_t first = pos / ss * ss;
+      const std::int64_t last = std::min<std::int64_t>((end + ss - 1) / ss * ss, first + (8 << 20));
+      const std::int64_t stop = std::min(end, last);
+      buf_.assign(static_cast<std::size_t>(last - first), 0);
+      want_.resize(buf_.size());
       img.clear();
-      img.seekg(pos);
-      img.read(buf_.data(), n);
-      if (img.gcount() != n) return pos + img.gcount();
-      const auto first = first_pattern_mismatch(
-          seed_, static_cast<Lba>(pos / ss_), ss_,
-          std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), buf_.size()));
-      if (first) return static_cast<std::int64_t>(*first) * ss_;
-      pos += n;
+      img.seekg(first);
+      img.read(buf_.data(), last - first);
+      if (first + img.gcount() < stop) return std::max(pos, first + img.gcount());
+      fill_sectors_pattern(seed_, static_cast<Lba>(first / ss), ss_,
+                           std::span<std::byte>(reinterpret_cast<std::byte*>(want_.data()), want_.size()));
+      const auto from = static_cast<std::size_t>(pos - first), to = static_cast<std::size_t>(stop - first);
+      if (std::memcmp(buf_.data() + from, want_.data() + from, to - from) != 0)
+        for (std::size_t i = from; i < to; ++i)
+          if (buf_[i] != want_[i]) return first + static_cast<std::int64_t>(i);
+      pos = stop;
     }
     return std::nullopt;
   }
@@ -169,6 +177,7 @@ class Checker {
   std::uint32_t ss_;
   const MapFile& truth_;
   std::vector<char> buf_;
+  std::vector<char> want_;
 };
 
 std::uint64_t crash_seed() {
@@ -256,6 +265,13 @@ TEST(CrashTest, SigkillAtFiftyRandomMomentsLosesNothing) {
       } catch (const std::exception& e) {
         FAIL() << "torn or malformed mapfile after SIGKILL: " << e.what() << "\n" << text.substr(0, 2000);
       }
+      std::optional<MapBlock> unaligned;
+      map->for_each([&](const MapBlock& b) {
+        if (!unaligned && (b.pos % ss != 0 || b.size % ss != 0)) unaligned = b;
+      });
+      ASSERT_FALSE(unaligned) << "block " << unaligned->pos << "+" << unaligned->size << " '"
+                              << static_cast<char>(unaligned->status) << "' is not whole " << ss
+                              << "-byte sectors";
       ASSERT_EQ(map->begin_pos(), 0);
       ASSERT_EQ(map->end_pos(), truth.end_pos());
       ASSERT_TRUE(check.rescued_bytes_in_image(*map, &verified));

@@ -97,9 +97,15 @@ MapFile sim_truth(const SimPhysics& physics, double timeout_ms = std::numeric_li
   std::ifstream img(image_path, std::ios::binary);
   std::vector<char> buf;
   std::optional<std::int64_t> bad;
+  std::optional<MapBlock> unaligned;
   std::int64_t checked = 0;
   map.for_each([&](const MapBlock& b) {
     if (bad || b.status != BlockStatus::kFinished) return;
+    if (b.pos % ss != 0 || b.size % ss != 0) {
+      unaligned = b;
+      bad = b.pos;
+      return;
+    }
     for (std::int64_t pos = b.pos; pos < b.end() && !bad;) {
       const std::int64_t n = std::min<std::int64_t>(b.end() - pos, 8 << 20);
       buf.assign(static_cast<std::size_t>(n), 0);
@@ -118,6 +124,9 @@ MapFile sim_truth(const SimPhysics& physics, double timeout_ms = std::numeric_li
       checked += n;
     }
   });
+  if (unaligned)
+    return ::testing::AssertionFailure() << "rescued block " << unaligned->pos << "+" << unaligned->size
+                                         << " is not whole sectors";
   if (!bad) return ::testing::AssertionSuccess() << checked << " bytes checked";
   return ::testing::AssertionFailure() << "image byte " << *bad << " (sector " << *bad / ss
                                        << ") is marked rescued but does not hold the drive's data";

@@ -54,7 +54,9 @@ contender_cmd() {
     ddrescue)     CMD=(ddrescue -q "$src" "$IMG" "$MAP") ;;
     dd)           CMD=(dd if="$src" of="$IMG" bs=1M status=none) ;;
     dd-fdatasync) CMD=(dd if="$src" of="$IMG" bs=1M conv=fdatasync status=none) ;;
-    ptrescue-d)   CMD=("$PTRESCUE" rescue -d -q "$src" "$IMG" "$MAP") ;;
+    # -f: the loop device and the outputs share this machine's one disk, which
+    # preflight refuses for a real source disk.
+    ptrescue-d)   CMD=("$PTRESCUE" rescue -d -f -q "$src" "$IMG" "$MAP") ;;
     ddrescue-d)   CMD=(ddrescue -d -q "$src" "$IMG" "$MAP") ;;
     dd-direct)    CMD=(dd if="$src" of="$IMG" bs=1M iflag=direct status=none) ;;
     dd-direct-fdatasync) CMD=(dd if="$src" of="$IMG" bs=1M iflag=direct conv=fdatasync status=none) ;;
@@ -67,7 +69,7 @@ describe() {
     ddrescue)     echo "ddrescue -q SRC out.img out.map" ;;
     dd)           echo "dd if=SRC of=out.img bs=1M" ;;
     dd-fdatasync) echo "dd if=SRC of=out.img bs=1M conv=fdatasync" ;;
-    ptrescue-d)   echo "ptrescue rescue -d -q LOOP out.img out.map" ;;
+    ptrescue-d)   echo "ptrescue rescue -d -f -q LOOP out.img out.map" ;;
     ddrescue-d)   echo "ddrescue -d -q LOOP out.img out.map" ;;
     dd-direct)    echo "dd if=LOOP of=out.img bs=1M iflag=direct" ;;
     dd-direct-fdatasync) echo "dd if=LOOP of=out.img bs=1M iflag=direct conv=fdatasync" ;;

@@ -6,7 +6,8 @@
 # sectors (blkdebug) and a stall (nbdkit, armed from the guest). Runs SCRIPT in
 # the guest, enforces a wall-clock timeout, and prints the guest's output and
 # dmesg. Exits with the script's status (124 on timeout, 77 when the bed is not
-# installed).
+# installed). The checkout, SCRIPT and the ptrescue binary may be under /tmp or
+# /run, which the guest has its own of: those directories are shared too.
 #
 #   run-guest.sh [options] SCRIPT
 #     --disk KIND:SERIAL[:SIZE_MB]  add a disk; KIND is ahci, scsi or nvme (default 32 MiB)
@@ -44,8 +45,24 @@ done
 [ -n "$script" ] || die "usage: run-guest.sh [options] SCRIPT (see --help)"
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 [ -f "$script" ] || die "no such script $script"
-# The guest sees the host's root, but with its own /tmp, /run, /dev, /proc, /sys.
-case $script in /tmp/* | /run/* | /dev/* | /proc/* | /sys/*) die "the guest cannot see $script: put it elsewhere" ;; esac
+# The guest sees the host's root, but with its own /tmp, /run, /dev, /proc and
+# /sys. A host directory it needs that these hide (a checkout under /tmp, as CI
+# makes) is shared as one more read-only 9p mount, which guest-init mounts at
+# the same path: every path stays the same in the guest.
+binds=()
+guest_needs() {
+  local d=$1 s kept=()
+  case $d in
+    /tmp/vm-out | /tmp/vm-out/* | /run/vm-modules | /run/vm-modules/*) die "the guest uses $d itself: put it elsewhere" ;;
+    /tmp/?* | /run/?* | /dev/shm/?*) ;;
+    /tmp | /run | /dev | /dev/* | /proc | /proc/* | /sys | /sys/*) die "the guest cannot see $d: put it elsewhere" ;;
+    *) return 0 ;;
+  esac
+  [[ $d =~ ^[A-Za-z0-9/._+-]+$ ]] || die "$d: the kernel command line and QEMU need a path of [A-Za-z0-9/._+-]"
+  for s in "${binds[@]}"; do [[ $d == "$s" || $d == "$s"/* ]] && return 0; done
+  for s in "${binds[@]}"; do [[ $s == "$d"/* ]] || kept+=("$s"); done
+  binds=("${kept[@]}" "$d")
+}
 name=$(basename "$script" .sh)
 out=${out:-$VM_CACHE/results/$name}
 
@@ -53,6 +70,12 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not inst
 kver=$("$here/kernel-version.sh" 2>/dev/null) || skip "no kernel in /boot (run tools/vm/setup.sh)"
 [ -r "/boot/vmlinuz-$kver" ] || skip "/boot/vmlinuz-$kver is not readable"
 ptrescue=${PTRESCUE:-$repo/build/ptrescue}
+# The guest starts in the checkout, not in our directory.
+[[ $ptrescue == /* ]] || ptrescue=$PWD/$ptrescue
+guest_needs "$repo"
+guest_needs "$(dirname "$script")"
+# Absent, the test skips its ptrescue checks; there is nothing to share.
+[ -e "$ptrescue" ] && guest_needs "$(cd "$(dirname "$ptrescue")" && pwd)"
 
 accel=${VM_ACCEL:-auto}
 if [ "$accel" = auto ]; then
@@ -83,9 +106,13 @@ qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot -m 1024 -accel "$a
 [ "$accel" = kvm ] && qemu+=(-cpu host) || qemu+=(-cpu max)
 qemu+=(-chardev stdio,id=console,signal=off -serial chardev:console)
 qemu+=(-kernel "$kernel" -initrd "$initrd")
-qemu+=(-append "console=ttyS0 loglevel=3 panic=-1 vmsrc=$repo vmtest=$script$append")
+# vmbind=DIR, in the order of their tags vmbind0, vmbind1...
+qemu+=(-append "console=ttyS0 loglevel=3 panic=-1 vmsrc=$repo vmtest=$script${binds[*]/#/ vmbind=}$append")
 qemu+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
 qemu+=(-virtfs "local,path=$out,mount_tag=vmout,security_model=none,multidevs=remap")
+for i in "${!binds[@]}"; do
+  qemu+=(-virtfs "local,path=${binds[$i]},mount_tag=vmbind$i,security_model=none,readonly=on,multidevs=remap")
+done
 
 env_sh="$out/env.sh"
 {

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The failing-drive benchmark (docs/HEADMAP.md): on simulated drives with a
+weak or dead head (or only scattered bad sectors), how much of the readable
+data does each rescuer get before the drive dies, and how soon?
+
+For each profile:
+  1. `ptrescue sim testmap` writes a ddrescue test mapfile of the drive's
+     unreadable sectors (the truth);
+  2. GNU ddrescue and ptrescue (its defaults: head inference on) both run
+     with `-H TESTMAP --log-reads` on the same sparse file;
+  3. `ptrescue sim ceiling` writes the reads of a head-aware ceiling (knows
+     the head map, not the bad clusters: healthy heads first, then the weak
+     head cluster by cluster);
+  4. `ptrescue sim replay` costs the three logs on the simulated drive's
+     physics, with the same rules for all: a failed read rescues nothing; the
+     drive's death ends what counts.
+
+Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|all|NAME...]
+                [--work DIR] [--json OUT]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+# 3 s per failed read, death after 1000 error reads: the issue's drive.
+BASE = {"capacity": "2GiB", "heads": 4, "stripe": "2MiB", "error_latency_ms": 3000,
+        "die_after_error_reads": 1000}
+
+
+def weak(head, frac=0.25, cluster="64KiB", extra=30):
+    return [{"head": head, "extra_latency_ms": extra, "bad_fraction": frac, "cluster": cluster}]
+
+
+def profile(name, **kw):
+    p = dict(BASE)
+    p.update(kw)
+    p["name"] = name
+    return p
+
+
+# The set the work was developed on ...
+DEV = [
+    profile("weak-2m", seed=1, weak_heads=weak(2)),
+    profile("weak-1m", seed=2, stripe="1MiB", weak_heads=weak(2)),
+    profile("weak-8m", seed=3, stripe="8MiB", weak_heads=weak(1)),
+    profile("weak-2m-2heads", seed=4, heads=2, weak_heads=weak(1)),
+    profile("weak-2m-8heads", seed=5, heads=8, weak_heads=weak(5)),
+    profile("dead-2m", seed=6, dead_heads=[1]),
+    profile("scattered", seed=7, bad_clusters=[{"count": 300, "length": 8}, {"count": 40, "length": 128}]),
+]
+
+# ... and variations it was not tuned on: other seeds, heads, stripe lengths
+# (not powers of two), zone counts, head orders, weak-head damage.
+HELDOUT = [
+    profile("h-weak-2m-s11", seed=11, weak_heads=weak(2)),
+    profile("h-weak-2m-s12", seed=12, weak_heads=weak(0)),
+    profile("h-weak-3m-6heads", seed=13, heads=6, stripe="3MiB", weak_heads=weak(4)),
+    profile("h-weak-1.5m-z24", seed=14, stripe="1536KiB", zones=24, weak_heads=weak(3)),
+    profile("h-weak-4m-order", seed=15, stripe="4MiB", head_order=[3, 1, 0, 2], weak_heads=weak(0, 0.15, "32KiB")),
+    profile("h-weak-32m", seed=16, stripe="32MiB", zones=4, weak_heads=weak(2)),
+    profile("h-weak-256m", seed=17, capacity="8GiB", stripe="256MiB", zones=4, weak_heads=weak(1)),
+    profile("h-weak-1m-8heads-noserp", seed=18, heads=8, stripe="1MiB", serpentine=False, weak_heads=weak(6)),
+    profile("h-dead-1m-8heads", seed=19, heads=8, stripe="1MiB", dead_heads=[3]),
+    profile("h-dead-16m-2heads", seed=20, heads=2, stripe="16MiB", dead_heads=[0]),
+    profile("h-dead-256m", seed=21, capacity="8GiB", stripe="256MiB", zones=4, dead_heads=[2]),
+    profile("h-scattered-dense", seed=22, bad_clusters=[{"count": 2000, "length": 1}, {"count": 200, "length": 16}]),
+    profile("h-weak+scattered", seed=23, weak_heads=weak(1, 0.1), bad_clusters=[{"count": 200, "length": 8}]),
+]
+
+SETS = {"dev": DEV, "heldout": HELDOUT, "all": DEV + HELDOUT}
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def replay(pt, prof, log):
+    return json.loads(run([pt, "sim", "replay", prof, log, "--json"]).stdout)
+
+
+def capacity_bytes(p):
+    units = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+    c = p["capacity"]
+    for u, m in units.items():
+        if c.endswith(u):
+            return int(float(c[: -len(u)]) * m)
+    return int(c) * 512
+
+
+def bench_one(p, pt, dd, work):
+    d = os.path.join(work, p["name"])
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    prof = os.path.join(d, "profile.json")
+    with open(prof, "w") as f:
+        json.dump(p, f, indent=1)
+    run([pt, "sim", "testmap", prof, os.path.join(d, "test.map")])
+    src = os.path.join(d, "src.img")
+    with open(src, "wb") as f:
+        f.truncate(capacity_bytes(p))
+    out = {"profile": p["name"]}
+    t = time.time()
+    run([dd, "-q", "-S", "-H", os.path.join(d, "test.map"), "--log-reads=" + os.path.join(d, "dd.log"), src,
+         os.path.join(d, "dd.img"), os.path.join(d, "dd.map")])
+    out["dd_wall_s"] = time.time() - t
+    t = time.time()
+    r = subprocess.run([pt, "rescue", "-f", "-q", "-S", "-H", os.path.join(d, "test.map"), "--log-reads",
+                        os.path.join(d, "pt.log"), src, os.path.join(d, "pt.img"), os.path.join(d, "pt.map")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"ptrescue failed on {p['name']}: {r.stderr}")
+    out["pt_wall_s"] = time.time() - t
+    run([pt, "sim", "ceiling", prof, os.path.join(d, "ceiling.log")])
+    for who in ("dd", "pt", "ceiling"):
+        out[who] = replay(pt, prof, os.path.join(d, who + ".log"))
+    for img in ("dd.img", "pt.img", "src.img"):
+        os.remove(os.path.join(d, img))
+    return out
+
+
+def fmt_t(v):
+    if v is None:
+        return "never"
+    return f"{v:.0f} s" if v >= 10 else f"{v:.1f} s"
+
+
+def ratio(a, b):
+    """How many times sooner a is than b (b / a); 'never' counts as infinitely late."""
+    if a is None and b is None:
+        return "-"
+    if a is None:
+        return "0x"
+    if b is None:
+        return "inf"
+    return f"{b / a:.1f}x" if a > 0 else "inf"
+
+
+def table(results):
+    rows = ["| profile | rescued: ddrescue / ptrescue / ceiling | pt vs dd | pt vs ceiling | "
+            "time to 90 %: dd / pt (pt sooner by) | time to 99 %: dd / pt (pt sooner by) | error reads dd / pt |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        dd, pt, ce = r["dd"], r["pt"], r["ceiling"]
+        rows.append(
+            f"| {r['profile']} | {dd['pct_rescued']:.1f} / {pt['pct_rescued']:.1f} / {ce['pct_rescued']:.1f} % | "
+            f"{pt['pct_rescued'] / max(dd['pct_rescued'], 1e-9):.2f} | {pt['pct_rescued'] / max(ce['pct_rescued'], 1e-9):.3f} | "
+            f"{fmt_t(dd['time_to_90_s'])} / {fmt_t(pt['time_to_90_s'])} ({ratio(pt['time_to_90_s'], dd['time_to_90_s'])}) | "
+            f"{fmt_t(dd['time_to_99_s'])} / {fmt_t(pt['time_to_99_s'])} ({ratio(pt['time_to_99_s'], dd['time_to_99_s'])}) | "
+            f"{dd['error_reads']} / {pt['error_reads']} |")
+    return "\n".join(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ptrescue", default=os.path.join(ROOT, "build-head-release", "ptrescue"))
+    ap.add_argument("--ddrescue", default=shutil.which("ddrescue") or "ddrescue")
+    ap.add_argument("--set", nargs="+", default=["dev"])
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+    chosen = []
+    for s in a.set:
+        if s in SETS:
+            chosen += SETS[s]
+        else:
+            chosen += [p for p in SETS["all"] if p["name"] == s]
+    work = a.work or tempfile.mkdtemp(prefix="failing-drive-")
+    results = []
+    for p in chosen:
+        r = bench_one(p, a.ptrescue, a.ddrescue, work)
+        results.append(r)
+        print(f"{p['name']}: dd {r['dd']['pct_rescued']:.1f} % pt {r['pt']['pct_rescued']:.1f} % "
+              f"ceiling {r['ceiling']['pct_rescued']:.1f} % (pt {r['pt_wall_s']:.0f} s wall)", file=sys.stderr, flush=True)
+    print(table(results))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
