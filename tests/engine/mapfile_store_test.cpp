@@ -148,6 +148,35 @@ TEST(MapFileStore, SaveOverADirectoryThrowsAndRemovesTheTempFile) {
   EXPECT_EQ(read_file(path + "/inside"), "keep");
 }
 
+TEST(MapFileStore, AMapUnchangedSinceLoadIsNotWrittenAgainButAnyChangeIs) {
+  TempDir dir;
+  const std::string path = dir.file("disk.map");
+  MapFileStore(path).save(sample_map(), {"first"});
+  const std::string first = read_file(path);
+
+  MapFileStore store(path);
+  MapFile loaded = *store.load();
+  store.save(loaded, {"second"});
+  EXPECT_EQ(read_file(path), first);  // the same map: the file already says it
+
+  // A different map that also never changed since it was made is written.
+  store.save(MapFile(4096), {"other"});
+  EXPECT_EQ(read_file(path), MapFile(4096).serialize({"other"}));
+
+  // The loaded map after a change, and after a cursor move, is written.
+  MapFileStore store2(path);
+  MapFile again = *store2.load();
+  MapFile moved = again;
+  MapCursor c = moved.cursor();
+  c.pos += 512;
+  moved.set_cursor(c);
+  store2.save(moved, {"moved"});
+  EXPECT_EQ(read_file(path), moved.serialize({"moved"}));
+  again.set_status(0, 512, BlockStatus::kBadSector);
+  store2.save(again, {"changed"});
+  EXPECT_EQ(read_file(path), again.serialize({"changed"}));
+}
+
 TEST(MapFileStore, FailedTempFileCreationKeepsThePreviousMapfile) {
   TempDir dir;
   const std::string path = dir.file("disk.map");

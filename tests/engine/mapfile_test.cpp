@@ -1,8 +1,12 @@
 // MapFile: the ddrescue mapfile format (checked against GNU ddrescue 1.27's
 // own tools when they are installed) and the interval map behind it (checked
-// against a naive one-char-per-byte model).
+// against a naive one-char-per-byte model, with chunks small enough that every
+// way of splitting, merging and crossing them is exercised; and a parsed map
+// against the same map built call by call).
 #include "src/mapfile.h"
+#include "src/mapfile_store.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -11,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <random>
@@ -154,6 +159,16 @@ TEST_P(MapFileAccepts, ParsesTo) {
   EXPECT_EQ(m.totals(), count_totals(c.blocks));
 }
 
+// The same with a long comment after it, so that every line has enough text
+// after its start for the parser's fast path to try it (it needs 64 bytes).
+TEST_P(MapFileAccepts, ParsesToWithRoomForTheFastPath) {
+  const Accepted& c = GetParam();
+  const MapFile m = MapFile::parse(c.text + "\n#" + std::string(80, '.') + "\n");
+  EXPECT_EQ(m.blocks(), c.blocks);
+  EXPECT_EQ(m.cursor(), c.cursor);
+  EXPECT_EQ(m.totals(), count_totals(c.blocks));
+}
+
 constexpr auto F = BlockStatus::kFinished;
 constexpr auto B = BlockStatus::kBadSector;
 constexpr auto N = BlockStatus::kNonTried;
@@ -216,6 +231,18 @@ TEST_P(MapFileRejects, WithLineAndReason) {
   }
 }
 
+TEST_P(MapFileRejects, WithLineAndReasonWithRoomForTheFastPath) {
+  const Rejected& c = GetParam();
+  if (std::string_view(c.reason) == "missing status line") GTEST_SKIP() << "the padding adds lines";
+  try {
+    MapFile::parse(c.text + "\n#" + std::string(80, '.') + "\n");
+    FAIL() << "parsed: " << c.text;
+  } catch (const MapFileError& e) {
+    EXPECT_EQ(e.line(), c.line) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr(c.reason));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Malformed, MapFileRejects,
     ::testing::Values(
@@ -255,7 +282,14 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"LineNumbersCountCommentsAndBlanks", "0 + 1\n# c\n\n0 10 +\n0x0B 5 -\n", 5, "gap"},
         Rejected{"NulByte", std::string("0 + 1\n0 10 +\n\0\n", 14), 3, "incomplete block line"},
         Rejected{"CrLfGarbage", "0 + 1\r\n0 10 +\r\n10 5 -\r\nzz\r\n", 4, "incomplete block line"},
-        Rejected{"NonAsciiIsQuotedSafely", "0 + 1\n0 10 \xff\n", 2, "unknown block status '?'"}),
+        Rejected{"NonAsciiIsQuotedSafely", "0 + 1\n0 10 \xff\n", 2, "unknown block status '?'"},
+        // Lines in ddrescue's layout with one thing wrong.
+        Rejected{"LayoutWithANonHexDigit", "0 + 1\n0x00000000  0x00000G00  +\n", 2, "bad size '0x00000G00'"},
+        Rejected{"LayoutWithAnUnknownStatus", "0 + 1\n0x00000000  0x00000E00  F\n", 2, "unknown block status 'F'"},
+        Rejected{"LayoutWithA17DigitSize", "0 + 1\n0x00000000  0x80000000000000000  +\n", 2, "out of range"},
+        Rejected{"LayoutWithA16DigitOverflow", "0 + 1\n0x00000000  0x8000000000000000  +\n", 2, "out of range"},
+        Rejected{"LayoutWithAGap", "0 + 1\n0x00000000  0x00000E00  +\n0x00000F00  0x00000200  -\n", 3, "gap"},
+        Rejected{"LayoutWithJunk", "0 + 1\n0x00000000  0x00000E00  + +\n", 2, "trailing junk"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // ---- round trips --------------------------------------------------------------
@@ -469,6 +503,315 @@ TEST(MapFileModel, ExtendToGrowsWithNonTriedBytes) {
   EXPECT_EQ(m.totals().finished, 5);
 }
 
+// ---- the chunked representation ------------------------------------------------
+
+// Blocks as a per-byte model would list them, with the finds answered from
+// that list: cheap enough to check a few thousand bytes after every change.
+struct ModelQueries {
+  std::vector<MapBlock> blocks;
+
+  std::optional<Extent> find_forward(std::int64_t from, BlockStatus st) const {
+    for (const MapBlock& b : blocks)
+      if (b.status == st && b.end() > from) {
+        const std::int64_t s = std::max(b.pos, from);
+        return Extent{s, b.end() - s};
+      }
+    return std::nullopt;
+  }
+  std::optional<Extent> find_backward(std::int64_t before, BlockStatus st) const {
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it)
+      if (it->status == st && it->pos < before) return Extent{it->pos, std::min(it->end(), before) - it->pos};
+    return std::nullopt;
+  }
+};
+
+TEST(MapFileChunks, SmallChunksMatchAPerByteModel) {
+  // Chunks of 8 or 16 blocks: a few thousand bytes of fragments make dozens
+  // of chunks, which the changes below split, empty, merge and cross.
+  for (std::size_t limit : {8u, 16u}) {
+    for (std::uint64_t seed : {11u, 12u, 13u}) {
+      SCOPED_TRACE("chunk limit " + std::to_string(limit) + ", seed " + std::to_string(seed));
+      std::mt19937_64 rng(seed);
+      NaiveMap model;
+      model.begin = seed % 2 == 0 ? 0 : 777;
+      model.bytes.assign(2000, '?');
+      MapFile m = model.begin == 0 ? MapFile(2000)
+                                   : MapFile::parse("0 ? 1\n777 2000 ?\n");
+      m.set_chunk_limit_for_testing(limit);
+      for (int op = 0; op < 700; ++op) {
+        const std::int64_t len = static_cast<std::int64_t>(model.bytes.size());
+        const int kind = static_cast<int>(rng() % 100);
+        if (kind < 3) {
+          const std::int64_t grow = static_cast<std::int64_t>(rng() % 50);
+          m.extend_to(model.end() + grow);
+          model.bytes.append(static_cast<std::size_t>(grow), '?');
+        } else {
+          // Mostly short ranges (fragments build up), sometimes ranges over
+          // many blocks and chunks, sometimes the whole map.
+          const std::int64_t max_size = kind < 10 ? len : kind < 20 ? 300 : 6;
+          const std::int64_t pos = model.begin + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(len));
+          const std::int64_t size = kind < 5 ? model.end() - pos
+                                             : std::min<std::int64_t>(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(max_size + 1)),
+                                                                      model.end() - pos);
+          const BlockStatus st = kAllStatuses[rng() % 5];
+          m.set_status(pos, size, st);
+          std::fill_n(model.bytes.begin() + (pos - model.begin), size, static_cast<char>(st));
+        }
+        ASSERT_NO_THROW(m.check_invariants()) << "after operation " << op;
+        const ModelQueries q{model.blocks()};
+        ASSERT_EQ(m.blocks(), q.blocks) << "after operation " << op;
+        ASSERT_EQ(m.totals(), count_totals(q.blocks));
+        ASSERT_EQ(m.block_count(), q.blocks.size());
+        ASSERT_EQ(m.begin_pos(), model.begin);
+        ASSERT_EQ(m.end_pos(), model.end());
+        for (int probe = 0; probe < 6; ++probe) {
+          const std::int64_t at = model.begin - 3 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(len + 6));
+          for (BlockStatus st : kAllStatuses) {
+            ASSERT_EQ(m.find_forward(at, st), q.find_forward(at, st)) << "find_forward(" << at << ")";
+            ASSERT_EQ(m.find_backward(at, st), q.find_backward(at, st)) << "find_backward(" << at << ")";
+          }
+          if (at >= model.begin && at < model.end()) {
+            ASSERT_EQ(static_cast<char>(m.status_at(at)), model.at(at));
+          }
+        }
+      }
+      // Everything merged back into one block leaves one chunk.
+      m.set_status(model.begin, model.end() - model.begin, BlockStatus::kFinished);
+      ASSERT_NO_THROW(m.check_invariants());
+      EXPECT_EQ(m.blocks(), (std::vector<MapBlock>{{model.begin, model.end() - model.begin, F}}));
+    }
+  }
+}
+
+// Every query of `a` answers as the same query of `b`: at every block
+// boundary, one byte either side, and in the middle of each block.
+void expect_same_answers(const MapFile& a, const MapFile& b) {
+  const std::vector<MapBlock> blocks = b.blocks();
+  ASSERT_EQ(a.blocks(), blocks);
+  ASSERT_EQ(a.block_count(), b.block_count());
+  ASSERT_EQ(a.totals(), b.totals());
+  ASSERT_EQ(a.cursor(), b.cursor());
+  ASSERT_EQ(a.begin_pos(), b.begin_pos());
+  ASSERT_EQ(a.end_pos(), b.end_pos());
+  std::vector<MapBlock> each;
+  a.for_each([&](const MapBlock& blk) { each.push_back(blk); });
+  ASSERT_EQ(each, blocks);
+  for (const MapBlock& blk : blocks) {
+    for (std::int64_t at : {blk.pos - 1, blk.pos, blk.pos + blk.size / 2, blk.end() - 1, blk.end()}) {
+      for (BlockStatus st : kAllStatuses) {
+        ASSERT_EQ(a.find_forward(at, st), b.find_forward(at, st)) << "find_forward(" << at << ")";
+        ASSERT_EQ(a.find_backward(at, st), b.find_backward(at, st)) << "find_backward(" << at << ")";
+      }
+      if (at >= b.begin_pos() && at < b.end_pos()) {
+        ASSERT_EQ(a.block_at(at), b.block_at(at));
+        ASSERT_EQ(a.status_at(at), b.status_at(at));
+      }
+    }
+  }
+}
+
+TEST(MapFileChunks, AParsedMapBehavesLikeTheSameMapBuiltCallByCall) {
+  // Thousands of blocks: the parsed map is packed into full chunks, the built
+  // one grew by splitting chunks; no query or change may tell them apart.
+  for (std::uint64_t seed : {21u, 22u, 23u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    const std::int64_t begin = seed == 22 ? 4096 : 0;
+    MapFile built = random_map(rng, begin, 400000, 60);
+    MapFile parsed = MapFile::parse(built.serialize({"copy"}));
+    ASSERT_GT(parsed.block_count(), 5000u);
+    ASSERT_NO_THROW(parsed.check_invariants());
+    ASSERT_NO_THROW(built.check_invariants());
+    expect_same_answers(parsed, built);
+    if (::testing::Test::HasFatalFailure()) return;
+
+    // The same changes to both, as a rescue makes them: short ranges, a few
+    // long ones, growth, cursor moves.
+    for (int op = 0; op < 200; ++op) {
+      const std::int64_t len = built.end_pos() - begin;
+      const std::int64_t pos = begin + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(len));
+      const std::int64_t max_size = op % 25 == 0 ? len : 200;
+      const std::int64_t size = std::min<std::int64_t>(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(max_size + 1)),
+                                                       built.end_pos() - pos);
+      const BlockStatus st = kAllStatuses[rng() % 5];
+      if (op % 40 == 39) {
+        const std::int64_t grow = built.end_pos() + static_cast<std::int64_t>(rng() % 1000);
+        built.extend_to(grow);
+        parsed.extend_to(grow);
+      } else {
+        built.set_status(pos, size, st);
+        parsed.set_status(pos, size, st);
+      }
+      const MapCursor c = cursor(pos, Phase::kScraping, 1 + op % 3);
+      built.set_cursor(c);
+      parsed.set_cursor(c);
+      ASSERT_EQ(parsed.blocks(), built.blocks()) << "after operation " << op;
+      ASSERT_EQ(parsed.totals(), built.totals());
+      if (op % 50 == 0) {
+        expect_same_answers(parsed, built);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+    ASSERT_NO_THROW(parsed.check_invariants());
+    ASSERT_NO_THROW(built.check_invariants());
+    expect_same_answers(parsed, built);
+    EXPECT_EQ(parsed.serialize({"x"}), built.serialize({"x"}));
+  }
+}
+
+TEST(MapFileChunks, CopiesAreIndependentAndAMovedFromMapIsEmpty) {
+  std::mt19937_64 rng(31);
+  MapFile original = random_map(rng, 0, 100000, 30);
+  ASSERT_GT(original.block_count(), 1000u);
+  const std::vector<MapBlock> before = original.blocks();
+
+  MapFile copy = original;
+  copy.set_status(0, copy.end_pos(), BlockStatus::kFinished);
+  EXPECT_EQ(original.blocks(), before);
+  EXPECT_EQ(copy.blocks(), (std::vector<MapBlock>{{0, 100000, F}}));
+  ASSERT_NO_THROW(original.check_invariants());
+  ASSERT_NO_THROW(copy.check_invariants());
+  copy = original;
+  EXPECT_EQ(copy.blocks(), before);
+  expect_same_answers(copy, original);
+
+  MapFile moved = std::move(copy);
+  EXPECT_EQ(moved.blocks(), before);
+  // The moved-from map is a usable empty map.
+  EXPECT_EQ(copy.block_count(), 0u);  // NOLINT(bugprone-use-after-move): on purpose
+  EXPECT_EQ(copy.end_pos(), 0);
+  EXPECT_EQ(copy.totals(), MapTotals{});
+  EXPECT_EQ(copy.find_forward(0, F), std::nullopt);
+  ASSERT_NO_THROW(copy.check_invariants());
+  copy.extend_to(10);
+  EXPECT_EQ(copy.blocks(), (std::vector<MapBlock>{{0, 10, N}}));
+  ASSERT_NO_THROW(copy.check_invariants());
+}
+
+TEST(MapFileVersion, CountsChangesOnly) {
+  MapFile m = MapFile::parse("0x10 + 1\n0 0x100 +\n0x100 0x100 -\n");
+  EXPECT_EQ(m.version(), 0u);
+
+  // Calls that change nothing.
+  m.set_status(0, 0x80, BlockStatus::kFinished);  // already finished
+  m.set_status(0x100, 0, BlockStatus::kNonTried);  // empty range
+  m.extend_to(0x200);                              // not larger
+  m.extend_to(5);
+  m.set_cursor(m.cursor());
+  EXPECT_EQ(m.version(), 0u);
+
+  std::uint64_t last = m.version();
+  const auto changed = [&] {
+    const bool c = m.version() != last;
+    last = m.version();
+    return c;
+  };
+  m.set_status(0x100, 0x10, BlockStatus::kFinished);
+  EXPECT_TRUE(changed());
+  m.extend_to(0x300);
+  EXPECT_TRUE(changed());
+  m.set_cursor(cursor(0x10, Phase::kFinished, 2));
+  EXPECT_TRUE(changed());
+  m.set_cursor(cursor(0x10, Phase::kFinished, 2));  // the same again
+  EXPECT_FALSE(changed());
+  m.set_status(0x100, 0x10, BlockStatus::kFinished);  // the same again
+  EXPECT_FALSE(changed());
+
+  const MapFile copy = m;
+  EXPECT_EQ(copy.version(), m.version());
+  MapFile fresh(10);
+  EXPECT_EQ(fresh.version(), 0u);
+}
+
+// What parsing gave: the map's text and totals, or the error.
+std::string outcome(const std::function<MapFile()>& parse) {
+  try {
+    const MapFile m = parse();
+    const MapTotals t = m.totals();
+    return fmt::format("ok {} {} {} {} {} {} {}\n{}", m.block_count(), t.non_tried, t.non_trimmed,
+                       t.non_scraped, t.bad_sector, t.finished, t.bad_areas, m.serialize({}));
+  } catch (const MapFileError& e) {
+    return std::string("error ") + e.what();
+  }
+}
+
+MapFile parse_in_pieces(std::string_view text, std::size_t piece) {
+  MapFile::Parser p;
+  for (std::size_t i = 0; i < text.size(); i += piece) p.feed(text.substr(i, piece));
+  return p.finish();
+}
+
+TEST(MapFileParser, AnySplitIntoPiecesParsesAlike) {
+  const std::string text =
+      "# Mapfile. Created by GNU ddrescue version 1.27\n"
+      "# current_pos  current_status  current_pass\n"
+      "0x00040C00     -               3\n"
+      "#      pos        size  status\n"
+      "0x00000000  0x00010000  +\n"
+      "0x00010000  0x00002000  -\n"
+      "0x00012000  0x0002e000  +\n"            // lower-case
+      "0x00040000\t0x00001000\t*\n"           // tabs
+      "0x00041000  0x000BF000  /  \r\n"       // trailing blanks, CR LF
+      "  0x00100000  0x100000000  ?\n"       // indented, 9 digits
+      "0x100100000  0X0000000000000010  +\n" // 16 digits, upper-case X
+      "4296015888 010 -\n"                   // decimal, octal
+      "# a comment\n"
+      "0x100100018  0x8 +";                   // no final newline
+  const std::string want = outcome([&] { return MapFile::parse(text); });
+  ASSERT_THAT(want, ::testing::StartsWith("ok "));
+  for (std::size_t piece = 1; piece <= text.size(); ++piece)
+    ASSERT_EQ(outcome([&] { return parse_in_pieces(text, piece); }), want) << "pieces of " << piece;
+
+  const std::string bad = text.substr(0, text.size() - 1) + "?x\n";
+  const std::string error = outcome([&] { return MapFile::parse(bad); });
+  ASSERT_THAT(error, ::testing::StartsWith("error line 14: unknown block status '?x'"));
+  for (std::size_t piece = 1; piece <= bad.size(); piece += 7)
+    ASSERT_EQ(outcome([&] { return parse_in_pieces(bad, piece); }), error) << "pieces of " << piece;
+}
+
+// The parser reads block lines in ddrescue's layout on a fast path and
+// everything else through the general field splitter. Fed one byte at a time,
+// each line reaches the parser alone, too short for the fast path: so the two
+// must agree on every line, however it was damaged.
+TEST(MapFileParser, FastPathAgreesWithTheGeneralParserOnDamagedLines) {
+  std::mt19937_64 rng(77);
+  const std::string odd = std::string("0123456789abcdefABCDEFgGxX \t\r#-+?*/:@`\x7f\x80\xff", 41) + '\0';
+  int failures_seen = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string text = "0x0 ? 1\n";
+    std::int64_t pos = static_cast<std::int64_t>(rng() % 3) * 0x100000000LL;
+    std::vector<std::string> lines;
+    for (int i = 0; i < 6; ++i) {
+      const std::int64_t size = 1 + static_cast<std::int64_t>(rng() % (rng() % 2 ? 0x10000 : 0x100000000000LL));
+      const char status = "?*/-+"[rng() % 5];
+      std::string line = rng() % 4 == 0 ? fmt::format("0x{:x}  0x{:x}  {}\n", pos, size, status)
+                                         : fmt::format("0x{:08X}  0x{:08X}  {}\n", pos, size, status);
+      lines.push_back(line);
+      pos += size;
+    }
+    // Damage one or two lines: replace, insert or delete a byte.
+    for (int d = 0; d < 1 + static_cast<int>(rng() % 2); ++d) {
+      std::string& line = lines[rng() % lines.size()];
+      const std::size_t at = rng() % line.size();
+      const char c = odd[rng() % odd.size()];
+      switch (rng() % 3) {
+        case 0: line[at] = c; break;
+        case 1: line.insert(at, 1, c); break;
+        default: line.erase(at, 1); break;
+      }
+    }
+    for (const std::string& line : lines) text += line;
+    text += "#" + std::string(80, '.') + "\n";
+    const std::string fast = outcome([&] { return MapFile::parse(text); });
+    const std::string general = outcome([&] { return parse_in_pieces(text, 1); });
+    ASSERT_EQ(fast, general) << "text:\n" << text;
+    if (fast.rfind("error", 0) == 0) ++failures_seen;
+  }
+  // Both kinds of outcome were compared, many times.
+  EXPECT_GT(failures_seen, 1000);
+  EXPECT_GT(4000 - failures_seen, 200);
+}
+
 // ---- agreement with GNU ddrescue's own tools ----------------------------------
 
 bool on_path(const std::string& tool) {
@@ -680,6 +1023,49 @@ TEST(MapFileDdrescue, DdrescueResumesFromOurMapfile) {
   }
   const MapFile after = MapFile::parse(read_file(mapfile));
   EXPECT_EQ(after.blocks(), (std::vector<MapBlock>{{0, kSize, F}}));
+}
+
+// ---- loading from disk ----------------------------------------------------------
+
+TEST(MapFileStoreLoad, ABigFileLoadsAsItParses) {
+  // Several megabytes: loaded through a mapping of the file.
+  std::mt19937_64 rng(41);
+  const MapFile m = random_map(rng, 0, 8'000'000, 40);
+  const std::string text = m.serialize({"big"});
+  ASSERT_GT(text.size(), 4u << 20);
+  TempDir dir;
+  write_file(dir.file("big.map"), text);
+  const std::optional<MapFile> loaded = MapFileStore(dir.file("big.map")).load();
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->blocks(), m.blocks());
+  EXPECT_EQ(loaded->totals(), m.totals());
+  EXPECT_EQ(loaded->cursor(), m.cursor());
+  ASSERT_NO_THROW(loaded->check_invariants());
+}
+
+TEST(MapFileStoreLoad, AnEmptyFileIsMalformed) {
+  TempDir dir;
+  write_file(dir.file("empty.map"), "");
+  try {
+    MapFileStore(dir.file("empty.map")).load();
+    FAIL() << "loaded an empty mapfile";
+  } catch (const MalformedMapFile& e) {
+    EXPECT_THAT(e.what(), HasSubstr("line 1: missing status line"));
+  }
+}
+
+TEST(MapFileStoreLoad, AMalformedLineDeepInABigFileIsNamed) {
+  std::string text = "0x0 + 1\n";
+  for (int i = 0; i < 200000; ++i) text += fmt::format("0x{:08X}  0x{:08X}  {}\n", i * 16, 16, i % 2 ? '-' : '+');
+  text += "0x00000000  0x00000010  +\n";  // line 200002
+  TempDir dir;
+  write_file(dir.file("bad.map"), text);
+  try {
+    MapFileStore(dir.file("bad.map")).load();
+    FAIL() << "loaded a malformed mapfile";
+  } catch (const MalformedMapFile& e) {
+    EXPECT_THAT(e.what(), HasSubstr("line 200002: block out of order"));
+  }
 }
 
 }  // namespace
