@@ -8,6 +8,7 @@
 #include <iterator>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <new>
 #include <vector>
 
@@ -907,11 +908,100 @@ void MapFile::Parser::feed(std::string_view piece) {
   carry_.assign(last_nl + 1, end);
 }
 
-MapFile MapFile::Parser::finish() {
+void MapFile::Parser::flush_carry() {
   if (!carry_.empty()) {
     parse_line(carry_);
     carry_.clear();
   }
+}
+
+void MapFile::Parser::restart() {
+  map_ = MapFile();
+  tail_ = nullptr;
+  carry_.clear();
+  have_status_line_ = false;
+  zero_block_line_ = 0;
+  last_pos_ = -1;
+  last_end_ = -1;
+  last_status_ = BlockStatus{};
+  bytes_ = {};
+  bad_areas_ = 0;
+  line_no_ = 0;
+}
+
+void MapFile::Parser::feed_whole(std::string_view text) {
+  // Below this a second thread costs more than it saves.
+  constexpr std::size_t kSplitFrom = 4 << 20;
+  if (text.size() < kSplitFrom || line_no_ != 0 || !carry_.empty()) return feed(text);
+  const std::size_t half = text.size() / 2;
+  const auto* nl = static_cast<const char*>(std::memchr(text.data() + half, '\n', text.size() - half));
+  if (nl == nullptr || nl + 1 == text.data() + text.size()) return feed(text);
+  const auto head_size = static_cast<std::size_t>(nl + 1 - text.data());
+
+  // The second half holds block lines only (the status line comes first in
+  // a file, and a big file's header is a few lines): parsed as if after a
+  // status line, its first block may start anywhere; join_tail checks it.
+  Parser tail;
+  tail.have_status_line_ = true;
+  bool tail_ok = false;
+  std::thread worker([&tail, &tail_ok, rest = text.substr(head_size)]() noexcept {
+    try {
+      tail.feed(rest);
+      tail.flush_carry();
+      tail_ok = tail.zero_block_line_ == 0;
+    } catch (...) {
+      // An error there, or no memory: the one-thread parse below says which.
+    }
+  });
+  try {
+    feed(text.substr(0, head_size));  // an error here is the file's first: as feed() throws it
+  } catch (...) {
+    worker.join();
+    throw;
+  }
+  worker.join();
+  if (tail_ok && join_tail(tail)) {
+    joined_ = true;
+    return;
+  }
+  restart();
+  feed(text);
+}
+
+bool MapFile::Parser::join_tail(Parser& t) {
+  if (!have_status_line_ || zero_block_line_ != 0 || last_end_ < 0 || !carry_.empty()) return false;
+  auto& chunks = t.map_.chunks_;
+  if (!chunks.empty()) {
+    Chunk& first = *chunks.front();
+    if (first.pos[0] != last_end_) return false;  // a gap or overlap at the seam: feed() names it
+    if (first.status[0] == last_status_) {
+      // Equal neighbours across the seam: merged, as add_block() does.
+      if (first.status[0] == BlockStatus::kBadSector) --t.bad_areas_;
+      --first.count[static_cast<std::size_t>(status_index(first.status[0]))];
+      --first.size;
+      --t.map_.block_count_;
+      std::memmove(first.pos, first.pos + 1, first.size * sizeof first.pos[0]);
+      std::memmove(first.status, first.status + 1, first.size * sizeof first.status[0]);
+      if (first.size == 0) chunks.erase(chunks.begin());
+    }
+  }
+  for (std::size_t k = 0; k < bytes_.size(); ++k) bytes_[k] += t.bytes_[k];
+  bad_areas_ += t.bad_areas_;
+  line_no_ += t.line_no_;
+  map_.block_count_ += t.map_.block_count_;
+  for (auto& c : chunks) map_.chunks_.push_back(std::move(c));
+  chunks.clear();
+  tail_ = map_.chunks_.empty() ? nullptr : map_.chunks_.back().get();
+  if (t.last_end_ >= 0) {
+    last_pos_ = t.last_pos_;
+    last_end_ = t.last_end_;
+    last_status_ = t.last_status_;
+  }
+  return true;
+}
+
+MapFile MapFile::Parser::finish() {
+  flush_carry();
   if (!have_status_line_) throw MapFileError(std::max(line_no_, 1), "missing status line");
   MapTotals& t = map_.totals_;
   t.non_tried = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kNonTried))];
@@ -1029,7 +1119,7 @@ void MapFile::Parser::check_unusual_block(std::int64_t pos, std::int64_t size) {
 
 MapFile MapFile::parse(std::string_view text) {
   Parser parser;
-  parser.feed(text);
+  parser.feed_whole(text);
   return parser.finish();
 }
 

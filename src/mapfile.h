@@ -250,10 +250,22 @@ class MapFile::Parser {
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
   void feed(std::string_view piece);
+  /// feed() for a first piece that holds the whole file: a big one has its
+  /// second half parsed on a second thread and joined on. Anything there the
+  /// join cannot take as it is (a malformed or odd line, a gap at the seam)
+  /// makes it parse the whole text again on one thread, so the map, or the
+  /// error and its line, are exactly feed()'s.
+  void feed_whole(std::string_view text);
+  /// Whether feed_whole() joined a second half parsed on another thread (for
+  /// tests: the fallback would give the same map).
+  bool joined_two_halves() const { return joined_; }
   /// The map, after the last piece. The parser is spent afterwards.
   MapFile finish();
 
  private:
+  void flush_carry();                 // parses an unfinished last line
+  bool join_tail(Parser& tail);       // appends a second half parsed apart
+  void restart();                     // back to a new parser's state
   void parse_lines(const char* p, const char* end);  // whole lines only
   void parse_line(std::string_view line);            // one line, any form
   void add_block(std::int64_t pos, std::int64_t size, BlockStatus status);
@@ -270,6 +282,7 @@ class MapFile::Parser {
   std::array<std::int64_t, 5> bytes_{};  // per status index, for map_.totals_
   std::int64_t bad_areas_ = 0;
   int line_no_ = 0;
+  bool joined_ = false;
 };
 
 }  // namespace ptrescue

@@ -82,7 +82,7 @@ bool feed_mapped(int fd, off_t size, MapFile::Parser& parser) {
   const auto unmap = [length](void* p) { ::munmap(p, length); };
   const std::unique_ptr<void, decltype(unmap)> mapping(at, unmap);
   if (::madvise(at, length, MADV_POPULATE_READ) != 0) return false;
-  parser.feed(std::string_view(static_cast<const char*>(at), length));
+  parser.feed_whole(std::string_view(static_cast<const char*>(at), length));
   return true;
 #else
   (void)fd;

@@ -1027,6 +1027,85 @@ TEST(MapFileDdrescue, DdrescueResumesFromOurMapfile) {
 
 // ---- loading from disk ----------------------------------------------------------
 
+// ---- a big text parsed on two threads (MapFile::Parser::feed_whole) -----------
+
+// Block lines from `pattern` (one status char per block, cycled), 16 bytes each,
+// after a status line and `comments` comment lines (which move the seam).
+std::string big_text(std::string_view pattern, int blocks, int comments) {
+  std::string text;
+  for (int i = 0; i < comments; ++i) text += "# a comment that moves the middle\n";
+  text += "0x00000000  ?  1\n";
+  for (int i = 0; i < blocks; ++i)
+    text += fmt::format("0x{:08X}  0x{:08X}  {}\n", i * 16, 16, pattern[static_cast<std::size_t>(i) % pattern.size()]);
+  return text;
+}
+
+// Where feed_whole() splits: after the first line break from the middle on.
+std::size_t seam_of(const std::string& text) {
+  return text.find('\n', text.size() / 2) + 1;
+}
+
+// The one-thread parse: pieces of 1 MiB through feed(), which never splits.
+std::string one_thread_outcome(const std::string& text) {
+  return outcome([&] { return parse_in_pieces(text, 1 << 20); });
+}
+
+TEST(MapFileParseWhole, TwoThreadsGiveTheSameMapAsOne) {
+  // Equal neighbours ("++", "--") are merged, also across the seam; the two
+  // texts of each pattern put the seam one line apart, so that it falls both
+  // inside a pair and between two blocks of different status.
+  for (const std::string_view pattern : {"+-", "++--", "+", "-", "?*/-+-", "--+"}) {
+    for (const int comments : {0, 1}) {
+      const std::string text = big_text(pattern, 170000, comments);
+      ASSERT_GT(text.size(), 4u << 20);
+      SCOPED_TRACE(fmt::format("pattern {} comments {} seam at {}", pattern, comments, seam_of(text)));
+      MapFile::Parser parser;
+      parser.feed_whole(text);
+      EXPECT_TRUE(parser.joined_two_halves());
+      const MapFile two = parser.finish();
+      const MapFile one = parse_in_pieces(text, 1 << 20);
+      expect_same(two, one);
+      EXPECT_EQ(two.block_count(), one.block_count());
+      EXPECT_EQ(two.totals(), count_totals(one.blocks()));
+      ASSERT_NO_THROW(two.check_invariants());
+      ASSERT_EQ(two.serialize({}), one.serialize({}));
+    }
+  }
+}
+
+TEST(MapFileParseWhole, AnErrorInEitherHalfIsNamedAsOnOneThread) {
+  const std::string good = big_text("+-", 170000, 0);
+  const std::size_t seam = seam_of(good);
+  const auto line_at = [&](std::size_t at) { return good.substr(at, good.find('\n', at) + 1 - at); };
+  const std::string first_tail_line = line_at(seam);
+  std::vector<std::pair<std::string, std::string>> cases;  // (what, text)
+  // A gap and an overlap exactly at the seam.
+  cases.emplace_back("gap at the seam", good.substr(0, seam) + "0x7FFFFFF0  0x00000010  +\n" + good.substr(seam + first_tail_line.size()));
+  cases.emplace_back("overlap at the seam", good.substr(0, seam) + "0x00000000  0x00000010  +\n" + good.substr(seam + first_tail_line.size()));
+  // Damage deep in the second half, and in the first.
+  for (const std::string bad : {"0x0000ZZZZ  0x00000010  +\n", "0x00000000  0x00000000  ?\n", "1 2\n", "0x10 0x10 + junk\n"}) {
+    cases.emplace_back("tail: " + bad, good.substr(0, good.size() - 1000) + bad + good.substr(good.size() - 1000));
+    cases.emplace_back("head: " + bad, good.substr(0, 1000) + bad + good.substr(1000));
+  }
+  // A second half that ends without a line break; one that ends in comments.
+  cases.emplace_back("no final newline", good.substr(0, good.size() - 1));
+  cases.emplace_back("trailing comments", good + "# end\n\n# really\n");
+  // Those two join (nothing wrong in them): the split really is taken.
+  for (const std::string& text : {good.substr(0, good.size() - 1), good + "# end\n"}) {
+    MapFile::Parser parser;
+    parser.feed_whole(text);
+    EXPECT_TRUE(parser.joined_two_halves());
+  }
+  for (const auto& [what, text] : cases) {
+    SCOPED_TRACE(what);
+    ASSERT_GT(text.size(), 4u << 20);
+    const std::string two = outcome([&] { return MapFile::parse(text); });
+    EXPECT_EQ(two, one_thread_outcome(text));
+    if (what.rfind("gap", 0) == 0 || what.rfind("overlap", 0) == 0 || what.find("ZZZZ") != std::string::npos)
+      EXPECT_THAT(two, ::testing::StartsWith("error line ")) << two.substr(0, 200);
+  }
+}
+
 TEST(MapFileStoreLoad, ABigFileLoadsAsItParses) {
   // Several megabytes: loaded through a mapping of the file.
   std::mt19937_64 rng(41);
