@@ -24,7 +24,7 @@ Lba window_start_at(Lba x, Lba phase, Lba period) {
 
 constexpr int kMaxHeads = 64;
 // At most this many spacings become period candidates (the fit is quadratic).
-constexpr std::size_t kMaxCandidates = 1500;
+constexpr std::size_t kMaxCandidates = 500;
 
 }  // namespace
 
@@ -300,10 +300,19 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
       // The periods under which the bands fit in the narrowest arc, give or
       // take a granule; of those, the middle one (sparse evidence leaves a
       // range of periods that fit equally well).
+      // Coarse steps over the whole tolerance, then every period near the
+      // best coarse one.
       const double span = tol(P);
+      const double step = std::max(1.0, std::floor(g / 8));
+      double coarse = P, coarse_score = envelope_score(P);
+      for (double c = std::max(1.0, P - span); c <= P + span; c += step)
+        if (const double sc = envelope_score(c); sc > coarse_score) {
+          coarse_score = sc;
+          coarse = c;
+        }
       std::vector<std::pair<double, double>> scored;  // (period, score)
       std::size_t best_i = 0;
-      for (double c = std::max(1.0, P - span); c <= P + span; c += 1) {
+      for (double c = std::max(1.0, coarse - 2 * g); c <= coarse + 2 * g; c += 1) {
         scored.emplace_back(c, envelope_score(c));
         if (scored.back().second > scored[best_i].second) best_i = scored.size() - 1;
       }
@@ -314,13 +323,57 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
       std::size_t i0 = best_i, i1 = best_i;
       while (i0 > 0 && scored[i0 - 1].second >= floor_score) --i0;
       while (i1 + 1 < scored.size() && scored[i1 + 1].second >= floor_score) ++i1;
-      const double a = scored[i0].first, b = scored[i1].first;
+      double a = scored[i0].first, b = scored[i1].first;
+      // Where stripes start exactly (a dead head), the band starts alone
+      // pin the period: of the periods above, those under which every run's
+      // starts coincide.
+      {
+        const auto firsts_arc = [&](double c) {
+          const auto cp = static_cast<std::int64_t>(std::llround(c));
+          double w = 0;
+          std::vector<std::int64_t> v;
+          for (const auto& pts : runs) {
+            v.clear();
+            for (const auto& p : pts) v.push_back(static_cast<std::int64_t>(p.first) % cp);
+            w = std::max(w, arc_width(v, cp));
+          }
+          return w;
+        };
+        double za = 0, zb = -1;
+        for (std::size_t i = i0; i <= i1; ++i)
+          if (firsts_arc(scored[i].first) <= 1) {
+            if (zb < za) za = scored[i].first;
+            zb = scored[i].first;
+          }
+        if (zb >= za) {
+          a = za;
+          b = zb;
+        }
+      }
+      // Within the range the evidence cannot choose; stripes are laid out in
+      // whole tracks and sizes with many factors of two are common, so take
+      // the one with the most (the middle of the range if none stands out).
+      const auto twos = [](std::int64_t v) {
+        int t = 0;
+        while (v > 0 && (v & 1) == 0 && t < 40) {
+          v >>= 1;
+          ++t;
+        }
+        return t;
+      };
       P = std::round((a + b) / 2);
+      int best_twos = twos(static_cast<std::int64_t>(P));
+      for (double c = std::ceil(a); c <= b; c += 1)
+        if (const int t = twos(static_cast<std::int64_t>(c)); t > best_twos + 1) {
+          best_twos = t;
+          P = c;
+        }
       period_spread = (b - a) / 2;
     }
 
   StripeModel m;
-  Lba period = static_cast<Lba>(std::llround(P));  // made a whole number of stripes below
+  const Lba fitted_period = static_cast<Lba>(std::llround(P));
+  Lba period = fitted_period;  // made a whole number of stripes below
   if (period < 4) return std::nullopt;
 
   // 3. The stripe and the segments, together. A band lies in a weak window
@@ -350,22 +403,28 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
   // The stripe is a whole fraction of the period (every head of a zone has
   // the same stripe length), at least as wide as the bands reach, at most as
   // wide as the good stretches that ended bands allow: the widest such.
-  Lba upper = period;
+  Lba upper = 0;  // 0: no good stretch ended a band; then the narrowest stripe
+  // A period pinned to the sector (band starts that coincide exactly) is a
+  // whole number of stripes: only its divisors are stripes then (good
+  // stretches found after a skip overshoot the stripe's end and would
+  // otherwise pick too wide a stripe).
+  const bool exact_period = period_spread < 0.5;
   const auto choose_heads = [&]() {
     const Lba lo = wide > 2 * slack ? wide - slack : wide;
-    for (int h = 2; h <= kMaxHeads; ++h) {
-      const Lba s = period / static_cast<Lba>(h);
+    for (int h = 2; h <= kMaxHeads && upper > 0; ++h) {
+      const Lba s = fitted_period / static_cast<Lba>(h);
       if (s < lo) break;
+      if (exact_period && fitted_period % static_cast<Lba>(h) != 0) continue;
       if (s <= upper + slack) return h;
     }
-    return static_cast<int>(std::min<Lba>(kMaxHeads, period / std::max<Lba>(1, lo)));
+    return static_cast<int>(std::min<Lba>(kMaxHeads, fitted_period / std::max<Lba>(1, lo)));
   };
   int heads = 0;
   Lba S = 0;
   for (int iter = 0; iter < 16; ++iter) {
     heads = choose_heads();
     if (heads < 2) return std::nullopt;  // bands too wide for a stripe of one head among several
-    S = period / static_cast<Lba>(heads);
+    S = fitted_period / static_cast<Lba>(heads);
     period = S * static_cast<Lba>(heads);  // phases are taken modulo the period the model keeps
     // Whether band b lies in a window of segment s: after its phase, or a
     // little before it as long as the window still holds all its bands.
@@ -428,7 +487,7 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
       for (std::size_t k : s.members)
         if (bands[k].clear_from > bands[k].last)
           ups.push_back(bands[k].clear_from - window_start_at(bands[k].first, s.phase, period));
-    Lba new_upper = period;
+    Lba new_upper = 0;
     if (!ups.empty()) {
       std::sort(ups.begin(), ups.end());
       new_upper = ups[ups.size() / 4];

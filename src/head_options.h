@@ -12,12 +12,12 @@ namespace ptrescue {
 struct HeadOptions {
   /// Where the head map comes from (--head-map).
   enum class MapSource {
-    kInfer,  ///< MAPFILE.headmap if an earlier run wrote one, else inferred from errors.
-    kNone,   ///< Default for now: plain ddrescue scheduling (inference is still being tuned).
+    kInfer,  ///< The default: MAPFILE.headmap if an earlier run wrote one, else inferred from errors.
+    kNone,   ///< Plain ddrescue scheduling, read for read.
     kFile,   ///< A file the user gives.
     kSim,    ///< The simulated source's true geometry (sim: sources only).
   };
-  MapSource source = MapSource::kNone;
+  MapSource source = MapSource::kInfer;
   std::string map_path;                  ///< kFile
   std::map<int, Millis> timeouts;        ///< --head-timeout H=DUR: per-command timeout on head H
   std::map<int, int> retries;            ///< --head-retries H=N: retry passes for head H's bad sectors

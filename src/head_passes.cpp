@@ -1,10 +1,10 @@
 // The engine's head-aware copying (docs/HEADMAP.md), run before ddrescue's
 // phases when a HeadScheduler is set. The order, most data per risky read
 // first:
-//   pass 1, forwards: everything but the stripes of weak heads (known, or
-//     inferred from the errors as they come); after an error, skip past the
-//     whole band of errors, not just a cluster;
-//   pass 2, backwards: what pass 1 skipped outside weak stripes;
+//   pass 1, forwards (backwards with -R): everything but the stripes of
+//     weak heads (known, or inferred from the errors as they come); after an
+//     error, skip past the whole band of errors, not just a cluster;
+//   pass 2, the other way: what pass 1 skipped outside weak stripes;
 //   pass 3: the weak heads, one after the other, cluster by cluster,
 //     skipping past runs of failing clusters; a head that yields (almost)
 //     nothing per error read is given up until the end;
@@ -45,64 +45,58 @@ void RescueEngine::head_copy_passes() {
     return after >= 0 ? (after - 1) / sector_size_ * sector_size_ : failed_part(b, r).pos;
   };
 
-  if (from <= 1) {
-    begin_phase(Phase::kCopying, 1, domain_.begin_pos(),
-                "Copying non-tried blocks... Pass 1 (forwards, weak heads later)");
+  // A forward and a backward pass over the healthy heads, like ddrescue's
+  // passes 1 and 2; -R swaps them. The first of them learns the grid.
+  const auto skipping_pass = [&](int pass, bool forward) {
+    begin_phase(Phase::kCopying, pass, forward ? domain_.begin_pos() : domain_.end_pos(),
+                fmt::format("Copying non-tried blocks... Pass {} ({}, weak heads later)", pass,
+                            forward ? "forwards" : "backwards"));
     std::int64_t pos = map_.cursor().pos;
     while (!should_stop()) {
-      const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
-      if (!run) break;
-      const auto d = hs.next_deferred(run->pos);
-      if (d && d->pos <= run->pos) {
-        pos = d->end();
-        continue;
+      Extent b{0, 0};
+      if (forward) {
+        const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
+        if (!run) break;
+        const auto d = hs.next_deferred(run->pos);
+        if (d && d->pos <= run->pos) {
+          pos = d->end();
+          continue;
+        }
+        std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
+        if (d) end = std::min(end, d->pos);
+        b = Extent{run->pos, end - run->pos};
+      } else {
+        const auto run = domain_.find_backward(map_, pos, BlockStatus::kNonTried);
+        if (!run) break;
+        const auto d = hs.prev_deferred(run->end());
+        if (d && d->end() >= run->end()) {
+          pos = d->pos;
+          continue;
+        }
+        std::int64_t start = std::max({run->pos, run->end() - R, cell_start(run->end())});
+        if (d) start = std::max(start, d->end());
+        b = Extent{start, run->end() - start};
       }
-      std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
-      if (d) end = std::min(end, d->pos);
-      const Extent b{run->pos, end - run->pos};
       const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
       if (r.ok()) {
-        hs.on_good(b, true);
-        pos = b.end();
+        hs.on_good(b, forward);
+        pos = forward ? b.end() : b.pos;
       } else {
-        pos = hs.on_error(b, settle(b, r), true);
+        pos = hs.on_error(b, settle(b, r), forward);
       }
       set_cursor(pos);
       checkpoint(false);
     }
     hs.end_pass();
+  };
+  const bool first_forward = !options_.reverse;
+  hs.set_learning_direction(first_forward);
+  if (from <= 1) {
+    skipping_pass(1, first_forward);
     hs.save_if_changed();
   }
-
-  if (from <= 2 && !should_stop()) {
-    begin_phase(Phase::kCopying, 2, domain_.end_pos(),
-                "Copying non-tried blocks... Pass 2 (backwards, weak heads later)");
-    std::int64_t pos = map_.cursor().pos;
-    while (!should_stop()) {
-      const auto run = domain_.find_backward(map_, pos, BlockStatus::kNonTried);
-      if (!run) break;
-      const auto d = hs.prev_deferred(run->end());
-      if (d && d->end() >= run->end()) {
-        pos = d->pos;
-        continue;
-      }
-      std::int64_t start = std::max({run->pos, run->end() - R, cell_start(run->end())});
-      if (d) start = std::max(start, d->end());
-      const Extent b{start, run->end() - start};
-      const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
-      if (r.status == ReadStatus::kDeviceGone) break;
-      if (r.ok()) {
-        hs.on_good(b, false);
-        pos = b.pos;
-      } else {
-        pos = hs.on_error(b, settle(b, r), false);
-      }
-      set_cursor(pos);
-      checkpoint(false);
-    }
-    hs.end_pass();
-  }
+  if (from <= 2 && !should_stop()) skipping_pass(2, !first_forward);
 
   // Stripes left for later just before a zone change the grid followed may
   // be healthy: read each until its first error.
@@ -131,6 +125,46 @@ void RescueEngine::head_copy_passes() {
   // with the next cluster; after consecutive failures skip 1, 2, 4...
   // clusters (left non-tried for later): a run of bad clusters costs a few
   // error reads, not one per cluster.
+  //   It goes in two sweeps: first every stripe of the head from its start
+  // up to its first error, then the rest. A stripe taken for weak by
+  // mistake (a zone change the grid misread) is then read whole before the
+  // error reads of the truly weak ones can kill the drive; a weak stripe
+  // costs no more error reads than read cluster by cluster in one go.
+  const auto weak_sweep = [&](int h, bool to_first_error) {
+    for (const Extent& dom : domain_.extents()) {
+      std::int64_t p = dom.pos;
+      int consecutive = 0;
+      while (!should_stop() && !hs.given_up(h)) {
+        const auto x = hs.next_extent_of(h, p);
+        if (!x || x->pos >= dom.end()) break;
+        const std::int64_t xend = std::min(x->end(), dom.end());
+        const auto run = domain_.find_forward(map_, std::max(p, x->pos), BlockStatus::kNonTried);
+        if (!run || run->pos >= dom.end()) break;
+        if (run->pos >= xend) {
+          p = xend;
+          continue;
+        }
+        const std::int64_t end = std::min({run->end(), xend, run->pos + R, cell_end(run->pos)});
+        const Extent b{run->pos, end - run->pos};
+        const std::int64_t before = map_.totals().finished;
+        const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+        if (r.status == ReadStatus::kDeviceGone) return;
+        if (r.ok()) {
+          consecutive = 0;
+          p = b.end();
+        } else {
+          hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
+          ++consecutive;
+          p = to_first_error ? xend
+                             : std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
+        }
+        if (p >= xend) consecutive = 0;  // a new stripe starts afresh
+        hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
+        set_cursor(p);
+        checkpoint(false);
+      }
+    }
+  };
   if (!should_stop()) {
     const auto heads = hs.weak_heads_in_order();
     if (!heads.empty())
@@ -138,38 +172,8 @@ void RescueEngine::head_copy_passes() {
     for (int h : heads) {
       if (should_stop()) break;
       observer_.on_phase(Phase::kCopying, 3, fmt::format("Copying weak head {}... (forwards, cluster by cluster)", h));
-      for (const Extent& dom : domain_.extents()) {
-        std::int64_t p = dom.pos;
-        int consecutive = 0;
-        while (!should_stop() && !hs.given_up(h)) {
-          const auto x = hs.next_extent_of(h, p);
-          if (!x || x->pos >= dom.end()) break;
-          const std::int64_t xend = std::min(x->end(), dom.end());
-          const auto run = domain_.find_forward(map_, std::max(p, x->pos), BlockStatus::kNonTried);
-          if (!run || run->pos >= dom.end()) break;
-          if (run->pos >= xend) {
-            p = xend;
-            continue;
-          }
-          const std::int64_t end = std::min({run->end(), xend, run->pos + R, cell_end(run->pos)});
-          const Extent b{run->pos, end - run->pos};
-          const std::int64_t before = map_.totals().finished;
-          const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
-          if (r.status == ReadStatus::kDeviceGone) break;
-          if (r.ok()) {
-            consecutive = 0;
-            p = b.end();
-          } else {
-            hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
-            ++consecutive;
-            p = std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
-          }
-          if (p >= xend) consecutive = 0;  // a new stripe starts afresh
-          hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
-          set_cursor(p);
-          checkpoint(false);
-        }
-      }
+      weak_sweep(h, true);
+      if (!should_stop()) weak_sweep(h, false);
     }
   }
 

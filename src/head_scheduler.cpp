@@ -44,6 +44,12 @@ constexpr double kFreezeConfidence = 0.8;
 constexpr int kFreezeSupport = 5;
 constexpr std::size_t kSurpriseBurst = 4;
 
+// Fits use the last this many bands; past this many bands without a clear
+// pattern, the next fit waits until there are half as many again.
+constexpr std::size_t kFitBands = 128;
+constexpr std::size_t kFitErrors = 4096;
+constexpr std::size_t kRefitBackoffFrom = 32;
+
 }  // namespace
 
 HeadScheduler::HeadScheduler(Setup setup)
@@ -52,6 +58,11 @@ HeadScheduler::HeadScheduler(Setup setup)
       skip_max_(setup_.skip_max > 0 ? setup_.skip_max
                                     : std::max<std::int64_t>(setup_.skip_initial,
                                                              static_cast<std::int64_t>(setup_.capacity) * ss_ / 100)) {
+  // Skips are whole sectors (and at least one), so every read starts on one.
+  const auto whole = [&](std::int64_t v) { return std::max<std::int64_t>(ss_, v / ss_ * ss_); };
+  setup_.skip_initial = whole(setup_.skip_initial);
+  setup_.cluster_bytes = whole(setup_.cluster_bytes);
+  skip_max_ = std::max(setup_.skip_initial, whole(skip_max_));
   for (int h : setup_.options.skip)
     if (h >= 0 && h < HeadMap::kMaxHeads) skip_mask_ |= bit(h);
   if (!setup_.known.empty()) {
@@ -122,8 +133,10 @@ void HeadScheduler::close_band() {
   if (!band_.open) return;
   band_.open = false;
   band_.skip = 0;
-  if (band_.forward) {
-    bands_.push_back(band_.band);
+  if (band_.forward == learn_forward_) {
+    // Kept in LBA order: a backward pass (-R) finds them last first.
+    if (band_.forward) bands_.push_back(band_.band);
+    else bands_.insert(bands_.begin(), band_.band);
     refit();
   }
 }
@@ -162,13 +175,11 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   // (or the grid slipped): its cell is the weak one from here on.
   if (grid_ && forward) {
     surprises_.push_back(bad);
-    if (std::getenv("HDBG")) std::fprintf(stderr, "surprise %llu zone %llu off %llu cellstart %llu S %llu\n", (unsigned long long)bad, (unsigned long long)bad/262144, (unsigned long long)(bad%16384), (unsigned long long)grid_->cell(grid_->cell_of(bad)).start % 16384, (unsigned long long)grid_->stripe());
     bands_.push_back(ErrorBand{bad, bad, 0, 1});
     if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
     if (surprises_.size() == kSurpriseBurst &&
         surprises_.back() - surprises_.front() < static_cast<Lba>(kSurpriseBurst) * grid_->period()) {
       // The grid does not hold: fit again on everything seen, or learn again.
-      if (std::getenv("HDBG")) std::fprintf(stderr, "unfreeze at %llu\n", (unsigned long long)bad);
       grid_.reset();
       model_.reset();
       map_ = HeadMap();
@@ -179,11 +190,24 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
         if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
       }
     } else {
-      const WeakWindow w = grid_->on_surprise(bad);
+      const WeakWindow w = grid_->on_surprise(bad, static_cast<Lba>(setup_.cluster_bytes / ss_));
       map_ = grid_->to_head_map(grid_label_);
       dirty_ = true;
       return std::max(pos_of(w.end), read.end());
     }
+  }
+  if ((!band_.open || band_.forward != forward) && forward && learn_forward_ && !bands_.empty() &&
+      bad > bands_.back().last &&
+      bad - bands_.back().last <= 2 * static_cast<Lba>(kMaxCloseClusters) * lba_of(setup_.cluster_bytes) / 4) {
+    // Close after the band just ended: the same stripe (a long run of good
+    // clusters inside a weak stripe ended the band too early). Go on with it.
+    close_band();
+    const ErrorBand prev = bands_.back();
+    bands_.pop_back();
+    band_ = Band{true, forward, prev, prev.errors, prev.errors, 0, -1, 0};
+    band_.band.clear_from = 0;
+    if (prev.errors > kDenseErrors)
+      band_.skip = std::min(skip_max_, setup_.skip_initial << std::min(prev.errors - kDenseErrors, 20));
   }
   if (!band_.open || band_.forward != forward) {
     close_band();
@@ -201,40 +225,60 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   // The skip: none while the band is read densely (learning, forwards),
   // except past runs of failing clusters; then doubling like ddrescue's,
   // but not reset by the good clusters between bad ones.
-  const bool dense = forward && !grid_ && setup_.infer && setup_.known.empty() && band_.band.errors <= kDenseErrors;
+  const bool dense = forward == learn_forward_ && !grid_ && setup_.infer && setup_.known.empty() && band_.band.errors <= kDenseErrors;
   if (dense) {
     band_.skip = band_.consecutive >= 2 ? setup_.cluster_bytes << std::min(band_.consecutive - 2, 20) : 0;
   } else {
     band_.skip = band_.skip == 0 ? setup_.skip_initial : std::min(2 * band_.skip, skip_max_);
   }
-  if (forward) refit();
-  if (grid_ && forward) {
+  // A new band: maybe the one that shows the period.
+  if (forward == learn_forward_ && band_.band.errors == 1) refit();
+  if (grid_ && forward == learn_forward_) {
     // The grid was just learnt: go past this band's stripe if it is weak.
-    if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
+    if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad))
+      return forward ? std::max(d->end(), read.end()) : std::min(d->pos, read.pos);
   }
   return forward ? read.end() + band_.skip : std::max<std::int64_t>(0, read.pos - band_.skip);
 }
 
 void HeadScheduler::refit() {
   if (!setup_.known.empty() || !setup_.infer || grid_) return;
-  std::vector<ErrorBand> bands = bands_;
-  if (band_.open && band_.forward) bands.push_back(band_.band);
+  // A fit costs time quadratic in the bands: on the recent ones only, and,
+  // while the errors show no pattern, less often as they grow (a drive with
+  // only scattered bad sectors must not slow the rescue down).
+  const bool open = band_.open && band_.forward == learn_forward_;
+  const std::size_t total = bands_.size() + (open ? 1 : 0);
+  if (total >= kRefitBackoffFrom && total < next_refit_at_) return;
+  // The bands to fit: the error positions grouped afresh (the bands as
+  // they were crossed can split one stripe in several), each with the good
+  // stretch that ended the crossed band holding its last error.
+  std::vector<ErrorBand> crossed = bands_;
+  if (open) crossed.insert(band_.forward ? crossed.end() : crossed.begin(), band_.band);
+  const std::size_t from_err = errors_.size() > kFitErrors ? errors_.size() - kFitErrors : 0;
+  std::vector<ErrorBand> bands = group_errors(std::vector<Lba>(errors_.begin() + static_cast<std::ptrdiff_t>(from_err), errors_.end()));
+  for (ErrorBand& b : bands) {
+    auto it = std::upper_bound(crossed.begin(), crossed.end(), b.last,
+                               [](Lba v, const ErrorBand& c) { return v < c.first; });
+    if (it != crossed.begin() && std::prev(it)->last == b.last) b.clear_from = std::prev(it)->clear_from;
+  }
+  if (bands.size() > kFitBands) bands.erase(bands.begin(), bands.end() - static_cast<std::ptrdiff_t>(kFitBands));
   InferenceSettings settings;
   settings.granule = static_cast<Lba>(std::max<std::int64_t>(1, setup_.cluster_bytes / ss_));
   auto m = fit_stripes(bands, setup_.capacity, settings);
-  if (std::getenv("HDBG")) std::fprintf(stderr, "refit %zu bands last %llu..%llu e%d: %s\n", bands.size(), (unsigned long long)bands.back().first, (unsigned long long)bands.back().last, bands.back().errors, m ? (m->summary(512) + " spread " + std::to_string(m->period_spread)).c_str() : "none");
-  // Frozen only once the period is known to within a cluster over a zone
-  // of 16 periods (the grid follows a small slip as it goes; a drift would
-  // cost error reads at every stripe).
+  // Frozen only once the period is known to within a cluster (or 1/16 of a
+  // stripe) over a zone of 16 periods (the grid follows a small slip as it
+  // goes; a drift would cost error reads at every stripe).
   if (m && m->confidence >= kFreezeConfidence && m->supporting_bands >= kFreezeSupport &&
-      16 * m->period_spread <= settings.granule)
+      16 * m->period_spread <= std::max<Lba>(settings.granule, m->stripe / 16)) {
     adopt_grid(*m, bands);
+  } else if (!m || m->confidence < kFreezeConfidence / 2) {
+    next_refit_at_ = total + total / 2;
+  }
 }
 
 void HeadScheduler::adopt_grid(const StripeModel& m, const std::vector<ErrorBand>& bands) {
   model_ = m;
   grid_ = StripeGrid::from_model(m, bands, setup_.capacity);
-  if (std::getenv("HDBG")) { std::fprintf(stderr, "freeze: %s origin %lld\n", m.summary(512).c_str(), (long long)grid_->origin()); for (auto& sg : m.segments) std::fprintf(stderr, "  seg %llu..%llu phase %llu bands %d\n", (unsigned long long)sg.lo, (unsigned long long)sg.hi, (unsigned long long)sg.phase, sg.bands); }
   // The weak label: its place in the period of the first segment.
   const std::uint64_t w = grid_->weak_at(0);
   grid_label_ = 0;

@@ -62,6 +62,10 @@ class HeadScheduler {
   std::int64_t on_error(const Extent& read, std::int64_t bad_pos, bool forward);
   /// A pass ended: closes the band being crossed.
   void end_pass();
+  /// The direction of the first copying pass (backwards with -R): its
+  /// errors teach the grid. Only forward passes follow zone changes with
+  /// a learnt grid (a backward one skips past unexpected errors as usual).
+  void set_learning_direction(bool forward) { learn_forward_ = forward; }
 
   // ---- weak heads --------------------------------------------------------------
   /// Weak heads to read after the healthy ones, in --head-order, then the
@@ -141,6 +145,8 @@ class HeadScheduler {
   std::optional<StripeGrid> grid_;  // inferred: frozen once the fit is sure
   int grid_label_ = 0;              // the weak head's label in grid_
   std::vector<Lba> surprises_;      // the last errors the grid did not expect
+  std::size_t next_refit_at_ = 0;   // band count the next fit waits for
+  bool learn_forward_ = true;       // the direction of the pass that learns
   std::uint64_t weak_mask_ = 0;
   std::uint64_t given_up_mask_ = 0;
   std::vector<ErrorBand> bands_;  // closed bands of forward passes, in order

@@ -132,7 +132,17 @@ std::optional<WeakWindow> StripeGrid::prev_weak(Lba lba) const {
   }
 }
 
-WeakWindow StripeGrid::on_surprise(Lba lba) {
+WeakWindow StripeGrid::on_surprise(Lba lba, Lba snap) {
+  // An error within `snap` sectors of a cell boundary marks where a stripe
+  // starts (a dead head's, or a weak one's whose first cluster is bad): the
+  // grid has drifted a little, set it right.
+  {
+    const std::int64_t c0 = cell_of(lba);
+    const std::int64_t into = static_cast<std::int64_t>(lba) - (origin_ + c0 * static_cast<std::int64_t>(stripe_));
+    const std::int64_t before = static_cast<std::int64_t>(stripe_) - into;  // to the next boundary
+    if (into != 0 && into < static_cast<std::int64_t>(snap)) origin_ += into;
+    else if (before < static_cast<std::int64_t>(snap)) origin_ -= before;
+  }
   // The cell of the error is weak from here on: a zone change. Keep the old
   // weak cells too if the segment the error ends was itself young (less
   // than two periods: a second weak stripe per period, or a grid that does

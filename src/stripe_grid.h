@@ -48,8 +48,10 @@ class StripeGrid {
   /// An error at `lba`, outside the weak cells: a zone change. The cell it
   /// falls in is weak from here on (with the old weak cells too if the
   /// segment it ends was young: less than two periods, a second weak stripe
-  /// per period). Returns that cell.
-  WeakWindow on_surprise(Lba lba);
+  /// per period). An error within `snap` sectors of a cell boundary is
+  /// taken as a stripe's start: the grid moves to put the boundary there.
+  /// Returns that cell.
+  WeakWindow on_surprise(Lba lba, Lba snap);
 
   /// Weak cells of an old segment within a period before a zone change:
   /// the zone may have changed before them, so they may be healthy. Worth a

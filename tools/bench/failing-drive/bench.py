@@ -16,7 +16,7 @@ For each profile:
      drive's death ends what counts.
 
 Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|all|NAME...]
-                [--work DIR] [--json OUT]
+                [--work DIR] [--json OUT] [--pt-args "OPTIONS"]
 """
 import argparse
 import json
@@ -95,7 +95,7 @@ def capacity_bytes(p):
     return int(c) * 512
 
 
-def bench_one(p, pt, dd, work):
+def bench_one(p, pt, dd, work, pt_args):
     d = os.path.join(work, p["name"])
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -113,7 +113,7 @@ def bench_one(p, pt, dd, work):
     out["dd_wall_s"] = time.time() - t
     t = time.time()
     r = subprocess.run([pt, "rescue", "-f", "-q", "-S", "-H", os.path.join(d, "test.map"), "--log-reads",
-                        os.path.join(d, "pt.log"), src, os.path.join(d, "pt.img"), os.path.join(d, "pt.map")],
+                        os.path.join(d, "pt.log")] + pt_args + [src, os.path.join(d, "pt.img"), os.path.join(d, "pt.map")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"ptrescue failed on {p['name']}: {r.stderr}")
@@ -160,11 +160,13 @@ def table(results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ptrescue", default=os.path.join(ROOT, "build-head-release", "ptrescue"))
+    ap.add_argument("--ptrescue", default=os.path.join(ROOT, "..", "build-head-rel", "ptrescue"),
+                    help="a Release ptrescue (docs/HEADMAP.md: how to build it)")
     ap.add_argument("--ddrescue", default=shutil.which("ddrescue") or "ddrescue")
     ap.add_argument("--set", nargs="+", default=["dev"])
     ap.add_argument("--work", default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--pt-args", default="", help="extra ptrescue rescue options (default: none, its defaults)")
     a = ap.parse_args()
     chosen = []
     for s in a.set:
@@ -175,7 +177,7 @@ def main():
     work = a.work or tempfile.mkdtemp(prefix="failing-drive-")
     results = []
     for p in chosen:
-        r = bench_one(p, a.ptrescue, a.ddrescue, work)
+        r = bench_one(p, a.ptrescue, a.ddrescue, work, a.pt_args.split())
         results.append(r)
         print(f"{p['name']}: dd {r['dd']['pct_rescued']:.1f} % pt {r['pt']['pct_rescued']:.1f} % "
               f"ceiling {r['ceiling']['pct_rescued']:.1f} % (pt {r['pt_wall_s']:.0f} s wall)", file=sys.stderr, flush=True)
