@@ -160,7 +160,7 @@ def table(results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ptrescue", default=os.path.join(ROOT, "..", "build-head-rel", "ptrescue"),
+    ap.add_argument("--ptrescue", default=os.path.join(ROOT, "build-release", "ptrescue"),
                     help="a Release ptrescue (docs/HEADMAP.md: how to build it)")
     ap.add_argument("--ddrescue", default=shutil.which("ddrescue") or "ddrescue")
     ap.add_argument("--set", nargs="+", default=["dev"])
