@@ -179,6 +179,7 @@ std::optional<NvmeControllerIdentity> parse_identify_controller(std::span<const 
   id.mdts = data[offsetof(nvme_id_ctrl, mdts)];
   id.version = static_cast<std::uint32_t>(get_le(data, offsetof(nvme_id_ctrl, ver), 4));
   id.namespace_count = static_cast<std::uint32_t>(get_le(data, offsetof(nvme_id_ctrl, nn), 4));
+  id.error_log_entries = std::uint32_t{data[offsetof(nvme_id_ctrl, elpe)]} + 1;
   if (id.model.empty() && id.serial.empty()) return std::nullopt;  // nothing answered
   return id;
 }

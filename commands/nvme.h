@@ -93,6 +93,8 @@ struct NvmeControllerIdentity {
   std::uint8_t mdts = 0;            ///< Maximum Data Transfer Size, 2^n minimum pages; 0 = no limit
   std::uint32_t version = 0;        ///< VER (e.g. 00010400h = 1.4)
   std::uint32_t namespace_count = 0;  ///< NN
+  /// ELPE + 1: entries the Error Information log holds (ELPE is 0's based).
+  std::uint32_t error_log_entries = 1;
 };
 std::optional<NvmeControllerIdentity> parse_identify_controller(std::span<const std::uint8_t> data);
 

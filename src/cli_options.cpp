@@ -45,7 +45,7 @@ po::options_description rescue_options_description() {
     ("mapfile-interval", po::value<std::string>(), "how often to save the mapfile (default 30s)")
     ("json", "status as JSON lines on stdout")
     ("log-reads", po::value<std::string>(), "log every read command to FILE")
-    ("head-map", po::value<std::string>(), "head map: FILE, sim, infer (from errors), or none (the default)")
+    ("head-map", po::value<std::string>(), "head map: infer (the default: from the errors of the run, kept in MAPFILE.headmap), FILE, sim, or none (ddrescue's passes exactly)")
     ("head-timeout", po::value<std::string>(), "per-command timeout on a head: H=DUR[,H=DUR...]")
     ("head-retries", po::value<std::string>(), "retry passes for a head's bad sectors: H=N[,H=N...]")
     ("skip-head", po::value<std::string>(), "never read these heads: H[,H...]")
@@ -60,7 +60,9 @@ po::options_description rescue_options_description() {
     ("no-limited-retry", "NVMe: never set the Limited Retry bit")
     ("power-cycle-cmd", po::value<std::string>(), "last reset rung: run CMD (e.g. a relay), wait for the drive to come back")
     ("hash", po::value<std::string>(), "hash the image (md5,sha1,sha256 or all) into MAPFILE.hash")
-    ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image");
+    ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image")
+    ("smart", po::value<std::string>(), "SMART snapshots into MAPFILE.smart.jsonl: off, passes (default) or interval:DUR")
+    ("smart-stop", po::value<std::string>(), "stop when a SMART rule fires, e.g. 'pending+=50,reallocated+=100,temperature>=60'");
   // clang-format on
   return d;
 }
@@ -189,6 +191,8 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
   }
   c.hash = str("hash");
   c.fill = str("fill");
+  if (vm.count("smart")) c.smart = str("smart");
+  c.smart_stop = str("smart-stop");
   c.preallocate = vm.count("preallocate") > 0;
   c.sparse = vm.count("sparse") > 0;
   c.direct = vm.count("idirect") > 0;

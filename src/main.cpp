@@ -11,6 +11,7 @@
 #include "src/info_commands.h"
 #include "src/report_command.h"
 #include "src/rescue_command.h"
+#include "src/smart_command.h"
 
 namespace {
 
@@ -19,6 +20,8 @@ constexpr const char* kUsage =
     "  rescue [options] SOURCE IMAGE MAPFILE   image SOURCE (file, block device, sim:NAME)\n"
     "  demo                                    rescue the built-in simulated failing drive\n"
     "  identify SOURCE [--json]                what the source says about itself\n"
+    "  smart SOURCE [--json]                   the drive's SMART / health data (read-only)\n"
+    "  smart-diff MAPFILE [--json]             SMART changes during a rescue (MAPFILE.smart.jsonl)\n"
     "  hash IMAGE [--hash LIST] [--mapfile M]  MD5/SHA-1/SHA-256 of the image\n"
     "  verify SOURCE IMAGE [MAPFILE]           read the source again and compare\n"
     "  fill IMAGE MAPFILE [--types ?*/-]       mark unrescued sectors in the image\n"
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
     if (cmd == "rescue") return run_rescue_command(args, command_line);
     if (cmd == "demo") return run_demo_command(args);
     if (cmd == "identify") return run_identify_command(args);
+    if (cmd == "smart") return run_smart_command(args);
+    if (cmd == "smart-diff") return run_smart_diff_command(args);
     if (cmd == "headmap") return run_headmap_command(args);
     if (cmd == "sim") return run_sim_command(args);
     if (cmd == "hash") return run_hash_command(args);

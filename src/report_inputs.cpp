@@ -183,8 +183,9 @@ SmartSnapshots read_smart_sidecar(const std::string& path) {
     if (trim(line).empty()) continue;
     try {
       auto j = nlohmann::json::parse(line);
-      if (j.is_object()) out.snapshots.push_back(std::move(j));
-      else ++out.malformed_lines;
+      if (!j.is_object()) ++out.malformed_lines;
+      else if (at_path(j, "ptrescue/error") != nullptr) ++out.failed_reads;
+      else out.snapshots.push_back(std::move(j));
     } catch (const nlohmann::json::exception&) {
       ++out.malformed_lines;
     }

@@ -65,6 +65,9 @@ struct ReadsSummary {
   std::vector<LogEvent> events;     ///< in log order, the first `max_events`
   std::int64_t phases = 0, resets = 0, resets_failed = 0, timeouts = 0, gone = 0;
   std::int64_t malformed_lines = 0;
+  /// Lines that record a SMART read that failed (`ptrescue.error`): kept out
+  /// of the comparison, which must compare readings.
+  std::int64_t failed_reads = 0;
 };
 
 /// Streams a reads log (ptrescue's, or GNU ddrescue's without the last three

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "src/cli_options.h"
 #include "src/domain.h"
@@ -24,6 +25,8 @@
 #include "src/rescue_finishing.h"
 #include "src/reads_log.h"
 #include "src/rescue_engine.h"
+#include "src/smart_diff.h"
+#include "src/smart_monitor.h"
 #include "src/status_display.h"
 #include "src/test_mode_device.h"
 #include "src/units.h"
@@ -164,6 +167,11 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   if (cl.image == cl.mapfile) throw std::runtime_error("the image and the mapfile are the same file");
   const std::vector<HashAlgorithm> hashes = cl.hash.empty() ? std::vector<HashAlgorithm>{} : parse_hash_list(cl.hash);
   const std::vector<BlockStatus> fill_types = cl.fill.empty() ? std::vector<BlockStatus>{} : parse_fill_types(cl.fill);
+  const SmartSchedule smart_schedule = parse_smart_schedule(cl.smart.empty() ? "passes" : cl.smart);
+  std::vector<SmartStopRule> smart_rules = cl.smart_stop.empty() ? std::vector<SmartStopRule>{}
+                                                                 : parse_smart_stop_rules(cl.smart_stop);
+  if (!smart_rules.empty() && smart_schedule.mode == SmartSchedule::Mode::kOff)
+    throw UsageError("--smart-stop needs SMART snapshots: drop --smart=off");
 
   OpenedSource opened_source = open_source_with_notes(cl.source, source_options(cl));
   std::unique_ptr<Device>& opened = opened_source.device;
@@ -248,6 +256,26 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
     reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, source->clock());
     observers.add(reads_log.get());
   }
+  // SMART snapshots of the real drive (not the -H wrapper) into MAPFILE.smart.jsonl.
+  std::unique_ptr<SmartMonitor> smart;
+  if (smart_schedule.mode != SmartSchedule::Mode::kOff) {
+    smart = std::make_unique<SmartMonitor>(*opened, SmartSidecar(smart_sidecar_path(cl.mapfile)), smart_schedule,
+                                           std::move(smart_rules), g_stop, stderr,
+                                           !cl.smart.empty() || !cl.smart_stop.empty());
+    observers.add(smart.get());
+  }
+  // At the end: the last snapshot, then what changed since the first.
+  auto finish_smart = [&] {
+    if (!smart) return;
+    smart->at_end();
+    if (!smart->active() || cl.status == StatusMode::kQuiet) return;
+    const auto diff = smart_diff(smart->sidecar().read_all());
+    if (!diff) return;
+    if (cl.status == StatusMode::kJson)
+      fmt::print("{}\n", nlohmann::json{{"smart_diff", smart_diff_json(*diff)}}.dump());
+    else
+      fmt::print("{}", smart_diff_text(*diff));
+  };
   std::unique_ptr<OnTheFlyHasher> hasher;
   if (!hashes.empty()) {
     hasher = std::make_unique<OnTheFlyHasher>(hashes, options.output_offset);
@@ -266,6 +294,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
                PTRESCUE_VERSION, cl.source, id.transport, source_size, ss);
 
   install_signal_handlers();
+  if (smart) smart->before_first_pass();  // a rule firing here stops the run before its first read
   RescueEngine engine(*source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   RunEnd end;
@@ -281,30 +310,49 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
     throw std::runtime_error(fmt::format(
         "{}; the mapfile was saved: make room and run the same command again to resume", e.what()));
   }
+  const bool smart_stopped = end == RunEnd::kInterrupted && g_signal == 0 && smart && smart->fired();
   switch (end) {
     case RunEnd::kFinished:
       display.finish("Finished");
+      finish_smart();
+      if (smart && smart->fired())
+        fmt::print(stderr, "ptrescue: SMART stop rule {} at the last snapshot (the run had finished)\n",
+                   *smart->fired());
       if (!finish_rescue(finishing, map, hasher.get(), stdout))
         return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
       return exit_code::kOk;
     case RunEnd::kInterrupted:
+      if (smart_stopped) {
+        display.finish("Stopped: SMART stop rule");
+        finish_smart();
+        skip_finishing(finishing, stdout);
+        fmt::print(stderr,
+                   "ptrescue: SMART stop rule {}; stopped, the mapfile is saved ({} has the snapshots). Run "
+                   "the same command to resume (raise or drop the rule to go on)\n",
+                   *smart->fired(), smart->sidecar().path());
+        return exit_code::kSmartStop;
+      }
       display.finish("Interrupted");
+      finish_smart();
       skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: interrupted by signal {}; the mapfile is saved, run the same command to resume\n",
                  static_cast<int>(g_signal));
       return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
     case RunEnd::kDeviceGone:
       display.finish("Stopped: source device gone");
+      finish_smart();
       skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: the source stopped answering (device gone or dead); the mapfile is saved, run the same command to resume\n");
       return exit_code::kDeviceGone;
     case RunEnd::kTooManyBadAreas:
       display.finish("Stopped: too many bad areas");
+      finish_smart();
       skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: more than {} bad areas (-e); the mapfile is saved\n", options.max_bad_areas);
       return exit_code::kTooManyBadAreas;
     case RunEnd::kErrorBudgetSpent:
       display.finish("Stopped: --max-error-reads reached");
+      finish_smart();
       skip_finishing(finishing, stdout);
       fmt::print(stderr, "ptrescue: {} failed reads (--max-error-reads); the mapfile is saved\n",
                  options.max_error_reads);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "commands/smart_report.h"
 #include "transport/clock.h"
 
 namespace ptrescue {
@@ -94,6 +95,25 @@ struct ResetOutcome {
   std::string detail;
 };
 
+/// The result of asking a drive for its SMART / health data: a report, or
+/// why there is none. A drive's failure to answer is a value, never an
+/// exception, and never stops a rescue.
+struct SmartReading {
+  std::optional<commands::SmartReport> report;
+  /// Why there is no report ("not supported on a regular file", "SMART READ
+  /// DATA: ABORTED COMMAND ..."); empty when there is one.
+  std::string error;
+  /// False when the transport cannot ask at all (file, block device).
+  bool supported = true;
+  bool ok() const { return report.has_value(); }
+  static SmartReading failed(std::string why, bool supported = true) {
+    SmartReading r;
+    r.error = std::move(why);
+    r.supported = supported;
+    return r;
+  }
+};
+
 /// A source drive. One command at a time; not thread-safe. Implementations
 /// never retry and never split a request: one call is one command.
 class Device {
@@ -118,6 +138,21 @@ class Device {
   /// The clock this device's durations are measured on (virtual for the
   /// simulator): the engine measures rates and run time on it.
   virtual const Clock& clock() const = 0;
+
+  /// Reads the drive's SMART / health data (ATA SMART, NVMe SMART / Health
+  /// log, SCSI log pages) with `timeout` per command. Every command passes
+  /// the allow-list (read-only). Never throws for a drive's failure; the
+  /// default: not supported (files, block devices).
+  virtual SmartReading read_smart(Millis /*timeout*/) {
+    return SmartReading::failed(
+        fmt_no_smart(identity().transport), /*supported=*/false);
+  }
+
+ private:
+  static std::string fmt_no_smart(const std::string& transport) {
+    return "SMART is not available through the '" + transport +
+           "' transport (use a pass-through transport: sat, scsi or nvme)";
+  }
 };
 
 }  // namespace ptrescue

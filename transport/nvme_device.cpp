@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "commands/nvme_smart.h"
 #include "transport/aligned_buffer.h"
 #include "transport/read_status.h"
 
@@ -132,15 +133,20 @@ NvmeDevice::~NvmeDevice() = default;
 
 std::optional<std::vector<std::uint8_t>> NvmeDevice::admin(const commands::NvmeCommand& cmd,
                                                            std::string& why) {
+  return admin(cmd, why, options_.probe_timeout);
+}
+
+std::optional<std::vector<std::uint8_t>> NvmeDevice::admin(const commands::NvmeCommand& cmd,
+                                                           std::string& why, Millis timeout) {
   if (!fd_.valid()) {
     why = "the device is closed";
     return std::nullopt;
   }
-  auto call = std::make_shared<NvmeCall>(fd_.get(), cmd, options_.probe_timeout, false);
-  const auto res = runner_.run(call, options_.probe_timeout);
+  auto call = std::make_shared<NvmeCall>(fd_.get(), cmd, timeout, false);
+  const auto res = runner_.run(call, timeout);
   if (res.wait != DeadlineRunner::Wait::kDone) {
     why = res.wait == DeadlineRunner::Wait::kTimeout
-              ? fmt::format("no answer within {} ms", options_.probe_timeout.count())
+              ? fmt::format("no answer within {} ms", timeout.count())
               : "earlier commands are still stuck in the kernel";
     return std::nullopt;
   }
@@ -170,6 +176,7 @@ std::optional<std::string> NvmeDevice::query_identity(DeviceIdentity& out,
   const auto nsid = parse_identify_namespace(*ns_data);
   if (!nsid) return fmt::format("namespace {} is inactive or its LBA format is unusable", nsid_);
   ns = *nsid;
+  if (&out == &identity_) error_log_entries_ = ctrl->error_log_entries;
 
   out.transport = "nvme";
   out.model = ctrl->model;
@@ -378,6 +385,31 @@ bool NvmeDevice::adopt_if_same_drive(const std::string& controller, std::string&
   }
   fd_.reset();
   return false;
+}
+
+SmartReading NvmeDevice::read_smart(Millis timeout) {
+  using namespace commands;
+  std::string why;
+  const auto health_data = admin(nvme_get_log_page(kNvmeLogSmartHealth, kNvmeAllNamespaces, kNvmeSmartLogBytes),
+                                 why, timeout);
+  if (!health_data) return SmartReading::failed("Get Log Page 02h (SMART / Health Information): " + why);
+  const auto health = parse_nvme_smart_log(*health_data);
+  if (!health.ok()) return SmartReading::failed(health.error);
+  SmartReading out;
+  out.report = nvme_smart_report(*health.value);
+  const std::uint32_t entries = std::clamp<std::uint32_t>(error_log_entries_, 1, 16);
+  const auto errors = admin(nvme_get_log_page(kNvmeLogErrorInformation, kNvmeAllNamespaces,
+                                              entries * kNvmeErrorLogEntryBytes),
+                            why, timeout);
+  if (!errors) {
+    out.report->notes.push_back("Get Log Page 01h (Error Information): " + why);
+  } else if (auto parsed = parse_nvme_error_log(*errors); parsed.ok()) {
+    out.report->errors = std::move(*parsed.value);
+    out.report->error_log = "nvme";
+  } else {
+    out.report->notes.push_back(parsed.error);
+  }
+  return out;
 }
 
 }  // namespace ptrescue

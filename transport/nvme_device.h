@@ -38,6 +38,9 @@ class NvmeDevice final : public Device, public DriveSettings {
   /// target, bus, host: unsupported on NVMe (ok=false, say so).
   ResetOutcome reset(ResetKind kind) override;
   const Clock& clock() const override { return io_.clock(); }
+  /// Get Log Page: SMART / Health Information (02h, controller-wide) and
+  /// Error Information (01h, as many entries as ELPE says, at most 16).
+  SmartReading read_smart(Millis timeout) override;
 
   /// Sets the Limited Retry bit of the next reads (if --limited-retry).
   void set_limited_retry(bool on) override { limited_retry_ = on && options_.limited_retry; }
@@ -55,6 +58,8 @@ class NvmeDevice final : public Device, public DriveSettings {
   std::optional<std::string> query_identity(DeviceIdentity& out, commands::NvmeNamespaceIdentity& ns);
   /// Runs an admin command (Identify) with a deadline; its data or the reason.
   std::optional<std::vector<std::uint8_t>> admin(const commands::NvmeCommand& cmd, std::string& why);
+  std::optional<std::vector<std::uint8_t>> admin(const commands::NvmeCommand& cmd, std::string& why,
+                                                 Millis timeout);
   ResetOutcome controller_reset();
   /// Polls Identify Controller until it answers and no command is stuck,
   /// or ready_wait passes.
@@ -69,6 +74,7 @@ class NvmeDevice final : public Device, public DriveSettings {
   std::string controller_path_;
   std::uint32_t nsid_ = 0;
   commands::NvmeNamespaceIdentity ns_;
+  std::uint32_t error_log_entries_ = 1;  // ELPE + 1
   DeviceIdentity identity_;
   DeadlineRunner runner_;
   bool limited_retry_ = false;

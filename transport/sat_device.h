@@ -28,6 +28,12 @@ class SatDevice final : public SgDisk {
 
   const commands::AtaIdentity& ata_identity() const { return ata_; }
 
+  /// SMART READ DATA, READ THRESHOLDS, RETURN STATUS (CK_COND), the SMART
+  /// error log (READ LOG EXT 03h, else SMART READ LOG 01h) and Device
+  /// Statistics (READ LOG EXT 04h). Only READ DATA must answer; what else
+  /// fails becomes a note in the report.
+  SmartReading read_smart(Millis timeout) override;
+
  protected:
   commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const override;
   SenseDecoder sense_decoder() const override;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands/scsi.h"
+#include "commands/scsi_log.h"
 #include "commands/sense.h"
 
 namespace ptrescue {
@@ -99,6 +100,40 @@ ResetOutcome ScsiDevice::soft_reset() {
   // SCSI has no reset below a logical unit reset ("device"); the mildest
   // step is to let the kernel's own error handling finish.
   return wait_until_answers(io_.clock().now(), "no SCSI soft reset; waited for the kernel's own error handling");
+}
+
+SmartReading ScsiDevice::read_smart(Millis timeout) {
+  using namespace commands;
+  const Reply list = run(scsi_log_sense(scsi_log_page::kSupportedPages), timeout);
+  if (!list.good) return SmartReading::failed("LOG SENSE (supported pages): " + list.detail);
+  auto supported = parse_log_page(list.data, scsi_log_page::kSupportedPages);
+  if (!supported.ok()) return SmartReading::failed(supported.error);
+  ScsiHealth health;
+  apply_scsi_log_page(health, *supported.value);
+  std::vector<std::string> notes;
+  for (const std::uint8_t page : {scsi_log_page::kInformationalExceptions, scsi_log_page::kTemperature,
+                                  scsi_log_page::kReadErrorCounters, scsi_log_page::kBackgroundScan}) {
+    if (std::find(health.supported_pages.begin(), health.supported_pages.end(), page) ==
+        health.supported_pages.end())
+      continue;
+    const Reply r = run(scsi_log_sense(page), timeout);
+    if (!r.good) {
+      notes.push_back(fmt::format("LOG SENSE page {:02x}h: {}", page, r.detail));
+      continue;
+    }
+    auto parsed = parse_log_page(r.data, page);
+    if (!parsed.ok()) {
+      notes.push_back(parsed.error);
+      continue;
+    }
+    apply_scsi_log_page(health, *parsed.value);
+  }
+  SmartReading out;
+  out.report = scsi_smart_report(health);
+  out.report->notes = std::move(notes);
+  if (!out.report->passed)
+    out.report->notes.push_back("no Informational Exceptions log page: no overall health verdict");
+  return out;
 }
 
 }  // namespace ptrescue

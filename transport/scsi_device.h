@@ -21,6 +21,12 @@ class ScsiDevice final : public SgDisk {
                                           const std::string& block_name = {});
   ~ScsiDevice() override;
 
+  /// LOG SENSE (SP = 0, cumulative values) of the supported pages list,
+  /// then of those health pages it lists: Informational Exceptions (2Fh),
+  /// Temperature (0Dh), Read Error Counter (03h), Background Scan Results
+  /// (15h). An ATA disk behind SAT should be opened as `sat` for ATA SMART.
+  SmartReading read_smart(Millis timeout) override;
+
  protected:
   commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const override;
   SenseDecoder sense_decoder() const override;

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "transport/clock.h"
@@ -90,6 +92,16 @@ struct SimDriveState {
   int last_head = -1;  ///< The head that read last; -1 after a reset.
   std::uint64_t error_reads = 0;   ///< Commands that ran into an unreadable sector.
   Micros error_recovery_limit{0};  ///< SCT ERC cap on internal retries; 0 = off.
+  // What the drive's SMART counts (docs/SIMULATOR.md, "SMART").
+  std::set<Lba> bad_found;          ///< Unreadable physical sectors met so far (physical sector index).
+  std::uint64_t timeouts = 0;       ///< Commands that timed out.
+  std::uint64_t power_cycles = 0;   ///< Power-cycle resets that brought the drive back.
+  double peak_temperature_c = 0;    ///< Highest temperature reported so far.
+  struct LoggedError {
+    Lba lba = 0;
+    std::uint64_t power_on_hours = 0;
+  };
+  std::deque<LoggedError> error_log;  ///< The last five media errors, latest first.
 };
 
 class SimPhysics {

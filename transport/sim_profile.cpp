@@ -196,7 +196,7 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
        "rate_inner_mbps", "rpm", "seek_track_ms", "seek_full_stroke_ms", "head_switch_ms",
        "command_overhead_ms", "error_latency_ms", "error_recovery_limit_ms", "reset_ms",
        "die_after_error_reads", "bad_ranges", "bad_clusters", "weak_heads", "dead_heads",
-       "slow_ranges", "hang_ranges"});
+       "slow_ranges", "hang_ranges", "smart"});
   SimProfile p;
   p.name = std::string(default_name);
   if (const json* v = top.get("name")) p.name = as_string(*v, "name");
@@ -258,6 +258,26 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
   }
   if (const json* v = top.get("die_after_error_reads"))
     p.die_after_error_reads = as_count(*v, "die_after_error_reads");
+  if (const json* v = top.get("smart")) {
+    const ObjectReader r(*v, "smart",
+                         {"enabled", "power_on_hours", "power_cycles", "reallocated", "pending",
+                          "reallocate_fraction", "udma_crc_errors", "temperature_c", "temperature_max_c",
+                          "heat_minutes"});
+    SimSmart& m = p.smart;
+    if (const json* k = r.get("enabled")) m.enabled = as_bool(*k, r.field("enabled"));
+    const std::pair<std::string_view, std::uint64_t*> counts[] = {
+        {"power_on_hours", &m.power_on_hours}, {"power_cycles", &m.power_cycles},
+        {"reallocated", &m.reallocated},       {"pending", &m.pending},
+        {"udma_crc_errors", &m.udma_crc_errors}};
+    for (const auto& [key, slot] : counts)
+      if (const json* k = r.get(key)) *slot = as_count(*k, r.field(key));
+    if (const json* k = r.get("reallocate_fraction"))
+      m.reallocate_fraction = as_fraction(*k, r.field("reallocate_fraction"));
+    if (const json* k = r.get("temperature_c")) m.temperature_c = as_positive(*k, r.field("temperature_c"));
+    if (const json* k = r.get("temperature_max_c"))
+      m.temperature_max_c = as_positive(*k, r.field("temperature_max_c"));
+    if (const json* k = r.get("heat_minutes")) m.heat_minutes = as_positive(*k, r.field("heat_minutes"));
+  }
 
   if (const json* v = top.get("bad_ranges")) p.bad_ranges = as_ranges(*v, "bad_ranges", ss);
   if (const json* v = top.get("hang_ranges")) p.hang_ranges = as_ranges(*v, "hang_ranges", ss);
@@ -486,6 +506,12 @@ void SimProfile::validate() const {
   check_ms(reset_ms.bus_ms, "reset_ms.bus");
   check_ms(reset_ms.host_ms, "reset_ms.host");
   check_ms(reset_ms.power_cycle_ms, "reset_ms.power_cycle");
+  if (!(smart.temperature_c > 0) || smart.temperature_c > 125) fail("smart.temperature_c", "must be above 0 and at most 125");
+  if (smart.temperature_max_c < smart.temperature_c || smart.temperature_max_c > 125)
+    fail("smart.temperature_max_c", "must be from smart.temperature_c to 125");
+  if (!(smart.heat_minutes > 0) || !std::isfinite(smart.heat_minutes)) fail("smart.heat_minutes", "must be greater than 0");
+  if (!(smart.reallocate_fraction >= 0 && smart.reallocate_fraction <= 1))
+    fail("smart.reallocate_fraction", "must be from 0 to 1");
 
   for (std::size_t i = 0; i < bad_ranges.size(); ++i)
     check_range(bad_ranges[i].start, bad_ranges[i].length, capacity_sectors, indexed("bad_ranges", i));

@@ -66,6 +66,24 @@ struct SimResetCosts {
   double for_kind(ResetKind kind) const;
 };
 
+/// What the simulated drive's SMART says and how it follows the drive's
+/// behaviour (docs/SIMULATOR.md, "SMART"): counts at power-on, plus what the
+/// run does to them.
+struct SimSmart {
+  bool enabled = true;                  ///< false: the drive refuses SMART commands.
+  std::uint64_t power_on_hours = 12000; ///< At the start; the virtual clock adds to it.
+  std::uint64_t power_cycles = 500;     ///< A power-cycle reset adds one.
+  std::uint64_t reallocated = 0;        ///< Reallocated sectors (5) at the start.
+  std::uint64_t pending = 0;            ///< Current pending sectors (197) at the start.
+  /// Of the unreadable physical sectors the run finds, the fraction the
+  /// firmware reallocates (moved from pending to reallocated).
+  double reallocate_fraction = 0.0;
+  std::uint64_t udma_crc_errors = 0;    ///< 199 at the start; each timed-out command adds one.
+  double temperature_c = 32;            ///< Idle temperature.
+  double temperature_max_c = 52;        ///< What sustained work approaches.
+  double heat_minutes = 20;             ///< Time constant of the warming, in minutes of work.
+};
+
 struct SimProfile {
   std::string name = "custom";
   std::string model;  ///< Empty: "PTRESCUE SIM <name>".
@@ -105,6 +123,8 @@ struct SimProfile {
   std::vector<int> dead_heads;
   std::vector<SimSlowRange> slow_ranges;
   std::vector<SimRange> hang_ranges;
+
+  SimSmart smart;
 
   /// The built-in profiles: "demo", "healthy", "weak-head", "scattered",
   /// "hang". Throws SimProfileError listing the valid names on another.

@@ -30,6 +30,10 @@ class SimulatedDevice final : public Device {
   ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out, Millis timeout) override;
   ResetOutcome reset(ResetKind kind) override;
   const Clock& clock() const override { return clock_; }
+  /// SMART that follows the drive's behaviour (docs/SIMULATOR.md, "SMART"):
+  /// an ATA attribute table built from the state, encoded as the SMART READ
+  /// DATA / THRESHOLDS pages and parsed back like a real drive's.
+  SmartReading read_smart(Millis timeout) override;
 
   /// The head that reads `lba` (docs/SIMULATOR.md, "Geometry").
   int head_of(Lba lba) const { return physics_.geometry().head_of(lba); }
@@ -59,6 +63,10 @@ class SimulatedDevice final : public Device {
   static constexpr std::byte kPoisonByte{0xBD};
 
  private:
+  void note_for_smart(const ReadOutcome& r);
+  std::uint64_t power_on_hours() const;
+  double temperature_c() const;
+
   SimPhysics physics_;
   SimDriveState state_;
   VirtualClock clock_;

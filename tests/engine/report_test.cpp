@@ -183,6 +183,19 @@ TEST(ReportInputs, SmartRowsCompareBeforeAndAfter) {
   EXPECT_EQ(smart_logical_block_size(smart_snapshot(0, 0, 0, "x")), 4096u);
 }
 
+TEST(ReportInputs, SmartSidecarLeavesFailedReadsAndGarbageOutOfTheComparison) {
+  TempDir dir;
+  const std::string path = dir.file("disk.map.smart.jsonl");
+  write_file(path, smart_snapshot(0, 3, 35, "before").dump() + "\n" + "not json\n" +
+                       smart_snapshot(8, 0, 41, "after pass 1").dump() + "\n" +
+                       R"({"ptrescue":{"event":"end","error":"the drive did not answer"}})" + "\n");
+  const SmartSnapshots s = read_smart_sidecar(path);
+  ASSERT_EQ(s.snapshots.size(), 2u);
+  EXPECT_EQ(s.malformed_lines, 1);
+  EXPECT_EQ(s.failed_reads, 1);
+  EXPECT_EQ(smart_label(s.snapshots.back(), 1), "after pass 1");
+}
+
 TEST(ReportInputs, HeadMapGivesPerHeadStatistics) {
   TempDir dir;
   // Two heads, stripes of 1000 sectors alternating (src/head_map.h's text form), head 1 weak.

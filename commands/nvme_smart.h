@@ -1,0 +1,42 @@
+// NVMe SMART / Health Information log (log 02h) and Error Information log
+// (log 01h), NVMe Base 2.0 "SMART / Health Information (Log Page Identifier
+// 02h)" and "Error Information (Log Page Identifier 01h)", read with
+// libnvme's structures (struct nvme_smart_log, struct nvme_error_log_page)
+// from the raw little-endian bytes. Parsers refuse short buffers and say
+// why; none throws.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "commands/smart_report.h"
+
+namespace ptrescue::commands {
+
+inline constexpr std::uint8_t kNvmeLogErrorInformation = 0x01;
+inline constexpr std::uint8_t kNvmeLogSmartHealth = 0x02;
+inline constexpr std::uint32_t kNvmeSmartLogBytes = 512;
+inline constexpr std::uint32_t kNvmeErrorLogEntryBytes = 64;
+/// NSID for controller-wide logs (NVMe Base 2.0: FFFFFFFFh = all namespaces).
+inline constexpr std::uint32_t kNvmeAllNamespaces = 0xffffffff;
+
+/// The SMART / Health Information log. Refuses fewer than 512 bytes and a
+/// log whose composite temperature is 0 K while every other field is zero
+/// too (nothing was transferred).
+Parsed<NvmeHealth> parse_nvme_smart_log(std::span<const std::uint8_t> data);
+
+/// The Error Information log: 64-byte entries; entries with Error Count 0
+/// are empty and skipped. Refuses a length that is not a whole number of
+/// entries (or none).
+Parsed<std::vector<SmartErrorEntry>> parse_nvme_error_log(std::span<const std::uint8_t> data);
+
+/// A report from the health log (and the error log's entries, if any):
+/// passed = no critical warning bit set, temperature in °C (K − 273),
+/// power-on hours and power cycles from the log.
+SmartReport nvme_smart_report(const NvmeHealth& health);
+
+/// The inverse of parse_nvme_smart_log(), for tests and fuzz seeds.
+std::vector<std::uint8_t> encode_nvme_smart_log(const NvmeHealth& health);
+
+}  // namespace ptrescue::commands

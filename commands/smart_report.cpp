@@ -1,0 +1,14 @@
+#include "commands/smart_report.h"
+
+namespace ptrescue::commands {
+
+const char* smart_kind_word(SmartKind k) {
+  switch (k) {
+    case SmartKind::kAta: return "ata";
+    case SmartKind::kNvme: return "nvme";
+    case SmartKind::kScsi: return "scsi";
+  }
+  return "unknown";
+}
+
+}  // namespace ptrescue::commands
