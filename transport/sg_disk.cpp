@@ -184,6 +184,21 @@ ResetOutcome SgDisk::sg_reset(ResetKind kind) {
   DeadlineRunner::Result res = attempt(code | kResetNoEscalate);
   // Kernels before 3.18 refuse the NO_ESCALATE flag.
   if (res.wait == DeadlineRunner::Wait::kDone && res.value == -EINVAL) res = attempt(code);
+  // The sg node is open O_NONBLOCK, and for such a descriptor the kernel
+  // refuses SG_SCSI_RESET with EAGAIN while the host is in error recovery
+  // (scsi_ioctl_block_when_processing_errors) — which it is right after a
+  // command timed out: seen in the VM test bed on AHCI, where libata's error
+  // handler was resetting the link. Send it again once recovery is over, so
+  // the reset really reaches the host driver.
+  const Micros eagain_deadline = io_.clock().now() + options_.ready_wait;
+  int refusals = 0;
+  while (res.wait == DeadlineRunner::Wait::kDone && res.value == -EAGAIN &&
+         io_.clock().now() < eagain_deadline) {
+    ++refusals;
+    io_.sleep_for(options_.ready_interval);
+    res = attempt(code | kResetNoEscalate);
+    if (res.wait == DeadlineRunner::Wait::kDone && res.value == -EINVAL) res = attempt(code);
+  }
   if (res.wait == DeadlineRunner::Wait::kTimeout) {
     r.duration = io_.clock().now() - start;
     r.detail = fmt::format("{} did not return within {} ms", name, options_.reset_timeout.count());
@@ -197,9 +212,14 @@ ResetOutcome SgDisk::sg_reset(ResetKind kind) {
     r.duration = io_.clock().now() - start;
     const char* why = res.value == -EIO ? " (the host driver has no such reset, or it failed)" : "";
     r.detail = fmt::format("{}: {}{}", name, errno_text(res.value), why);
+    if (refusals > 0)
+      r.detail += fmt::format(" (after {} EAGAIN while the host was in error recovery)", refusals);
     return r;
   }
-  return wait_until_answers(start, name);
+  ResetOutcome done = wait_until_answers(start, name);
+  if (refusals > 0)
+    done.detail += fmt::format(" (sent after {} EAGAIN while the host was in error recovery)", refusals);
+  return done;
 }
 
 ResetOutcome SgDisk::wait_until_answers(Micros start, const std::string& what) {

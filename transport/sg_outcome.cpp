@@ -105,9 +105,20 @@ ReadOutcome read_outcome_from_sg(const SgCompletion& c, Lba lba, std::uint32_t c
       } else if (c.status == kCheckCondition) {
         const commands::DecodedError e = decode(c.sense, lba, count);
         r.status = read_status_from_error(e.kind);
-        if (r.status == ReadStatus::kMediaError) r.error_lba = e.lba;
+        // An LBA equal to the command's first one, for a command of several
+        // sectors, does not say which sector failed: it is also what a device
+        // that reports the start of the failed command gives for an error
+        // anywhere in it (Linux's scsi_debug always does: measured in the
+        // VM test bed, a read of 4996..5003 failing at 5000 reports 4996; QEMU
+        // does the same for ATA). Taken as exact it would mark a good sector
+        // bad on every cluster read; left out, the engine finds the sector by
+        // trimming. An LBA past the first one is always evidence.
+        const bool names_only_the_start = count > 1 && e.lba && *e.lba == lba;
+        if (r.status == ReadStatus::kMediaError && !names_only_the_start) r.error_lba = e.lba;
         if (r.status == ReadStatus::kTimeout) r.needs_reset = true;
         if (r.status != ReadStatus::kOk) r.detail = e.text;
+        if (r.status == ReadStatus::kMediaError && names_only_the_start)
+          r.detail += " (the LBA reported is the command's first: not taken as the failing one)";
       } else if (c.status == kBusy || c.status == kTaskSetFull || c.status == kAcaActive ||
                  c.status == kTaskAborted) {
         r.status = ReadStatus::kAborted;

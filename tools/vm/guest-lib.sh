@@ -151,3 +151,57 @@ scsi_debug_load() {
 }
 # sense_byte SENSE N: byte N of the sense bytes, as two hex digits.
 sense_byte() { local b; read -ra b <<<"$1"; echo "${b[$2]:-}"; }
+
+# json_field JSON KEY: a top-level field of `ptrescue identify --json` (printed
+# with two-space indentation), without quotes. Python takes 2 s to start in
+# the guest, so the JSON is read with sed.
+json_field() { sed -n "s/^  \"$2\": //p" <<<"$1" | head -n1 | sed 's/,$//; s/^"//; s/"$//'; }
+
+# reads_count LOG / reads_ms LOG: the commands a reads log records (ptrescue's
+# or ddrescue's --log-reads) and the sum of their durations in ms (ptrescue only).
+reads_count() { grep -c '^0x' "$1"; }
+# reads_outcomes LOG: how many commands ended with each outcome, "ok:120 media:3".
+reads_outcomes() { awk '/^0x/ { n[$5]++ } END { for (k in n) printf "%s:%d ", k, n[k] }' "$1" | sed 's/ $//'; }
+# reads_max_ms LOG OUTCOME: the longest duration of the commands with OUTCOME.
+reads_max_ms() { awk -v o="$2" '/^0x/ && $5 == o && $6 > m { m = $6 } END { print m + 0 }' "$1"; }
+# reads_resets LOG: the reset lines of a reads log, joined with '|'.
+reads_resets() { grep '^# reset' "$1" | sed 's/^# //' | paste -sd'|'; }
+# map_lines MAPFILE: a mapfile's data lines (no comments, no current-position line):
+# two mapfiles with the same lines describe the same result.
+map_lines() { grep -v '^#' "$1" | tail -n +2; }
+
+# ptrescue_bg LOG ARGS...: starts ptrescue in the background (PT_PID), its
+# stdout and stderr in LOG.
+ptrescue_bg() { local out=$1; shift; "$PTRESCUE" "$@" >"$out" 2>&1 & PT_PID=$!; }
+# wait_for_line FILE REGEX SECS: waits until FILE has a line matching REGEX.
+wait_for_line() {
+  local deadline=$((SECONDS + $3))
+  until grep -qE "$2" "$1" 2>/dev/null; do ((SECONDS < deadline)) || return 1; sleep 0.05; done
+}
+
+# measure_slack: sets SLACK_MS, what a deadline may overrun by in this guest
+# through scheduling alone: twice the worst lateness of two 1 s waits in the
+# shell (two clock reads included), at least 200 ms. One sample is no bound
+# on a machine whose load changes from second to second, hence the margin.
+measure_slack() {
+  local t0 t1 i late=0 seen=""
+  [ -p /tmp/vm-never ] || mkfifo /tmp/vm-never
+  exec 9<>/tmp/vm-never
+  for i in 1 2; do
+    t0=$(now_ms); read -r -t 1 -u 9; t1=$(now_ms)
+    seen="$seen $((t1 - t0))"
+    ((t1 - t0 - 1000 > late)) && late=$((t1 - t0 - 1000))
+  done
+  exec 9<&-
+  SLACK_MS=$((2 * late))
+  ((SLACK_MS < 200)) && SLACK_MS=200
+  result slack "1 s waits in this guest ended after${seen} ms; deadline slack allowed: $SLACK_MS ms"
+}
+# reads_covering LOG LBA: the outcomes of the reads that covered sector LBA, in order.
+reads_covering() {
+  local b=$(($2 * 512)) pos size _ o out=()
+  while read -r pos size _ _ o _; do
+    [[ $pos == 0x* ]] && ((pos <= b && b < pos + size)) && out+=("$o")
+  done <"$1"
+  echo "${out[*]}"
+}

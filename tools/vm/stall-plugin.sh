@@ -3,7 +3,11 @@
 # number of seconds, makes every read overlapping sectors
 # [STALL_LBA, STALL_LBA + STALL_COUNT) sleep that long before answering.
 # The guest arms and disarms the stall by writing STALL_ARM on its results
-# share. Configured through the environment (run-guest.sh sets it).
+# share; "SECS once" stalls only the first such read and disarms itself, so a
+# test can let ptrescue time out once and then see the disk answer again
+# without racing the guest's own disarm (the guest is frozen while QEMU waits
+# for this read during the kernel's reset). Configured through the environment
+# (run-guest.sh sets it).
 case $1 in
   thread_model) echo parallel ;;
   get_size) stat -L -c %s "$STALL_IMAGE" ;;
@@ -13,7 +17,9 @@ case $1 in
     if [ -s "$STALL_ARM" ]; then
       first=$((STALL_LBA * 512)) end=$(((STALL_LBA + STALL_COUNT) * 512))
       if ((offset < end && offset + count > first)); then
-        secs=$(head -c 32 "$STALL_ARM" | tr -dc '0-9.')
+        arm=$(head -c 32 "$STALL_ARM")
+        secs=$(tr -dc '0-9.' <<<"${arm%%once*}")
+        [[ $arm == *once* ]] && rm -f "$STALL_ARM"
         echo "stall: read of $count bytes at sector $((offset / 512)) held ${secs}s" >>"$STALL_LOG"
         sleep "${secs:-0}"
       fi

@@ -1,9 +1,9 @@
 # Real SCSI medium errors and clean timeouts from the kernel's scsi_debug:
 # MEDIUM ERROR with the LBA in the sense data, ddrescue and ptrescue on the
-# block node, an unanswered command with a short timeout on the sg node (and
+# block node, ptrescue through the sg node (scsi transport), an unanswered command with a short timeout on the sg node (and
 # on the block node, where the kernel raises short SG_IO timeouts to 7 s), a
 # slow command, and a good read afterwards.
-# vm: --timeout 240
+# vm: --timeout 360
 . "$VM_SRC/tools/vm/guest-lib.sh"
 tag=SDEBUG sectors=32768 bad=5000-5001
 scsi_debug_load dev_size_mb=16 opts=2 medium_error_start=5000 medium_error_count=2 || finish
@@ -43,6 +43,23 @@ t0=$(now_ms)
 err=$(dd if="$dev" of=/dev/null bs=512 skip=5000 count=1 iflag=direct 2>&1 >/dev/null)
 result scsi-debug.dd-block-lba5000 "exit $? after $(($(now_ms) - t0)) ms: $(tr '\n' ' ' <<<"$err")"
 
+# scsi_debug's INFORMATION is max(the command's first LBA, 0x1234): a read
+# that starts below 4660 and covers the bad sector names 4660, a sector that
+# is good. No real drive does that, and no transport can tell; a 1 MiB read of
+# a rescue starting at 3968 got exactly that. So the rescues below run with the
+# bad sectors moved to 20000-20001, where every read that covers them starts
+# above 4660 and scsi_debug names the command's first LBA (which the
+# transports do not take as the failing sector).
+SG_LEN=524288 sg_cmd scsi-debug.read16-lba4000-1024sectors "$sg" 10 88 00 00 00 00 00 00 00 0f a0 00 00 04 00 00 00
+result scsi-debug.read16-lba4000-1024sectors.information "$(sense_info "$SG_SENSE") (bad sector 5000)"
+bad=20000-20001
+echo 20000 >/sys/module/scsi_debug/parameters/medium_error_start
+expect "medium errors moved to 20000" 20000 "$(cat /sys/module/scsi_debug/parameters/medium_error_start)"
+sg_cmd scsi-debug.read16-lba20000 "$sg" 10 88 00 00 00 00 00 00 00 4e 20 00 00 00 01 00 00
+expect "READ(16) at 20000: INFORMATION" 20000 "$(sense_info "$SG_SENSE")"
+sg_cmd scsi-debug.read16-lba5000-after-move "$sg" 10 88 00 00 00 00 00 00 00 13 88 00 00 00 01 00 00
+expect "READ(16) at 5000 after the move: good" 0 "$SG_RC"
+
 t0=$(now_ms)
 ddrescue -d -b 512 -q --log-reads="$VM_OUT/ddrescue.reads" "$dev" "$VM_OUT/ddrescue.img" "$VM_OUT/ddrescue.map"
 expect "ddrescue -d $dev exit" 0 "$?"
@@ -51,11 +68,28 @@ expect "ddrescue -d $dev bad sectors" "$(lba_list $bad)" "$(bad_list "$VM_OUT/dd
 check_image "ddrescue -d $dev image bytes" "$tag" "$VM_OUT/ddrescue.img" "$VM_OUT/ddrescue.map" "$sectors" "$bad"
 if [ -x "$PTRESCUE" ]; then
   t0=$(now_ms)
-  "$PTRESCUE" rescue -d -q --log-reads "$VM_OUT/ptrescue.reads" "$dev" "$VM_OUT/ptrescue.img" "$VM_OUT/ptrescue.map"
+  # --transport block: auto-detection would choose scsi pass-through on the sd node.
+  "$PTRESCUE" rescue --transport block -d -q --log-reads "$VM_OUT/ptrescue.reads" "$dev" "$VM_OUT/ptrescue.img" "$VM_OUT/ptrescue.map"
   expect "ptrescue rescue -d $dev exit" 0 "$?"
+  # The block transport cannot bound a read: its reads log gives no timeout.
+  expect "ptrescue rescue -d $dev went through the block layer (applied timeout)" 0 "$(awk '/^0x/ { print $7; exit }' "$VM_OUT/ptrescue.reads")"
   result scsi-debug.ptrescue-block "$(($(now_ms) - t0)) ms, $(grep -c '^0x' "$VM_OUT/ptrescue.reads") reads"
   expect "ptrescue rescue -d $dev bad sectors" "$(lba_list $bad)" "$(bad_list "$VM_OUT/ptrescue.map")"
   check_image "ptrescue rescue -d $dev image bytes" "$tag" "$VM_OUT/ptrescue.img" "$VM_OUT/ptrescue.map" "$sectors" "$bad"
+
+  # Pass-through on the sg node (auto-detection: ATA PASS-THROUGH is refused,
+  # so scsi). scsi_debug's INFORMATION names the command's first LBA, not the
+  # failing one: a good sector must not be marked bad because of it.
+  t0=$(now_ms)
+  "$PTRESCUE" rescue --log-reads "$VM_OUT/pt.reads" "$sg" "$VM_OUT/pt.img" "$VM_OUT/pt.map" >"$VM_OUT/pt.out" 2>&1
+  expect "ptrescue rescue $sg exit" 0 "$?"
+  pt_ms=$(($(now_ms) - t0))
+  expect "ptrescue rescue $sg transport" scsi "$(sed -n 's/^source: .* (\([a-z]*\), .*/\1/p' "$VM_OUT/pt.out")"
+  expect "ptrescue rescue $sg (scsi) bad sectors" "$(lba_list $bad)" "$(bad_list "$VM_OUT/pt.map")"
+  check_image "ptrescue rescue $sg (scsi) image bytes" "$tag" "$VM_OUT/pt.img" "$VM_OUT/pt.map" "$sectors" "$bad"
+  result scsi-debug.ptrescue-scsi "$pt_ms ms, $(reads_count "$VM_OUT/pt.reads") reads ($(reads_outcomes "$VM_OUT/pt.reads"))"
+  result scsi-debug.compare "ddrescue -d: $(reads_count "$VM_OUT/ddrescue.reads") reads;" \
+    "ptrescue -d (block): $(reads_count "$VM_OUT/ptrescue.reads") reads; ptrescue (scsi): $(reads_count "$VM_OUT/pt.reads") reads in $pt_ms ms"
 fi
 
 # Unanswered commands: scsi_debug ignores every command while opts has 4
