@@ -65,9 +65,6 @@ struct ReadsSummary {
   std::vector<LogEvent> events;     ///< in log order, the first `max_events`
   std::int64_t phases = 0, resets = 0, resets_failed = 0, timeouts = 0, gone = 0;
   std::int64_t malformed_lines = 0;
-  /// Lines that record a SMART read that failed (`ptrescue.error`): kept out
-  /// of the comparison, which must compare readings.
-  std::int64_t failed_reads = 0;
 };
 
 /// Streams a reads log (ptrescue's, or GNU ddrescue's without the last three
@@ -79,6 +76,9 @@ ReadsSummary summarize_reads_log(std::istream& in, std::int64_t begin, std::int6
 struct SmartSnapshots {
   std::vector<nlohmann::json> snapshots;
   std::int64_t malformed_lines = 0;
+  /// Lines that record a SMART read that failed (`ptrescue.error`): kept out
+  /// of the comparison, which must compare readings.
+  std::int64_t failed_reads = 0;
 };
 SmartSnapshots read_smart_sidecar(const std::string& path);
 /// A snapshot's label: its "ptrescue"/"label"/"when" field, else smartctl's local_time.
