@@ -228,6 +228,11 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   const bool dense = forward == learn_forward_ && !grid_ && setup_.infer && setup_.known.empty() && band_.band.errors <= kDenseErrors;
   if (dense) {
     band_.skip = band_.consecutive >= 2 ? setup_.cluster_bytes << std::min(band_.consecutive - 2, 20) : 0;
+    // A bad run that begins inside the read, not at its start, is not
+    // aligned with the reads: it most likely runs on into the next one
+    // (scattered damage). Skip a cluster rather than pay a second error
+    // read for the same run; the band's extent is learnt all the same.
+    if (band_.skip == 0 && forward && bad_pos > read.pos) band_.skip = setup_.cluster_bytes;
   } else {
     band_.skip = band_.skip == 0 ? setup_.skip_initial : std::min(2 * band_.skip, skip_max_);
   }

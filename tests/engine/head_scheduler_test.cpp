@@ -245,5 +245,30 @@ INSTANTIATE_TEST_SUITE_P(Drives, HeadPassesInfer,
                                               i.param.heads, i.param.dead ? "dead" : "weak", i.param.weak);
                          });
 
+
+// While learning (no grid yet), a band's errors are read densely: the next
+// read starts where the failed one ended. But a bad run that begins inside
+// the read (not at its first sector) is not aligned with the reads and most
+// likely runs on into the next one: one cluster is skipped, as ddrescue
+// would, so scattered damage costs no second error read per run.
+TEST(HeadSchedulerLearning, SkipsAClusterAfterAnUnalignedBadRunOnly) {
+  const auto scheduler = [] {
+    HeadScheduler::Setup s;
+    s.capacity = 4 * 1024 * 1024;  // 2 GiB in sectors
+    s.sector_size = kSs;
+    return HeadScheduler(s);
+  };
+  constexpr std::int64_t kC = 65536;
+  const Extent read{100 * kC, kC};
+  {
+    HeadScheduler hs = scheduler();
+    EXPECT_EQ(hs.on_error(read, read.pos, true), read.end());  // aligned: read on
+  }
+  {
+    HeadScheduler hs = scheduler();
+    EXPECT_EQ(hs.on_error(read, read.pos + 8 * kSs, true), read.end() + kC);  // runs on: skip it
+  }
+}
+
 }  // namespace
 }  // namespace ptrescue
