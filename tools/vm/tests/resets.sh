@@ -51,7 +51,9 @@ timeout_run() {
   echo "$NTH" >"$SDEBUG_SYSFS/every_nth"
   base=$(iorequests)
   mark "$name"
-  ptrescue_bg "$RUN.out" rescue -q --timeout 1s --log-reads "$RUN.reads" "$@" "$sg" "$RUN.img" "$RUN.map"
+  # --smart=off: a SMART snapshot before the first pass would otherwise be
+  # the NTH-th command, not the first read.
+  ptrescue_bg "$RUN.out" rescue -q --smart=off --timeout 1s --log-reads "$RUN.reads" "$@" "$sg" "$RUN.img" "$RUN.map"
   # Only the one command: once scsi_debug has counted it (and dropped it) the
   # disk answers again, long before the next NTH-th command. Polled from the
   # shell without forking: ptrescue waits a whole second for that command.
