@@ -251,6 +251,29 @@ INSTANTIATE_TEST_SUITE_P(Drives, HeadPassesInfer,
 // the read (not at its first sector) is not aligned with the reads and most
 // likely runs on into the next one: one cluster is skipped, as ddrescue
 // would, so scattered damage costs no second error read per run.
+TEST_F(HeadPasses, InferenceIsLeftOutOnlyWhenNothingIsLeftToCopyTrimOrScrape) {
+  // A finished map with bad sectors (what a resume with -r 0 loads): no
+  // scheduler, so no fit over its bad sectors; a map with work left, or a
+  // per-head option, still gets one.
+  const SimProfile profile = weak_drive(5, 4096, 4, 2);
+  SimulatedDevice drive(profile);
+  const std::int64_t size = static_cast<std::int64_t>(profile.capacity_sectors) * kSs;
+  const Domain domain(0, size);
+  MapFile finished(size);
+  finished.set_status(0, size, BlockStatus::kFinished);
+  for (std::int64_t p = 0; p < size; p += 1 << 20) finished.set_status(p, kSs, BlockStatus::kBadSector);
+  HeadOptions infer;  // the default
+  EXPECT_EQ(setup_head_scheduling(infer, dir_.file("a.map"), drive, finished, domain, {}).scheduler, nullptr);
+
+  MapFile left = finished;
+  left.set_status(kSs, kSs, BlockStatus::kNonTrimmed);
+  EXPECT_NE(setup_head_scheduling(infer, dir_.file("b.map"), drive, left, domain, {}).scheduler, nullptr);
+
+  HeadOptions with_timeout;
+  with_timeout.timeouts[2] = Millis(300);
+  EXPECT_NE(setup_head_scheduling(with_timeout, dir_.file("c.map"), drive, finished, domain, {}).scheduler, nullptr);
+}
+
 TEST(HeadSchedulerLearning, SkipsAClusterAfterAnUnalignedBadRunOnly) {
   const auto scheduler = [] {
     HeadScheduler::Setup s;
