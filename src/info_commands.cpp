@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "src/device_command_args.h"
 #include "src/exit_codes.h"
 #include "src/rescue_command.h"
 #include "transport/open_device.h"
@@ -46,32 +47,10 @@ int run_demo_command(const std::vector<std::string>& args) {
 }
 
 int run_identify_command(const std::vector<std::string>& args) {
-  bool json = false;
-  std::string source;
-  SourceOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--transport" || a.rfind("--transport=", 0) == 0) {
-      const std::string word = a == "--transport" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(12);
-      const auto choice = parse_transport_choice(word);
-      if (!choice) {
-        fmt::print(stderr, "ptrescue: invalid --transport '{}': use auto, sat, scsi, nvme or block\n", word);
-        return exit_code::kEnvironment;
-      }
-      options.transport = *choice;
-    } else if (source.empty()) {
-      source = a;
-    } else {
-      fmt::print(stderr, "ptrescue: identify takes one SOURCE, not also '{}'\n", a);
-      return exit_code::kEnvironment;
-    }
-  }
-  if (source.empty()) {
-    fmt::print(stderr, "ptrescue: usage: ptrescue identify SOURCE [--json] [--transport auto|sat|scsi|nvme|block]\n");
-    return exit_code::kEnvironment;
-  }
+  const auto parsed = parse_device_command_args(
+      "identify", args, "Identifies the drive: transport, model, serial, capacity, sector size (read-only).");
+  if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+  const auto& [source, json, options] = std::get<DeviceCommandArgs>(parsed);
   try {
     const OpenedSource opened = open_source_with_notes(source, options);
     for (const auto& n : opened.notes) fmt::print(stderr, "ptrescue: {}\n", n);

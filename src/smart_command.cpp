@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "src/device_command_args.h"
 #include "src/exit_codes.h"
 #include "src/smart_diff.h"
 #include "src/smart_json.h"
@@ -16,36 +17,10 @@
 namespace ptrescue {
 
 int run_smart_command(const std::vector<std::string>& args) {
-  bool json = false;
-  std::string source;
-  SourceOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--json" || a == "-j") {
-      json = true;
-    } else if (a == "--transport" || a.rfind("--transport=", 0) == 0) {
-      const std::string word = a == "--transport" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(12);
-      const auto choice = parse_transport_choice(word);
-      if (!choice) {
-        fmt::print(stderr, "ptrescue: invalid --transport '{}': use auto, sat, scsi, nvme or block\n", word);
-        return exit_code::kEnvironment;
-      }
-      options.transport = *choice;
-    } else if (a == "--help" || a == "-h") {
-      fmt::print("Usage: ptrescue smart SOURCE [--json] [--transport auto|sat|scsi|nvme|block]\n"
-                 "Reads the drive's SMART / health data once (read-only commands; docs/SMART.md).\n");
-      return exit_code::kOk;
-    } else if (source.empty() && (a.empty() || a[0] != '-')) {
-      source = a;
-    } else {
-      fmt::print(stderr, "ptrescue: smart takes one SOURCE and --json, not '{}'\n", a);
-      return exit_code::kEnvironment;
-    }
-  }
-  if (source.empty()) {
-    fmt::print(stderr, "ptrescue: usage: ptrescue smart SOURCE [--json] [--transport auto|sat|scsi|nvme|block]\n");
-    return exit_code::kEnvironment;
-  }
+  const auto parsed = parse_device_command_args(
+      "smart", args, "Reads the drive's SMART / health data once (read-only commands; docs/SMART.md).");
+  if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+  const auto& [source, json, options] = std::get<DeviceCommandArgs>(parsed);
   try {
     const OpenedSource opened = open_source_with_notes(source, options);
     for (const auto& n : opened.notes) fmt::print(stderr, "ptrescue: {}\n", n);

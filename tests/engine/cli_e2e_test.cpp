@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/mapfile.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 #include "transport/sim_pattern.h"
@@ -32,36 +33,16 @@
 namespace ptrescue {
 namespace {
 
+using test::write_file;
+using test::random_bytes;
+using test::read_file;
 using test::ProcessResult;
 using test::run_ptrescue;
 using test::TempDir;
 
 constexpr std::int64_t kSs = 512;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << path;
-}
-
 bool exists(const std::string& path) { return std::filesystem::exists(path); }
-
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; i += 8) {
-    const std::uint64_t v = rng();
-    for (std::size_t k = 0; k < 8 && i + k < n; ++k) s[i + k] = static_cast<char>(v >> (8 * k));
-  }
-  return s;
-}
 
 MapFile load_map(const std::string& path) { return MapFile::parse(read_file(path)); }
 
@@ -571,6 +552,37 @@ TEST(CliIdentify, RegularFile) {
   const ProcessResult missing = run_ptrescue({"identify", dir.file("nope")});
   EXPECT_EQ(missing.exit_code, 1) << missing.describe();
   EXPECT_NE(missing.err.find(dir.file("nope")), std::string::npos) << missing.err;
+}
+
+// identify and smart read their arguments the same way: one SOURCE, --json
+// (or -j), --transport; anything else is one line naming it and exit 1.
+TEST(CliDeviceCommands, ArgumentsAreCheckedAlike) {
+  for (const std::string cmd : {"identify", "smart"}) {
+    SCOPED_TRACE(cmd);
+    const ProcessResult js = run_ptrescue({cmd, "-j", "sim:demo"});
+    ASSERT_EQ(js.exit_code, 0) << js.describe();
+    EXPECT_TRUE(nlohmann::json::accept(js.out)) << js.out;
+
+    const ProcessResult two = run_ptrescue({cmd, "sim:demo", "sim:healthy"});
+    EXPECT_EQ(two.exit_code, 1) << two.describe();
+    EXPECT_NE(two.err.find("not 'sim:healthy'"), std::string::npos) << two.err;
+
+    const ProcessResult option = run_ptrescue({cmd, "--bogus", "sim:demo"});
+    EXPECT_EQ(option.exit_code, 1) << option.describe();
+    EXPECT_NE(option.err.find("not '--bogus'"), std::string::npos) << option.err;
+
+    const ProcessResult transport = run_ptrescue({cmd, "sim:demo", "--transport=floppy"});
+    EXPECT_EQ(transport.exit_code, 1) << transport.describe();
+    EXPECT_NE(transport.err.find("invalid --transport 'floppy'"), std::string::npos) << transport.err;
+
+    const ProcessResult none = run_ptrescue({cmd});
+    EXPECT_EQ(none.exit_code, 1) << none.describe();
+    EXPECT_NE(none.err.find("usage: ptrescue " + cmd + " SOURCE"), std::string::npos) << none.err;
+
+    const ProcessResult help = run_ptrescue({cmd, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << help.describe();
+    EXPECT_NE(help.out.find("Usage: ptrescue " + cmd), std::string::npos) << help.out;
+  }
 }
 
 }  // namespace
