@@ -13,6 +13,7 @@
 #include "src/reads_log.h"
 #include "src/rescue_finishing.h"
 #include "src/subcommand_args.h"
+#include "src/timestamp.h"
 #include "src/units.h"
 
 namespace po = boost::program_options;

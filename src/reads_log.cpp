@@ -2,23 +2,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "src/timestamp.h"
 #include "src/units.h"
 
 namespace ptrescue {
-
-std::string local_timestamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 ReadsLog::ReadsLog(const std::string& path, const std::string& command_line, const Clock& clock)
     : file_(std::fopen(path.c_str(), "w")), clock_(clock), start_(clock.now()) {

@@ -34,7 +34,4 @@ class ReadsLog final : public RescueObserver {
   bool first_phase_ = true;
 };
 
-/// "2026-11-25 09:03:49", local time, as ddrescue writes it.
-std::string local_timestamp();
-
 }  // namespace ptrescue

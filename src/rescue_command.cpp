@@ -29,6 +29,7 @@
 #include "src/smart_monitor.h"
 #include "src/status_display.h"
 #include "src/test_mode_device.h"
+#include "src/timestamp.h"
 #include "src/units.h"
 #include "transport/open_device.h"
 

@@ -15,6 +15,7 @@
 #include "src/image_hasher.h"
 #include "src/on_the_fly_hasher.h"
 #include "src/reads_log.h"
+#include "src/timestamp.h"
 
 namespace ptrescue {
 namespace {

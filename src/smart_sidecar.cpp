@@ -11,18 +11,11 @@
 
 #include <fmt/format.h>
 
+#include "src/timestamp.h"
+
 namespace ptrescue {
 
 std::string smart_sidecar_path(const std::string& mapfile) { return mapfile + ".smart.jsonl"; }
-
-std::string utc_timestamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 SmartSnapshot stamped_snapshot(std::string event) {
   SmartSnapshot s;

@@ -54,8 +54,6 @@ class SmartSidecar {
   std::string path_;
 };
 
-/// The current UTC time as "2026-12-03T09:00:00Z".
-std::string utc_timestamp();
 /// A snapshot stamped with the current time (time, time_t_value).
 SmartSnapshot stamped_snapshot(std::string event);
 
