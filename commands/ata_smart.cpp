@@ -179,52 +179,64 @@ void apply_ata_thresholds(std::vector<AtaSmartAttribute>& attributes,
       if (t.id == a.id) a.threshold = t.threshold;
 }
 
+namespace {
+
+// Both error logs hold a ring of `count` entries of `entry_bytes` from
+// `first` on, the newest at the 1-based `index`. Walks it newest first,
+// numbering entries down from the device's error count; `decode` fills in an
+// entry's LBA, power-on hours and text from its error data structure.
+template <class Decode>
+void walk_error_ring(std::span<const std::uint8_t> page, std::size_t first, std::size_t count,
+                     std::size_t entry_bytes, unsigned index, AtaErrorLog& log, Decode decode) {
+  for (unsigned k = 0; index != 0 && k < count; ++k) {
+    const std::size_t slot = (index - 1 + count - k) % count;
+    const auto e = page.subspan(first + slot * entry_bytes, entry_bytes);
+    if (all_zero(e)) continue;
+    SmartErrorEntry entry;
+    entry.number = log.device_error_count >= k ? log.device_error_count - k : 0;
+    decode(e, entry);
+    log.entries.push_back(std::move(entry));
+  }
+}
+
+}  // namespace
+
 Parsed<AtaErrorLog> parse_ata_summary_error_log(std::span<const std::uint8_t> page) {
   if (auto why = page_problem(page, "Summary SMART Error log")) return Parsed<AtaErrorLog>::fail(*why);
-  constexpr std::size_t kEntries = 5, kEntryBytes = 90, kErrorData = 60;
+  constexpr std::size_t kEntries = 5, kEntryBytes = 90;
   const unsigned index = page[1];
   if (index > kEntries) return Parsed<AtaErrorLog>::fail(fmt::format("Summary SMART Error log: index {} above 5", index));
   AtaErrorLog log;
   log.device_error_count = get_le(page, 452, 2);
-  // The entries form a ring; `index` is the latest. Walk backwards.
-  for (unsigned k = 0; index != 0 && k < kEntries; ++k) {
-    const unsigned slot = (index - 1 + kEntries - k) % kEntries;
-    const auto e = page.subspan(2 + slot * kEntryBytes, kEntryBytes);
-    if (all_zero(e)) continue;
-    const auto d = e.subspan(kErrorData, 30);
-    SmartErrorEntry entry;
-    entry.number = log.device_error_count >= k ? log.device_error_count - k : 0;
+  walk_error_ring(page, 2, kEntries, kEntryBytes, index, log, [](auto e, SmartErrorEntry& entry) {
+    // Error data structure (ACS-4 A.14.3), at byte 60: 28-bit LBA in bytes 3-6.
+    const auto d = e.subspan(60, 30);
     entry.lba = std::uint64_t{d[3]} | std::uint64_t{d[4]} << 8 | std::uint64_t{d[5]} << 16 |
                 std::uint64_t{d[6] & 0x0fu} << 24;
     entry.power_on_hours = get_le(d, 28, 2);
     entry.text = error_text(d[1], d[7], d[2]);
-    log.entries.push_back(std::move(entry));
-  }
+  });
   return {std::move(log), {}};
 }
 
 Parsed<AtaErrorLog> parse_ata_ext_error_log(std::span<const std::uint8_t> page) {
   if (auto why = page_problem(page, "Extended Comprehensive SMART Error log"))
     return Parsed<AtaErrorLog>::fail(*why);
-  constexpr std::size_t kEntries = 4, kEntryBytes = 124, kErrorData = 90;
-  const auto index = get_le(page, 2, 2);
+  constexpr std::size_t kEntries = 4, kEntryBytes = 124;
+  const auto index = static_cast<unsigned>(get_le(page, 2, 2));
   AtaErrorLog log;
   log.device_error_count = get_le(page, 500, 2);
   // Indices above 4 point at later pages of the log; page 0 holds 1-4.
   if (index > kEntries) return {std::move(log), {}};
-  for (unsigned k = 0; index != 0 && k < kEntries; ++k) {
-    const auto slot = (index - 1 + kEntries - k) % kEntries;
-    const auto e = page.subspan(4 + slot * kEntryBytes, kEntryBytes);
-    if (all_zero(e)) continue;
-    const auto d = e.subspan(kErrorData, 34);
-    SmartErrorEntry entry;
-    entry.number = log.device_error_count >= k ? log.device_error_count - k : 0;
+  walk_error_ring(page, 4, kEntries, kEntryBytes, index, log, [](auto e, SmartErrorEntry& entry) {
+    // Extended error data structure (ACS-4 A.4.3), at byte 90: 48-bit LBA,
+    // low and high bytes interleaved.
+    const auto d = e.subspan(90, 34);
     entry.lba = std::uint64_t{d[4]} | std::uint64_t{d[6]} << 8 | std::uint64_t{d[8]} << 16 |
                 std::uint64_t{d[5]} << 24 | std::uint64_t{d[7]} << 32 | std::uint64_t{d[9]} << 40;
     entry.power_on_hours = get_le(d, 32, 2);
     entry.text = error_text(d[1], d[11], static_cast<std::uint16_t>(get_le(d, 2, 2)));
-    log.entries.push_back(std::move(entry));
-  }
+  });
   return {std::move(log), {}};
 }
 
