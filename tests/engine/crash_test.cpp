@@ -37,6 +37,7 @@
 #include <fmt/format.h>
 
 #include "src/mapfile.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 #include "transport/sim_pattern.h"
@@ -46,6 +47,7 @@
 namespace ptrescue {
 namespace {
 
+using test::read_file;
 using test::Process;
 using test::ProcessResult;
 using test::TempDir;
@@ -64,13 +66,6 @@ constexpr const char* kProfile = R"({
   "bad_ranges": [{ "start": 70000, "length": 300 }],
   "slow_ranges": [{ "start": 20000, "length": 8, "extra_ms": 400 }]
 })";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool exists(const std::string& path) { return std::filesystem::exists(path); }
 

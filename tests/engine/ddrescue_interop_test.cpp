@@ -20,41 +20,22 @@
 #include <nlohmann/json.hpp>
 
 #include "src/mapfile.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
 namespace {
 
+using test::write_file;
+using test::random_bytes;
+using test::read_file;
 using test::ProcessResult;
 using test::run_process;
 using test::run_ptrescue;
 using test::TempDir;
 
 constexpr std::int64_t kSs = 512;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; i += 8) {
-    const std::uint64_t v = rng();
-    for (std::size_t k = 0; k < 8 && i + k < n; ++k) s[i + k] = static_cast<char>(v >> (8 * k));
-  }
-  return s;
-}
 
 MapFile load_map(const std::string& path) { return MapFile::parse(read_file(path)); }
 

@@ -13,33 +13,18 @@
 #include "src/hash_sidecar.h"
 #include "src/mapfile.h"
 #include "src/units.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
 namespace {
 
+using test::read_file;
+using test::write_file;
+using test::random_bytes;
 using test::run_ptrescue;
 using test::TempDir;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
-
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
 
 /// A map over `size` bytes with `areas` runs of random statuses at random,
 /// byte-granular places (ddrescue maps of odd-sized files are not sector aligned).

@@ -15,33 +15,18 @@
 #include <fstream>
 #include <string>
 
+#include "support/file_bytes.h"
+#include "support/temp_dir.h"
+
 namespace ptrescue {
 namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "mapfile_store_test.XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+using test::TempDir;
+using test::read_file;
+using test::write_file;
 
 MapFile sample_map() {
   MapFile m(1 << 20);

@@ -23,6 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "support/file_bytes.h"
+#include "support/temp_dir.h"
+
 namespace ptrescue {
 namespace {
 
@@ -839,27 +842,9 @@ CommandResult run(const std::string& command) {
   return r;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "mapfile_test.XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test::TempDir;
+using test::read_file;
+using test::write_file;
 
 // What `ddrescuelog -t` reports. Its numbers are exact (unit "B") only below
 // 10^6, so the maps fed to it stay smaller than that.
@@ -1101,8 +1086,9 @@ TEST(MapFileParseWhole, AnErrorInEitherHalfIsNamedAsOnOneThread) {
     ASSERT_GT(text.size(), 4u << 20);
     const std::string two = outcome([&] { return MapFile::parse(text); });
     EXPECT_EQ(two, one_thread_outcome(text));
-    if (what.rfind("gap", 0) == 0 || what.rfind("overlap", 0) == 0 || what.find("ZZZZ") != std::string::npos)
+    if (what.rfind("gap", 0) == 0 || what.rfind("overlap", 0) == 0 || what.find("ZZZZ") != std::string::npos) {
       EXPECT_THAT(two, ::testing::StartsWith("error line ")) << two.substr(0, 200);
+    }
   }
 }
 

@@ -16,20 +16,17 @@
 
 #include "src/block_topology.h"
 #include "src/preflight.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
 namespace {
 
+using test::write_file;
 namespace fs = std::filesystem;
 using test::run_ptrescue;
 using test::TempDir;
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 /// A sysfs tree like Linux's: /sys/devices/.../block/<disk>[/<part>] folders
 /// and /sys/dev/block/MAJ:MIN links to them (relative, as the kernel makes them).

@@ -19,21 +19,18 @@
 #include "src/report_text.h"
 #include "src/rescue_report.h"
 #include "src/sector_map_grid.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
 namespace {
 
+using test::write_file;
 using test::on_path;
 using test::run_process;
 using test::run_ptrescue;
 using test::TempDir;
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 /// A map of `size` bytes from `begin`, '+' with `areas` random runs of other statuses.
 MapFile random_map(std::int64_t begin, std::int64_t size, int areas, std::uint64_t seed) {

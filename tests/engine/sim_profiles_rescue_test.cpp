@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "src/mapfile.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 #include "transport/sim_pattern.h"
@@ -29,16 +30,10 @@
 namespace ptrescue {
 namespace {
 
+using test::read_file;
 using test::ProcessResult;
 using test::run_ptrescue;
 using test::TempDir;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 MapFile load_map(const std::string& path) { return MapFile::parse(read_file(path)); }
 

@@ -20,6 +20,7 @@
 #include "src/smart_sidecar.h"
 #include "src/smart_stop_rules.h"
 #include "src/units.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 #include "transport/simulated_device.h"
@@ -27,16 +28,10 @@
 namespace ptrescue {
 namespace {
 
+using test::read_file;
 using nlohmann::json;
 using test::run_ptrescue;
 using test::TempDir;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;

@@ -14,27 +14,18 @@
 #include "src/mapfile.h"
 #include "src/verify_image.h"
 #include "support/fake_drive.h"
+#include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
 namespace {
 
+using test::read_file;
+using test::write_file;
 using test::FakeDrive;
 using test::run_ptrescue;
 using test::TempDir;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 /// What FakeDrive holds in its first `sectors` sectors.
 std::string fake_drive_bytes(Lba sectors) {
