@@ -45,6 +45,24 @@ void RescueEngine::head_copy_passes() {
     return after >= 0 ? (after - 1) / sector_size_ * sector_size_ : failed_part(b, r).pos;
   };
 
+  // Forward reads over healthy ground grow like the plain copying pass's, up
+  // to max_stretch_bytes_ (a healthy drive takes 1/16 of the commands), and
+  // end on the grid; back to one cluster at an error, and while a band of
+  // errors is being judged.
+  const auto may_grow = [&] { return (read_errors_ == 0 || drive_names_failing_lba_) && !hs.judging_band(); };
+  const auto forward_end = [&](std::int64_t pos, std::int64_t stretch) {
+    return std::max(cell_end(pos), (pos + stretch) / R * R);
+  };
+  // A grown read stops at its first bad sector: the sectors after it were
+  // not tried. It counts as the read of the cluster that failed; the rest
+  // stays non-tried.
+  const auto failed_cluster = [&](const Extent& b, const ReadOutcome& r) {
+    if (b.size <= R || r.status != ReadStatus::kMediaError || !r.error_lba) return b;
+    const std::int64_t bad = static_cast<std::int64_t>(*r.error_lba) * sector_size_;
+    if (bad < b.pos || bad >= b.end()) return b;
+    return Extent{b.pos, std::min(b.end(), cell_end(bad)) - b.pos};
+  };
+
   // A forward and a backward pass over the healthy heads, like ddrescue's
   // passes 1 and 2; -R swaps them. The first of them learns the grid.
   const auto skipping_pass = [&](int pass, bool forward) {
@@ -52,6 +70,7 @@ void RescueEngine::head_copy_passes() {
                 fmt::format("Copying non-tried blocks... Pass {} ({}, weak heads later)", pass,
                             forward ? "forwards" : "backwards"));
     std::int64_t pos = map_.cursor().pos;
+    std::int64_t stretch = R;
     while (!should_stop()) {
       Extent b{0, 0};
       if (forward) {
@@ -62,7 +81,7 @@ void RescueEngine::head_copy_passes() {
           pos = d->end();
           continue;
         }
-        std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
+        std::int64_t end = std::min(run->end(), forward_end(run->pos, stretch));
         if (d) end = std::min(end, d->pos);
         b = Extent{run->pos, end - run->pos};
       } else {
@@ -82,8 +101,11 @@ void RescueEngine::head_copy_passes() {
       if (r.ok()) {
         hs.on_good(b, forward);
         pos = forward ? b.end() : b.pos;
+        if (forward && may_grow()) stretch = std::min(2 * stretch, max_stretch_bytes_);
       } else {
-        pos = hs.on_error(b, settle(b, r), forward);
+        stretch = R;
+        const Extent tried = failed_cluster(b, r);
+        pos = hs.on_error(tried, settle(tried, r), forward);
       }
       set_cursor(pos);
       checkpoint(false);
@@ -184,6 +206,7 @@ void RescueEngine::head_copy_passes() {
   // its error reads). Given-up heads wait for ddrescue's phases at the end.
   const auto rest_pass = [&](std::uint64_t skip_mask) {
     std::int64_t pos = domain_.begin_pos();
+    std::int64_t stretch = R;
     bool announced = false;
     while (!should_stop()) {
       const auto run = domain_.find_forward(map_, pos, BlockStatus::kNonTried);
@@ -197,13 +220,20 @@ void RescueEngine::head_copy_passes() {
         begin_phase(Phase::kCopying, 3, domain_.begin_pos(), "Copying non-tried blocks... Pass 3 (forwards)");
         announced = true;
       }
-      std::int64_t end = std::min({run->end(), run->pos + R, cell_end(run->pos)});
+      std::int64_t end = std::min(run->end(), forward_end(run->pos, stretch));
       if (d) end = std::min(end, d->pos);
       const Extent b{run->pos, end - run->pos};
       const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
-      if (!r.ok()) hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
       pos = b.end();
+      if (r.ok()) {
+        if (may_grow()) stretch = std::min(2 * stretch, max_stretch_bytes_);
+      } else {
+        stretch = R;
+        const Extent tried = failed_cluster(b, r);
+        hs.note_error_lba(static_cast<Lba>(settle(tried, r) / sector_size_));
+        pos = tried.end();
+      }
       set_cursor(pos);
       checkpoint(false);
     }

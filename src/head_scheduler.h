@@ -56,6 +56,9 @@ class HeadScheduler {
   std::optional<Extent> prev_deferred(std::int64_t pos) const;
   /// A copying read succeeded.
   void on_good(const Extent& read, bool forward);
+  /// A band of errors is open: the reads since its last error are being
+  /// judged (whether the band has ended), cluster by cluster.
+  bool judging_band() const { return band_.open; }
   /// A copying read failed; `bad_pos` is the first bad byte (-1 unknown).
   /// Returns where the pass goes on: at or after read.end() forwards, at or
   /// before read.pos backwards.

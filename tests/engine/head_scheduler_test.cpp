@@ -188,7 +188,9 @@ TEST_F(HeadPasses, WithoutReverseTheFirstPassGoesForwards) {
     if (rd.pass == 1) pass1.push_back(rd);
   ASSERT_GT(pass1.size(), 10U);
   EXPECT_EQ(pass1.front().pos, 0);
-  for (std::size_t i = 1; i < pass1.size(); ++i) ASSERT_GE(pass1[i].pos, pass1[i - 1].pos + pass1[i - 1].size);
+  // (A read may start where a failed one did: the good part before its bad
+  // sector is read again. It never starts before.)
+  for (std::size_t i = 1; i < pass1.size(); ++i) ASSERT_GE(pass1[i].pos, pass1[i - 1].pos) << "read " << i;
 }
 
 // Inference during a real rescue: the grid it learns is the simulator's,
