@@ -158,16 +158,17 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
     r.error_lba.reset();  // a drive's LBA outside the command is not evidence
   const std::int64_t delivered = static_cast<std::int64_t>(r.good_sectors) * sector_size_ - offset;
   const std::int64_t copied = std::clamp<std::int64_t>(delivered, 0, e.size);
+  const std::byte* data = r.data_or(buffer_.span());
   if (copied > 0) {
     image_.write(e.pos + options_.output_offset,
-                 std::span<const std::byte>(buffer_.data() + offset, static_cast<std::size_t>(copied)));
+                 std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied)));
     map_.set_status(e.pos, copied, BlockStatus::kFinished);
   }
   if (!r.ok()) ++read_errors_;
   if (r.status == ReadStatus::kMediaError && count > 1) drive_names_failing_lba_ = r.error_lba.has_value();
   observer_.on_read(ReadEvent{
       phase, e.pos, e.size, copied, &r, timeout,
-      std::span<const std::byte>(buffer_.data() + offset, static_cast<std::size_t>(copied))});
+      std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied))});
   if (r.status == ReadStatus::kDeviceGone && r.needs_reset && gone_retries_ < kMaxGoneRetries) {
     // The transport can bring a vanished drive back (--power-cycle-cmd):
     // climb the ladder, and if the drive answers again, issue the same read.

@@ -84,8 +84,10 @@ class Verifier {
 
  private:
   ReadOutcome read(std::int64_t first, std::int64_t count) {
-    return source_.read(static_cast<Lba>(first), static_cast<std::uint32_t>(count), source_buf_.span(),
-                        timeout_);
+    ReadOutcome r = source_.read(static_cast<Lba>(first), static_cast<std::uint32_t>(count), source_buf_.span(),
+                                 timeout_);
+    source_data_ = r.data_or(source_buf_.span());
+    return r;
   }
 
   /// After a failed read: a hung drive gets the reset ladder's mildest steps.
@@ -111,7 +113,7 @@ class Verifier {
     }
     r_.compared_bytes += q - p;
     r_.missing_bytes += static_cast<std::int64_t>(n - got);
-    const std::byte* src = source_buf_.data() + (p - first * ss_);
+    const std::byte* src = source_data_ + (p - first * ss_);
     const std::byte* img = image_buf_.data();
     for (std::int64_t s = p; s < q;) {
       const std::int64_t e = std::min(q, (s / ss_ + 1) * ss_);  // to the end of s's sector
@@ -145,6 +147,8 @@ class Verifier {
   std::int64_t ss_;
   std::int64_t chunk_sectors_;
   AlignedBuffer source_buf_;
+  /// Where the last read's sectors are: source_buf_ or the transport's own buffer.
+  const std::byte* source_data_ = nullptr;
   AlignedBuffer image_buf_;
   UniqueFd fd_;
 };

@@ -51,8 +51,15 @@ struct ReadOutcome {
   bool needs_reset = false;
   /// Decoded detail for logs (sense text, errno text), empty when ok.
   std::string detail;
+  /// Where the good sectors are when not in the caller's `out`: the
+  /// transport's own buffer of the command (pass-through keeps one per
+  /// command, so a command abandoned at its deadline never writes into the
+  /// caller's memory). Valid until the device's next call. Empty: in `out`.
+  std::span<const std::byte> data;
 
   bool ok() const { return status == ReadStatus::kOk; }
+  /// The delivered sectors' first byte: `data`, or `out` when it is empty.
+  const std::byte* data_or(std::span<std::byte> out) const { return data.empty() ? out.data() : data.data(); }
 };
 
 /// What a drive says about itself.

@@ -24,7 +24,13 @@ namespace {
 class NvmeCall final : public BlockingCall {
  public:
   NvmeCall(int fd, const commands::NvmeCommand& cmd, Millis timeout, bool io64)
-      : fd_(fd), cmd_(cmd), timeout_(timeout), io64_(io64), data_(std::max<std::uint32_t>(cmd.transfer_bytes, 1)) {}
+      : NvmeCall(fd, cmd, timeout, io64, AlignedBuffer(std::max<std::uint32_t>(cmd.transfer_bytes, 1))) {}
+  /// With a buffer of the caller's, used when large enough.
+  NvmeCall(int fd, const commands::NvmeCommand& cmd, Millis timeout, bool io64, AlignedBuffer buffer)
+      : fd_(fd), cmd_(cmd), timeout_(timeout), io64_(io64),
+        data_(buffer.size() >= cmd.transfer_bytes && buffer.size() > 0
+                  ? std::move(buffer)
+                  : AlignedBuffer(std::max<std::uint32_t>(cmd.transfer_bytes, 1))) {}
 
   int run(SysIo& io) override {
     // The kernel applies timeout_ms as given (no lower bound, unlike
@@ -42,6 +48,8 @@ class NvmeCall final : public BlockingCall {
   }
 
   const AlignedBuffer& data() const { return data_; }
+  /// The buffer, once the call has returned (never while the kernel may write it).
+  AlignedBuffer release_data() { return std::move(data_); }
 
  private:
   template <class P>
@@ -214,13 +222,18 @@ ReadOutcome NvmeDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> 
   const std::uint32_t tb = ns_.transfer_block_bytes();
   const auto cmd = commands::nvme_read(nsid_, lba, count, tb, limited_retry_);
   const Micros start = io_.clock().now();
-  auto call = std::make_shared<NvmeCall>(fd_.get(), cmd, timeout, use_io64_);
+  // The previous read's buffer is used again: a fresh one per command would
+  // be page-faulted in on every read. (The data it held was the caller's
+  // until this call.)
+  AlignedBuffer buffer = spare_.has_value() ? std::move(*spare_) : AlignedBuffer(cmd.transfer_bytes);
+  spare_.reset();
+  auto call = std::make_shared<NvmeCall>(fd_.get(), cmd, timeout, use_io64_, std::move(buffer));
   auto res = runner_.run(call, timeout);
   if (res.wait == DeadlineRunner::Wait::kDone && res.value == -ENOTTY && use_io64_) {
     // NVME_IOCTL_IO64_CMD is newer than NVME_IOCTL_IO_CMD; the refused
     // ioctl never reached the drive.
     use_io64_ = false;
-    call = std::make_shared<NvmeCall>(fd_.get(), cmd, timeout, false);
+    call = std::make_shared<NvmeCall>(fd_.get(), cmd, timeout, false, call->release_data());
     res = runner_.run(call, timeout);
   }
   r.duration = io_.clock().now() - start;
@@ -260,13 +273,18 @@ ReadOutcome NvmeDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> 
     const std::uint32_t ss = identity_.logical_sector_size;
     const std::byte* src = call->data().data();
     if (tb == ss) {
-      std::memcpy(out.data(), src, std::size_t{count} * ss);
+      // The data stays where the kernel put it (no copy: under emulation a
+      // copy per command cost more than the command): the buffer is kept
+      // as spare_ until the next read.
+      r.data = std::span<const std::byte>(src, std::size_t{count} * ss);
     } else {
       // Extended LBAs: each block's metadata follows its data; drop it.
       for (std::uint32_t i = 0; i < count; ++i)
         std::memcpy(out.data() + std::size_t{i} * ss, src + std::size_t{i} * tb, ss);
     }
   }
+  // A call that returned gives its buffer back; one still in the kernel keeps it.
+  if (res.wait == DeadlineRunner::Wait::kDone) spare_ = call->release_data();
   return r;
 }
 

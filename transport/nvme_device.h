@@ -9,10 +9,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands/nvme.h"
+#include "transport/aligned_buffer.h"
 #include "transport/deadline_runner.h"
 #include "transport/device.h"
 #include "transport/drive_settings.h"
@@ -77,6 +79,9 @@ class NvmeDevice final : public Device, public DriveSettings {
   std::uint32_t error_log_entries_ = 1;  // ELPE + 1
   DeviceIdentity identity_;
   DeadlineRunner runner_;
+  /// The buffer of the last read that returned: it holds that read's data
+  /// (ReadOutcome::data) until the next read, which reuses it.
+  std::optional<AlignedBuffer> spare_;
   bool limited_retry_ = false;
   bool use_io64_ = true;
   int last_refusal_ = 0;  // errno of the last ioctl the kernel refused  // NVME_IOCTL_IO64_CMD, else NVME_IOCTL_IO_CMD (kernels < 5.9)

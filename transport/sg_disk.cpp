@@ -54,6 +54,13 @@ std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path
   const int r = io.ioctl(fd, SG_GET_VERSION_NUM, &version);
   if (r < 0 || version < 30000)
     throw TransportError(fmt::format("{} is not an sg (SCSI generic) v3 node", shown));
+  // sg copies every transfer through a kernel buffer. A transfer larger than
+  // the node's reserved buffer (32 KiB by default) gets freshly allocated,
+  // zeroed pages per command; with the reserve as large as our largest read
+  // (the kernel caps it at the queue's max_sectors) they are allocated once.
+  // Best effort: a node that refuses it is only slower.
+  int reserve = static_cast<int>(kSgReservedBytes);
+  (void)io.ioctl(fd, SG_SET_RESERVED_SIZE, &reserve);
   return std::make_unique<SgChannel>(io, std::move(owned), sg_path);
 }
 
@@ -128,10 +135,10 @@ ReadOutcome SgDisk::read(Lba lba, std::uint32_t count, std::span<std::byte> out,
   const SgCompletion c = channel_->execute(read_cdb(lba, count), timeout);
   const std::uint32_t ss = identity_.logical_sector_size;
   ReadOutcome r = read_outcome_from_sg(c, lba, count, ss, sense_decoder());
-  if (r.ok()) {
-    const std::size_t bytes = std::size_t{count} * ss;
-    std::memcpy(out.data(), c.data.data(), std::min(bytes, std::min(out.size(), c.data.size())));
-  }
+  // The data stays in the channel's buffer for the command (valid until its
+  // next command): no copy.
+  if (r.ok()) r.data = c.data.first(std::min(std::size_t{count} * ss, c.data.size()));
+  (void)out;
   // A drive that vanished may come back after a power cycle: ask for one.
   if (r.status == ReadStatus::kDeviceGone && !options_.power_cycle.command.empty()) r.needs_reset = true;
   return r;

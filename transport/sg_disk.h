@@ -97,7 +97,11 @@ class SgDisk : public Device, public DriveSettings {
   std::optional<commands::ControlModePage> dsense_saved_;
 };
 
-/// Opens an sg node for the asynchronous interface; throws TransportError.
+/// The sg reserved buffer asked for at open: the engine's largest read (1 MiB).
+inline constexpr std::size_t kSgReservedBytes = 1 << 20;
+
+/// Opens an sg node for the asynchronous interface (reserved buffer of
+/// kSgReservedBytes asked for); throws TransportError.
 std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path,
                                            const std::string& user_path);
 

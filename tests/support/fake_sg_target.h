@@ -151,6 +151,11 @@ class FakeSgNode final : public FakeNode {
       *static_cast<int*>(arg) = 30536;
       return 0;
     }
+    if (request == SG_SET_RESERVED_SIZE) {
+      std::lock_guard lk(m_);
+      reserved_sizes.push_back(*static_cast<int*>(arg));
+      return 0;
+    }
     if (request == SG_SCSI_RESET) {
       std::lock_guard lk(m_);
       reset_values.push_back(*static_cast<int*>(arg));
@@ -237,6 +242,8 @@ class FakeSgNode final : public FakeNode {
   int write_error = 0;                        ///< write() fails with this (e.g. -EDOM: queue full).
   bool unprivileged = false;                  ///< The caller lacks CAP_SYS_RAWIO.
   std::vector<int> reset_values;
+  /// Every SG_SET_RESERVED_SIZE asked for.
+  std::vector<int> reserved_sizes;
   int completions_read = 0;
 
  private:
