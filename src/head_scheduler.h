@@ -129,6 +129,17 @@ class HeadScheduler {
     std::int64_t skip = 0;
     std::int64_t good_from = -1;
     int consecutive = 0;     ///< failed reads since the last good one
+    std::int64_t min_skip = 0;  ///< the skip never falls below this (bytes)
+    bool jumped = false;        ///< went ahead by the dead bands' width
+    int errors_at_jump = 0;
+  };
+  /// How wide the dead bands crossed so far were, in LBAs: at least `lower`
+  /// (first to last bad sector seen), at most `upper` (to where good reads
+  /// resumed; 0 = unknown).
+  struct DeadWidth {
+    Lba lower = 0;
+    Lba upper = 0;
+    int bands = 0;  ///< dead bands that agree on it
   };
   Lba lba_of(std::int64_t pos) const { return static_cast<Lba>(pos / ss_); }
   std::int64_t pos_of(Lba lba) const { return static_cast<std::int64_t>(lba) * ss_; }
@@ -153,6 +164,7 @@ class HeadScheduler {
   std::uint64_t weak_mask_ = 0;
   std::uint64_t given_up_mask_ = 0;
   std::vector<ErrorBand> bands_;  // closed bands of forward passes, in order
+  std::optional<DeadWidth> dead_width_;  // of the dead bands crossed forwards
   Band band_;
   std::vector<Lba> errors_;       // every error seen
   std::vector<std::int64_t> errors_by_head_ = std::vector<std::int64_t>(HeadMap::kMaxHeads, 0);

@@ -193,6 +193,41 @@ TEST_F(HeadPasses, WithoutReverseTheFirstPassGoesForwards) {
   for (std::size_t i = 1; i < pass1.size(); ++i) ASSERT_GE(pass1[i].pos, pass1[i - 1].pos) << "read " << i;
 }
 
+// A dead head with stripes too wide for a grid to be learnt (one period per
+// zone): once a dead stripe has been crossed its width is known, and the
+// next dead stripes are crossed in a few error reads instead of one per
+// doubling of the skip (10 each here without it).
+TEST_F(HeadPasses, DeadStripesAreCrossedByTheWidthOfTheOnesBefore) {
+  const SimProfile p = weak_drive(7, Lba{1} << 16, 4, 2, true);  // 32 MiB stripes
+  HeadOptions o;
+  o.source = HeadOptions::MapSource::kInfer;
+  const Result r = rescue(p, o);
+  const SimPhysics physics(p);
+  const SimGeometry& g = physics.geometry();
+  // The dead head's stripes, in order.
+  std::vector<Extent> dead;
+  for (Lba lba = 0; lba < p.capacity_sectors; lba += 128) {
+    if (g.head_of(lba) != 2) continue;
+    const std::int64_t pos = static_cast<std::int64_t>(lba) * kSs;
+    if (!dead.empty() && dead.back().end() == pos) dead.back().size += 128 * kSs;
+    else dead.push_back(Extent{pos, 128 * kSs});
+  }
+  ASSERT_GE(dead.size(), 6U);
+  std::vector<int> errors(dead.size(), 0);
+  for (const Read& rd : r.reads) {
+    if (rd.pass != 1 || rd.ok) continue;
+    for (std::size_t i = 0; i < dead.size(); ++i)
+      if (rd.pos >= dead[i].pos && rd.pos < dead[i].end()) ++errors[i];
+  }
+  std::string per_stripe;
+  for (int e : errors) per_stripe += fmt::format(" {}", e);
+  EXPECT_FALSE(r.scheduler->grid().has_value()) << "a grid was learnt: this test no longer tests the wide case";
+  EXPECT_GE(errors[0], 10) << "the first dead stripe is crossed by doubling skips:" << per_stripe;
+  for (std::size_t i = 2; i < dead.size(); ++i)
+    EXPECT_LE(errors[i], 6) << "dead stripe " << i << ":" << per_stripe;
+  EXPECT_TRUE(map_is_right(p, r.map));
+}
+
 // Inference during a real rescue: the grid it learns is the simulator's,
 // (two heads are a known gap: learnt right, but pass 1 pays about a quarter
 // of the weak head's bad clusters; docs/HEADMAP.md),
