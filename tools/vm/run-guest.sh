@@ -10,7 +10,9 @@
 # /run, which the guest has its own of: those directories are shared too.
 #
 #   run-guest.sh [options] SCRIPT
-#     --disk KIND:SERIAL[:SIZE_MB]  add a disk; KIND is ahci, scsi or nvme (default 32 MiB)
+#     --disk KIND:SERIAL[:SIZE_MB[:LBS]]  add a disk; KIND is ahci, scsi or nvme (default
+#                                   32 MiB); LBS its logical block size, 512 (default) or
+#                                   4096 (scsi and nvme: QEMU's IDE disks are 512 only)
 #     --bad LBA[,LBA|A-B...]        reads of these sectors of the last disk fail (EIO)
 #     --stall LBA[+COUNT]           reads of these sectors of the last disk stall while
 #                                   the guest's $VM_OUT/stall-SERIAL holds a number of seconds
@@ -121,15 +123,22 @@ env_sh="$out/env.sh"
   echo "VM_KERNEL=$kver"
   echo "VM_ACCEL=$accel"
   echo "VM_DISKS=()"
-  echo "declare -A VM_KIND=() VM_SECTORS=() VM_BAD=() VM_STALL=()"
+  echo "declare -A VM_KIND=() VM_SECTORS=() VM_BAD=() VM_STALL=() VM_LBS=()"
 } >"$env_sh"
 
 have_ahci=0 have_scsi=0 ahci_port=0 scsi_id=0
 i=0
 for spec in "${disks[@]}"; do
   i=$((i + 1))
-  IFS=: read -r kind serial size_mb <<<"$spec"
-  size_mb=${size_mb:-32}
+  IFS=: read -r kind serial size_mb lbs <<<"$spec"
+  size_mb=${size_mb:-32} lbs=${lbs:-512}
+  case $kind:$lbs in
+    *:512 | scsi:4096 | nvme:4096) ;;
+    *) die "disk '$spec': logical block size $lbs on $kind (512, or 4096 on scsi and nvme)" ;;
+  esac
+  # QEMU device properties for a 4Kn disk (the image is the same bytes).
+  blk_opts=""
+  [ "$lbs" = 512 ] || blk_opts=",logical_block_size=$lbs,physical_block_size=$lbs"
   [[ $serial =~ ^[A-Za-z0-9._-]{1,20}$ ]] || die "serial '$serial': 1-20 of [A-Za-z0-9._-]"
   sectors=$((size_mb * 2048))
   # Generated per boot (0.2 s for 32 MiB), so a guest's writes never persist.
@@ -168,15 +177,15 @@ for spec in "${disks[@]}"; do
     scsi)
       ((have_scsi)) || qemu+=(-device virtio-scsi-pci,id=vs)
       have_scsi=1
-      qemu+=(-drive "$drive" -device "scsi-hd,bus=vs.0,scsi-id=$scsi_id,lun=0,drive=d$i,serial=$serial,vendor=PTRVM,product=SCSI DISK")
+      qemu+=(-drive "$drive" -device "scsi-hd,bus=vs.0,scsi-id=$scsi_id,lun=0,drive=d$i,serial=$serial,vendor=PTRVM,product=SCSI DISK$blk_opts")
       scsi_id=$((scsi_id + 1)) ;;
     nvme)
-      qemu+=(-drive "$drive" -device "nvme,drive=d$i,serial=$serial") ;;
+      qemu+=(-drive "$drive" -device "nvme,drive=d$i,serial=$serial$blk_opts") ;;
     *) die "disk kind '$kind': use ahci, scsi or nvme" ;;
   esac
   {
     echo "VM_DISKS+=($serial)"
-    echo "VM_KIND[$serial]=$kind VM_SECTORS[$serial]=$sectors VM_BAD[$serial]='${bad[$i]:-}' VM_STALL[$serial]='${stall[$i]:-}'"
+    echo "VM_KIND[$serial]=$kind VM_SECTORS[$serial]=$sectors VM_BAD[$serial]='${bad[$i]:-}' VM_STALL[$serial]='${stall[$i]:-}' VM_LBS[$serial]=$lbs"
   } >>"$env_sh"
 done
 
