@@ -1,0 +1,61 @@
+# A disk that vanishes in the middle of a rescue (a pulled cable: the SCSI
+# device is deleted through sysfs while ptrescue reads it, on AHCI through
+# sat and on virtio-scsi through scsi; on virtio-scsi, which reads the disk
+# too fast to be caught, while nbdkit holds one of its reads 6 s): ptrescue
+# ends with exit 4 (device
+# gone) leaving a consistent mapfile that covers the disk; once the disk is
+# back (host rescan, found again by its serial, maybe under another name)
+# the same command line resumes it to the end, and every byte of the image
+# is right.
+# vm: --disk ahci:PTRVM-SATA-V:64
+# vm: --disk scsi:PTRVM-SCSI-V:64 --stall 65536+8
+# vm: --timeout 300
+. "$VM_SRC/tools/vm/guest-lib.sh"
+wait_for_disks || finish
+[ -x "$PTRESCUE" ] || { log "no ptrescue binary at $PTRESCUE: nothing to test"; finish; }
+
+for s in "${VM_DISKS[@]}"; do
+  dev=$(disk_dev "$s")
+  sg=$(disk_sg "$s")
+  hctl=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
+  v="$VM_OUT/vanish-$s"
+  [ -n "${VM_STALL[$s]}" ] && echo "6 once" >"$VM_OUT/stall-$s"
+  ptrescue_bg "$v.out" rescue -q --timeout 30s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
+  if [ -n "${VM_STALL[$s]}" ]; then
+    # Pull it while nbdkit holds a read.
+    wait_for_line "$VM_OUT/stall-$s.log" held 60 || fail "$s: the stall never came"
+  else
+    # Pull it once a few reads have landed.
+    deadline=$((SECONDS + 60))
+    while :; do
+      n=$(grep -c $'\tok\t' "$v.reads1" 2>/dev/null)
+      [ "${n:-0}" -ge 8 ] && break
+      ((SECONDS < deadline)) || break
+      sleep 0.02
+    done
+  fi
+  mark "vanish-$s"
+  echo 1 >"/sys/class/scsi_device/$hctl/device/delete"
+  wait "$PT_PID"
+  rc=$?
+  expect "$s pulled mid-rescue: ptrescue exit (4: device gone)" 4 "$rc"
+  result "vanish.$s.pulled" "exit $rc after $(reads_count "$v.reads1") reads ($(reads_outcomes "$v.reads1")); said: $(tail -n 3 "$v.out" | paste -sd'|')"
+  result "vanish.$s.dmesg" "$(dmesg_since "vanish-$s" | head -n 8 | paste -sd'|')"
+  check "$s: the mapfile left behind is one ddrescuelog reads" ddrescuelog -t "$v.map"
+  check "$s: it holds rescued data" grep -qE '^0x[0-9A-Fa-f]+ +0x[0-9A-Fa-f]+ +\+' "$v.map"
+  expect "$s: it covers the whole disk" $((VM_SECTORS[$s] * 512)) \
+    "$(map_lines "$v.map" | awk '{ e = $1 + $2 } END { printf "%d", e }' 2>/dev/null)"
+
+  # Plug it back: the host rescans and the disk comes back, found by serial.
+  mark "replug-$s"
+  echo '- - -' >"/sys/class/scsi_host/host${hctl%%:*}/scan"
+  wait_for_disks || continue
+  dev2=$(disk_dev "$s")
+  result "vanish.$s.back" "$dev (sg $sg) came back as $dev2 (sg $(disk_sg "$s"))"
+  "$PTRESCUE" rescue -q --log-reads "$v.reads2" "$dev2" "$v.img" "$v.map" >>"$v.out" 2>&1
+  expect "$s: resume after the replug: exit" 0 "$?"
+  expect "$s: nothing left unrescued" "" "$(bad_list "$v.map")"
+  check_image "$s: vanished and resumed: image bytes" "$s" "$v.img" "$v.map"
+  result "vanish.$s.resumed" "$(reads_count "$v.reads2") reads after the replug"
+done
+finish
