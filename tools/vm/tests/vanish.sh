@@ -7,7 +7,7 @@
 # back (host rescan, found again by its serial, maybe under another name)
 # the same command line resumes it to the end, and every byte of the image
 # is right.
-# vm: --disk ahci:PTRVM-SATA-V:64
+# vm: --disk ahci:PTRVM-SATA-V:128
 # vm: --disk scsi:PTRVM-SCSI-V:64 --stall 65536+8
 # vm: --timeout 300
 . "$VM_SRC/tools/vm/guest-lib.sh"
