@@ -1,14 +1,16 @@
 # A disk that vanishes in the middle of a rescue (a pulled cable: the SCSI
 # device is deleted through sysfs while ptrescue reads it, on AHCI through
-# sat and on virtio-scsi through scsi; on virtio-scsi, which reads the disk
-# too fast to be caught, while nbdkit holds one of its reads 6 s): ptrescue
+# sat and on virtio-scsi through scsi; the NVMe controller's PCI function is
+# removed, under nvme; virtio-scsi and NVMe read the disk too fast to be
+# caught, so they are pulled while nbdkit holds one of their reads): ptrescue
 # ends with exit 4 (device
 # gone) leaving a consistent mapfile that covers the disk; once the disk is
-# back (host rescan, found again by its serial, maybe under another name)
+# back (host or PCI rescan, found again by its serial, maybe under another name)
 # the same command line resumes it to the end, and every byte of the image
 # is right.
 # vm: --disk ahci:PTRVM-SATA-V:128
 # vm: --disk scsi:PTRVM-SCSI-V:64 --stall 65536+8
+# vm: --disk nvme:PTRVM-NVME-V:64 --stall 65536+8
 # vm: --timeout 300
 . "$VM_SRC/tools/vm/guest-lib.sh"
 wait_for_disks || finish
@@ -18,6 +20,9 @@ for s in "${VM_DISKS[@]}"; do
   dev=$(disk_dev "$s")
   sg=$(disk_sg "$s")
   hctl=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
+  # NVMe: the controller's PCI function is pulled, and a PCI rescan brings it back.
+  pci=""
+  [ "${VM_KIND[$s]}" = nvme ] && pci=$(readlink -f "/sys/class/nvme/$(basename "$(disk_ctrl "$s")")/device")
   v="$VM_OUT/vanish-$s"
   [ -n "${VM_STALL[$s]}" ] && echo "6 once" >"$VM_OUT/stall-$s"
   ptrescue_bg "$v.out" rescue -q --timeout 30s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
@@ -35,7 +40,7 @@ for s in "${VM_DISKS[@]}"; do
     done
   fi
   mark "vanish-$s"
-  echo 1 >"/sys/class/scsi_device/$hctl/device/delete"
+  if [ -n "$pci" ]; then echo 1 >"$pci/remove"; else echo 1 >"/sys/class/scsi_device/$hctl/device/delete"; fi
   wait "$PT_PID"
   rc=$?
   expect "$s pulled mid-rescue: ptrescue exit (4: device gone)" 4 "$rc"
@@ -48,10 +53,10 @@ for s in "${VM_DISKS[@]}"; do
 
   # Plug it back: the host rescans and the disk comes back, found by serial.
   mark "replug-$s"
-  echo '- - -' >"/sys/class/scsi_host/host${hctl%%:*}/scan"
+  if [ -n "$pci" ]; then echo 1 >/sys/bus/pci/rescan; else echo '- - -' >"/sys/class/scsi_host/host${hctl%%:*}/scan"; fi
   wait_for_disks || continue
   dev2=$(disk_dev "$s")
-  result "vanish.$s.back" "$dev (sg $sg) came back as $dev2 (sg $(disk_sg "$s"))"
+  result "vanish.$s.back" "$dev came back as $dev2"
   "$PTRESCUE" rescue -q --log-reads "$v.reads2" "$dev2" "$v.img" "$v.map" >>"$v.out" 2>&1
   expect "$s: resume after the replug: exit" 0 "$?"
   expect "$s: nothing left unrescued" "" "$(bad_list "$v.map")"
