@@ -49,7 +49,7 @@ void RescueEngine::head_copy_passes() {
   // to max_stretch_bytes_ (a healthy drive takes 1/16 of the commands), and
   // end on the grid; back to one cluster at an error, and while a band of
   // errors is being judged.
-  const auto may_grow = [&] { return (read_errors_ == 0 || drive_names_failing_lba_) && !hs.judging_band(); };
+  const auto may_grow = [&] { return reads_may_grow() && !hs.judging_band(); };
   const auto forward_end = [&](std::int64_t pos, std::int64_t stretch) {
     return std::max(cell_end(pos), (pos + stretch) / R * R);
   };

@@ -39,11 +39,10 @@ constexpr int kDenseErrors = 8;
 // A band crossed forwards in which every read failed, past the dense
 // reading into the doubling skips, is a dead stripe. From the next dead
 // band on, its width is crossed in one step (shorter runs of bad clusters,
-// in a weak stripe, teach nothing about stripe widths: requiring two bands
-// to agree instead of one cost more than it saved on the failing-drive
-// bench, 215 against 188 s to 90 % on h-dead-256m).
+// in a weak stripe, teach nothing about stripe widths; waiting for a second
+// dead band to agree cost more than it saved on the failing-drive bench,
+// 215 against 188 s to 90 % on h-dead-256m).
 constexpr int kDeadBandErrors = kDenseErrors + 1;
-constexpr int kDeadBandsAgreeing = 1;
 
 // The grid is learnt (frozen) only from a fit this sure, on this many
 // bands repeating the period; and forgotten again (back to learning) if
@@ -151,13 +150,13 @@ void HeadScheduler::close_band() {
     // Dead all across. A head's stripes in a zone are equally wide: keep
     // the width the dead bands agree on; one that disagrees starts afresh.
     DeadWidth w{band_.band.last - band_.band.first + 1,
-                band_.band.clear_from > band_.band.first ? band_.band.clear_from - band_.band.first : 0, 1};
+                band_.band.clear_from > band_.band.first ? band_.band.clear_from - band_.band.first : 0};
     if (dead_width_) {
       const Lba lower = std::max(w.lower, dead_width_->lower);
       const Lba upper = w.upper == 0 ? dead_width_->upper
                         : dead_width_->upper == 0 ? w.upper
                                                   : std::min(w.upper, dead_width_->upper);
-      if (upper == 0 || lower <= upper) w = DeadWidth{lower, upper, dead_width_->bands + 1};
+      if (upper == 0 || lower <= upper) w = DeadWidth{lower, upper};
     }
     dead_width_ = w;
   }
@@ -272,8 +271,8 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   // then costs a few error reads, not one per doubling). The skip from there
   // is at least a quarter of what the dead widths leave unknown.
   const Lba cluster = lba_of(setup_.cluster_bytes);
-  if (forward && forward == learn_forward_ && !grid_ && dead_width_ && dead_width_->bands >= kDeadBandsAgreeing &&
-      band_.consecutive == 2 && band_.band.errors == 2 && band_.reads_at_error == 2) {
+  if (forward && forward == learn_forward_ && !grid_ && dead_width_ && band_.consecutive == 2 &&
+      band_.band.errors == 2 && band_.reads_at_error == 2) {
     const Lba target = band_.band.first + dead_width_->lower;
     if (target > bad + 2 * cluster && pos_of(target - cluster) > read.end()) {
       if (dead_width_->upper > dead_width_->lower)

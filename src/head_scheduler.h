@@ -139,7 +139,6 @@ class HeadScheduler {
   struct DeadWidth {
     Lba lower = 0;
     Lba upper = 0;
-    int bands = 0;  ///< dead bands that agree on it
   };
   Lba lba_of(std::int64_t pos) const { return static_cast<Lba>(pos / ss_); }
   std::int64_t pos_of(Lba lba) const { return static_cast<std::int64_t>(lba) * ss_; }

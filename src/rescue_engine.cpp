@@ -245,7 +245,7 @@ void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
       // hardware imagers do), back to -c at the first error. A drive that
       // does not name its failing sector stays at -c once it has failed:
       // there a big failed read means a big area to trim sector by sector.
-      if (read_errors_ == 0 || drive_names_failing_lba_)
+      if (reads_may_grow())
         read_bytes = std::min(2 * read_bytes, max_stretch_bytes_);
     } else {
       read_bytes = max_read_bytes_;

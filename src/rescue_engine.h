@@ -112,6 +112,10 @@ class RescueEngine {
   /// sector: then trimming and scraping read whole clusters (one error read
   /// per bad sector), else they go sector by sector like ddrescue.
   bool drive_names_failing_lba_ = false;
+  /// Whether a copying read may grow past -c on a healthy stretch: not on a
+  /// drive that has failed without naming the failing sector (a big failed
+  /// read would leave a big area to trim sector by sector).
+  bool reads_may_grow() const { return read_errors_ == 0 || drive_names_failing_lba_; }
   /// Power cycles in a row that brought a vanished drive back without a
   /// read getting through: bounded, so a drive that keeps vanishing ends the run.
   int gone_retries_ = 0;
