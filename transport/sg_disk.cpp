@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -124,7 +123,7 @@ SgDisk::Reply SgDisk::run(const commands::ScsiCdb& cdb, Millis timeout) {
   return reply;
 }
 
-ReadOutcome SgDisk::read(Lba lba, std::uint32_t count, std::span<std::byte> out, Millis timeout) {
+ReadOutcome SgDisk::read(Lba lba, std::uint32_t count, std::span<std::byte> /*out*/, Millis timeout) {
   if (!channel_) {
     ReadOutcome r;
     r.status = ReadStatus::kDeviceGone;
@@ -138,7 +137,6 @@ ReadOutcome SgDisk::read(Lba lba, std::uint32_t count, std::span<std::byte> out,
   // The data stays in the channel's buffer for the command (valid until its
   // next command): no copy.
   if (r.ok()) r.data = c.data.first(std::min(std::size_t{count} * ss, c.data.size()));
-  (void)out;
   // A drive that vanished may come back after a power cycle: ask for one.
   if (r.status == ReadStatus::kDeviceGone && !options_.power_cycle.command.empty()) r.needs_reset = true;
   return r;

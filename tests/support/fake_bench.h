@@ -5,17 +5,28 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/fake_nvme.h"
 #include "support/fake_sg_target.h"
 #include "support/fake_sys_io.h"
 #include "support/fake_sysfs.h"
 #include "support/temp_dir.h"
+#include "transport/device.h"
 #include "transport/pass_through_options.h"
 
 namespace ptrescue::test {
+
+/// Pass-through reads leave their data in the command's own buffer
+/// (ReadOutcome::data): copies it into `buf`, where the tests look.
+inline ReadOutcome delivered_into(ReadOutcome r, std::vector<std::byte>& buf) {
+  if (!r.data.empty()) std::memcpy(buf.data(), r.data.data(), std::min(buf.size(), r.data.size()));
+  return r;
+}
 
 /// A block node that must not be used for pass-through (SG_IO there raises
 /// timeouts below 7 s to 7 s): every ioctl fails, and tests check it was

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 
 #include "support/fake_bench.h"
@@ -33,10 +32,7 @@ class NvmeDeviceTest : public ::testing::Test {
   }
   ReadOutcome read(Device& dev, Lba lba, std::uint32_t count, Millis timeout = kTimeout) {
     buf.assign(std::size_t{count} * dev.identity().logical_sector_size, std::byte{0xAA});
-    const ReadOutcome r = dev.read(lba, count, buf, timeout);
-    // Pass-through leaves the data in the command's own buffer (ReadOutcome::data).
-    if (!r.data.empty()) std::memcpy(buf.data(), r.data.data(), std::min(buf.size(), r.data.size()));
-    return r;
+    return test::delivered_into(dev.read(lba, count, buf, timeout), buf);
   }
   bool buffer_holds(Lba lba, std::uint32_t count) const {
     for (std::uint32_t s = 0; s < count; ++s)

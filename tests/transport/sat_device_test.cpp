@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "support/fake_bench.h"
 #include "transport/transport_detect.h"
@@ -47,10 +46,7 @@ class SatDeviceTest : public ::testing::Test {
   /// Reads into a buffer pre-filled with 0xAA; returns the outcome.
   ReadOutcome read(Device& dev, Lba lba, std::uint32_t count, Millis timeout = kTimeout) {
     buf.assign(std::size_t{count} * dev.identity().logical_sector_size, std::byte{0xAA});
-    const ReadOutcome r = dev.read(lba, count, buf, timeout);
-    // Pass-through leaves the data in the command's own buffer (ReadOutcome::data).
-    if (!r.data.empty()) std::memcpy(buf.data(), r.data.data(), std::min(buf.size(), r.data.size()));
-    return r;
+    return test::delivered_into(dev.read(lba, count, buf, timeout), buf);
   }
   bool buffer_untouched() const {
     return std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0xAA}; });

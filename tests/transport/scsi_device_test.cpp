@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "support/fake_bench.h"
 #include "transport/transport_detect.h"
@@ -32,10 +31,7 @@ class ScsiDeviceTest : public ::testing::Test {
   }
   ReadOutcome read(Device& dev, Lba lba, std::uint32_t count) {
     buf.assign(std::size_t{count} * 512, std::byte{0xAA});
-    const ReadOutcome r = dev.read(lba, count, buf, kTimeout);
-    // Pass-through leaves the data in the command's own buffer (ReadOutcome::data).
-    if (!r.data.empty()) std::memcpy(buf.data(), r.data.data(), std::min(buf.size(), r.data.size()));
-    return r;
+    return test::delivered_into(dev.read(lba, count, buf, kTimeout), buf);
   }
 
   FakeBench bench;
