@@ -148,11 +148,53 @@ void RescueEngine::head_copy_passes() {
   // clusters (left non-tried for later): a run of bad clusters costs a few
   // error reads, not one per cluster.
   //   It goes in two sweeps: first every stripe of the head from its start
-  // up to its first error, then the rest. A stripe taken for weak by
-  // mistake (a zone change the grid misread) is then read whole before the
-  // error reads of the truly weak ones can kill the drive; a weak stripe
-  // costs no more error reads than read cluster by cluster in one go.
-  const auto weak_sweep = [&](int h, bool to_first_error) {
+  // up to its first error and from its end back to its last, then the rest.
+  // A stripe taken for weak by mistake (a zone change the grid misread), or
+  // the healthy part of a cell the grid placed a little off the true stripe
+  // (a period known to a fraction of a percent drifts by a stripe in a few
+  // hundred), is then read whole before the error reads of the truly weak
+  // ones can kill the drive; a weak stripe costs no more error reads than
+  // read cluster by cluster in one go.
+  const auto weak_read = [&](int h, const Extent& b) {
+    const std::int64_t before = map_.totals().finished;
+    const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+    if (r.status == ReadStatus::kDeviceGone) return r;
+    if (!r.ok()) hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
+    hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
+    set_cursor(b.end());
+    checkpoint(false);
+    return r;
+  };
+  // One stripe's edges: forwards from `from` to its first error, then
+  // backwards from its end to its last. False when the drive is gone.
+  const auto weak_edges = [&](int h, std::int64_t from, std::int64_t xend) {
+    std::int64_t stop = xend;
+    for (std::int64_t p = from; !should_stop() && !hs.given_up(h);) {
+      const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
+      if (!run || run->pos >= xend) break;
+      const Extent b{run->pos, std::min({run->end(), xend, run->pos + R, cell_end(run->pos)}) - run->pos};
+      const ReadOutcome r = weak_read(h, b);
+      if (r.status == ReadStatus::kDeviceGone) return false;
+      if (!r.ok()) {
+        stop = b.end();
+        break;
+      }
+      p = b.end();
+    }
+    if (stop >= xend) return true;
+    for (std::int64_t p = xend; !should_stop() && !hs.given_up(h);) {
+      const auto run = domain_.find_backward(map_, p, BlockStatus::kNonTried);
+      if (!run || run->end() <= stop) break;
+      const std::int64_t start = std::max({run->pos, stop, run->end() - R, cell_start(run->end())});
+      const Extent b{start, run->end() - start};
+      const ReadOutcome r = weak_read(h, b);
+      if (r.status == ReadStatus::kDeviceGone) return false;
+      if (!r.ok()) break;
+      p = b.pos;
+    }
+    return true;
+  };
+  const auto weak_sweep = [&](int h, bool edges) {
     for (const Extent& dom : domain_.extents()) {
       std::int64_t p = dom.pos;
       int consecutive = 0;
@@ -160,6 +202,12 @@ void RescueEngine::head_copy_passes() {
         const auto x = hs.next_extent_of(h, p);
         if (!x || x->pos >= dom.end()) break;
         const std::int64_t xend = std::min(x->end(), dom.end());
+        if (edges) {
+          if (!weak_edges(h, std::max(p, x->pos), xend)) return;
+          if (xend >= dom.end()) break;
+          p = xend;
+          continue;
+        }
         const auto run = domain_.find_forward(map_, std::max(p, x->pos), BlockStatus::kNonTried);
         if (!run || run->pos >= dom.end()) break;
         if (run->pos >= xend) {
@@ -168,22 +216,17 @@ void RescueEngine::head_copy_passes() {
         }
         const std::int64_t end = std::min({run->end(), xend, run->pos + R, cell_end(run->pos)});
         const Extent b{run->pos, end - run->pos};
-        const std::int64_t before = map_.totals().finished;
-        const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
+        const ReadOutcome r = weak_read(h, b);
         if (r.status == ReadStatus::kDeviceGone) return;
         if (r.ok()) {
           consecutive = 0;
           p = b.end();
         } else {
-          hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
           ++consecutive;
-          p = to_first_error ? xend
-                             : std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
+          p = std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
         }
         if (p >= xend) consecutive = 0;  // a new stripe starts afresh
-        hs.on_weak_read(h, !r.ok(), map_.totals().finished - before);
         set_cursor(p);
-        checkpoint(false);
       }
     }
   };
