@@ -147,14 +147,15 @@ void RescueEngine::head_copy_passes() {
   // with the next cluster; after consecutive failures skip 1, 2, 4...
   // clusters (left non-tried for later): a run of bad clusters costs a few
   // error reads, not one per cluster.
-  //   It goes in two sweeps: first every stripe of the head from its start
-  // up to its first error and from its end back to its last, then the rest.
-  // A stripe taken for weak by mistake (a zone change the grid misread), or
-  // the healthy part of a cell the grid placed a little off the true stripe
-  // (a period known to a fraction of a percent drifts by a stripe in a few
-  // hundred), is then read whole before the error reads of the truly weak
-  // ones can kill the drive; a weak stripe costs no more error reads than
-  // read cluster by cluster in one go.
+  //   It goes in three sweeps: first every stripe of the head from its
+  // start up to its first error, then from its end back to its last error,
+  // then the rest. A stripe taken for weak by mistake (a zone change the
+  // grid misread), or the healthy part of a cell the grid placed a little
+  // off the true stripe (a period known to a fraction of a percent drifts
+  // by a stripe in a few hundred), is then read whole before the error
+  // reads of the truly weak ones can kill the drive; a weak stripe costs no
+  // more error reads than read cluster by cluster in one go.
+  enum class WeakSweep { kStarts, kEnds, kRest };
   const auto weak_read = [&](int h, const Extent& b) {
     const std::int64_t before = map_.totals().finished;
     const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
@@ -165,36 +166,29 @@ void RescueEngine::head_copy_passes() {
     checkpoint(false);
     return r;
   };
-  // One stripe's edges: forwards from `from` to its first error, then
-  // backwards from its end to its last. False when the drive is gone.
-  const auto weak_edges = [&](int h, std::int64_t from, std::int64_t xend) {
-    std::int64_t stop = xend;
-    for (std::int64_t p = from; !should_stop() && !hs.given_up(h);) {
-      const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
-      if (!run || run->pos >= xend) break;
-      const Extent b{run->pos, std::min({run->end(), xend, run->pos + R, cell_end(run->pos)}) - run->pos};
-      const ReadOutcome r = weak_read(h, b);
-      if (r.status == ReadStatus::kDeviceGone) return false;
-      if (!r.ok()) {
-        stop = b.end();
-        break;
+  // One stripe [from, xend) read forwards up to its first error, or
+  // backwards from its end down to its last. False when the drive is gone.
+  const auto read_to_error = [&](int h, std::int64_t from, std::int64_t xend, bool forward) {
+    for (std::int64_t p = forward ? from : xend; !should_stop() && !hs.given_up(h);) {
+      Extent b{0, 0};
+      if (forward) {
+        const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
+        if (!run || run->pos >= xend) break;
+        b = Extent{run->pos, std::min({run->end(), xend, run->pos + R, cell_end(run->pos)}) - run->pos};
+      } else {
+        const auto run = domain_.find_backward(map_, p, BlockStatus::kNonTried);
+        if (!run || run->end() <= from) break;
+        const std::int64_t start = std::max({run->pos, from, run->end() - R, cell_start(run->end())});
+        b = Extent{start, run->end() - start};
       }
-      p = b.end();
-    }
-    if (stop >= xend) return true;
-    for (std::int64_t p = xend; !should_stop() && !hs.given_up(h);) {
-      const auto run = domain_.find_backward(map_, p, BlockStatus::kNonTried);
-      if (!run || run->end() <= stop) break;
-      const std::int64_t start = std::max({run->pos, stop, run->end() - R, cell_start(run->end())});
-      const Extent b{start, run->end() - start};
       const ReadOutcome r = weak_read(h, b);
       if (r.status == ReadStatus::kDeviceGone) return false;
       if (!r.ok()) break;
-      p = b.pos;
+      p = forward ? b.end() : b.pos;
     }
     return true;
   };
-  const auto weak_sweep = [&](int h, bool edges) {
+  const auto weak_sweep = [&](int h, WeakSweep sweep) {
     for (const Extent& dom : domain_.extents()) {
       std::int64_t p = dom.pos;
       int consecutive = 0;
@@ -202,8 +196,8 @@ void RescueEngine::head_copy_passes() {
         const auto x = hs.next_extent_of(h, p);
         if (!x || x->pos >= dom.end()) break;
         const std::int64_t xend = std::min(x->end(), dom.end());
-        if (edges) {
-          if (!weak_edges(h, std::max(p, x->pos), xend)) return;
+        if (sweep != WeakSweep::kRest) {
+          if (!read_to_error(h, std::max(p, x->pos), xend, sweep == WeakSweep::kStarts)) return;
           if (xend >= dom.end()) break;
           p = xend;
           continue;
@@ -237,8 +231,8 @@ void RescueEngine::head_copy_passes() {
     for (int h : heads) {
       if (should_stop()) break;
       observer_.on_phase(Phase::kCopying, 3, fmt::format("Copying weak head {}... (forwards, cluster by cluster)", h));
-      weak_sweep(h, true);
-      if (!should_stop()) weak_sweep(h, false);
+      for (const WeakSweep sweep : {WeakSweep::kStarts, WeakSweep::kEnds, WeakSweep::kRest})
+        if (!should_stop()) weak_sweep(h, sweep);
     }
   }
 
