@@ -199,9 +199,12 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     return forward ? std::max(d->end(), read.end()) : std::min(d->pos, read.pos);
   }
   // With a learnt grid, an error where none was expected is a zone change
-  // (or the grid slipped): its cell is the weak one from here on.
+  // (or the grid slipped): a zone starts there, its weak stripe at the error.
   if (grid_ && forward) {
-    surprises_.push_back(bad);
+    // An error close to a weak cell is the grid being a little off (it
+    // moves to it); one far from them, a zone change or a grid that does
+    // not hold: only those are counted.
+    if (!grid_->near_weak(bad, grid_->stripe() / 4)) surprises_.push_back(bad);
     bands_.push_back(ErrorBand{bad, bad, 0, 1});
     if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
     if (surprises_.size() == kSurpriseBurst &&
@@ -217,7 +220,7 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
         if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
       }
     } else {
-      const WeakWindow w = grid_->on_surprise(bad, static_cast<Lba>(setup_.cluster_bytes / ss_));
+      const WeakWindow w = grid_->on_surprise(bad);
       map_ = grid_->to_head_map(grid_label_);
       dirty_ = true;
       return std::max(pos_of(w.end), read.end());
@@ -322,15 +325,15 @@ void HeadScheduler::refit() {
   // goes; a drift would cost error reads at every stripe).
   if (m && m->confidence >= kFreezeConfidence && m->supporting_bands >= kFreezeSupport &&
       16 * m->period_spread <= std::max<Lba>(settings.granule, m->stripe / 16)) {
-    adopt_grid(*m, bands);
+    adopt_grid(*m);
   } else if (!m || m->confidence < kFreezeConfidence / 2) {
     next_refit_at_ = total + total / 2;
   }
 }
 
-void HeadScheduler::adopt_grid(const StripeModel& m, const std::vector<ErrorBand>& bands) {
+void HeadScheduler::adopt_grid(const StripeModel& m) {
   model_ = m;
-  grid_ = StripeGrid::from_model(m, bands, setup_.capacity);
+  grid_ = StripeGrid::from_model(m, setup_.capacity);
   // The weak label: its place in the period of the first segment.
   const std::uint64_t w = grid_->weak_at(0);
   grid_label_ = 0;

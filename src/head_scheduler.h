@@ -143,7 +143,7 @@ class HeadScheduler {
   Lba lba_of(std::int64_t pos) const { return static_cast<Lba>(pos / ss_); }
   std::int64_t pos_of(Lba lba) const { return static_cast<std::int64_t>(lba) * ss_; }
   void refit();
-  void adopt_grid(const StripeModel& m, const std::vector<ErrorBand>& bands);
+  void adopt_grid(const StripeModel& m);
   void update_weak_from_counts();
   void close_band();
   bool uses_grid(std::uint64_t mask) const { return grid_ && (mask >> grid_label_ & 1U) != 0; }

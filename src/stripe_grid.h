@@ -1,9 +1,10 @@
 // The stripe grid a rescue learns once the first weak stripes have shown
-// the period (src/head_inference.h): the LBA axis cut into cells of one
-// stripe from an origin, `heads` cells per period, and, segment by segment
-// (zone by zone), which cells of the period the weak head reads. After
-// that, one unexpected error is enough to follow a zone change: the cell it
-// falls in becomes the weak one (docs/HEADMAP.md).
+// the period (src/head_inference.h): segment by segment (zone by zone), the
+// LBA axis cut into cells of one stripe from the segment's own origin,
+// `heads` cells per period, and which cells of the period the weak head
+// reads. After that, one unexpected error is enough to follow a zone
+// change: a new segment starts there, its weak stripe starting at the error
+// (docs/HEADMAP.md).
 #pragma once
 
 #include <cstdint>
@@ -20,24 +21,16 @@ class StripeGrid {
  public:
   /// stripe > 0, 2 <= heads <= 64, origin < stripe.
   StripeGrid(Lba stripe, int heads, Lba origin, Lba capacity);
-  /// The grid of a fitted model: its stripe and period, the origin from
-  /// the earliest band start, one segment per model segment.
-  static StripeGrid from_model(const StripeModel& model, const std::vector<ErrorBand>& bands, Lba capacity);
+  /// The grid of a fitted model: its stripe and period, one origin for all
+  /// (from the best-supported segment: zones made of whole stripes keep one
+  /// grid), one segment per model segment.
+  static StripeGrid from_model(const StripeModel& model, Lba capacity);
 
   Lba stripe() const { return stripe_; }
   int heads() const { return heads_; }
-  std::int64_t origin() const { return origin_; }
   Lba period() const { return stripe_ * static_cast<Lba>(heads_); }
 
-  /// The cell holding `lba` (-1 for the piece before the origin).
-  std::int64_t cell_of(Lba lba) const;
-  WeakWindow cell(std::int64_t c) const;
-  int residue(std::int64_t c) const;
-
-  /// From the cell holding `lba` on, the weak cells are those of the
-  /// residues of the cells holding `refs`.
-  void set_weak_from(Lba lba, std::vector<Lba> refs);
-  /// The residues that are weak at `lba`.
+  /// The residues (bit r: cell r of the period) that are weak at `lba`.
   std::uint64_t weak_at(Lba lba) const;
 
   /// The weak cell holding `lba` or the first one after it.
@@ -45,13 +38,16 @@ class StripeGrid {
   /// The weak cell holding `lba - 1` or the last one before it.
   std::optional<WeakWindow> prev_weak(Lba lba) const;
 
-  /// An error at `lba`, outside the weak cells: a zone change. The cell it
-  /// falls in is weak from here on (with the old weak cells too if the
-  /// segment it ends was young: less than two periods, a second weak stripe
-  /// per period). An error within `snap` sectors of a cell boundary is
-  /// taken as a stripe's start: the grid moves to put the boundary there.
-  /// Returns that cell.
-  WeakWindow on_surprise(Lba lba, Lba snap);
+  /// Whether `lba` lies less than `within` sectors from a weak cell.
+  bool near_weak(Lba lba, Lba within) const;
+
+  /// An error at `lba`, outside the weak cells: a zone change (or the grid
+  /// was off here). A new segment starts at `lba` with a weak stripe
+  /// starting there: a stripe's first bad sector is at or after its start,
+  /// so the stripe is seldom placed early (its tail would then cost another
+  /// error read) and a late one is set right by the next error before it.
+  /// Returns that weak cell.
+  WeakWindow on_surprise(Lba lba);
 
   /// Weak cells of an old segment within a period before a zone change:
   /// the zone may have changed before them, so they may be healthy. Worth a
@@ -63,20 +59,23 @@ class StripeGrid {
   std::size_t segment_count() const { return segs_.size(); }
 
  private:
-  // A segment keeps, for each weak residue, an LBA inside a weak stripe
-  // rather than the residue itself: when the stripe length is corrected,
-  // the residues follow.
+  // A segment has its own origin (zones need not hold whole stripes) and
+  // keeps, for each weak residue, an LBA inside a weak stripe.
   struct Seg {
     Lba start;
+    std::int64_t origin;  ///< a cell starts here (may lie below 0)
     std::vector<Lba> refs;
-    bool from_surprise;  ///< opened by an unexpected error (not by the fit)
   };
+  std::int64_t cell_of(const Seg& s, Lba lba) const;
+  /// Cell c of segment `s`, cut to the segment and the capacity.
+  WeakWindow cell(std::size_t si, std::int64_t c) const;
+  int residue(std::int64_t c) const;
   std::uint64_t weak_of(const Seg& s) const;
   std::size_t seg_index(Lba lba) const;  // the segment holding lba (the first if before all)
+  Lba seg_end(std::size_t si) const { return si + 1 < segs_.size() ? segs_[si + 1].start : capacity_; }
 
   Lba stripe_;
   int heads_;
-  std::int64_t origin_;  ///< cell 0 starts here (may drift below 0)
   Lba capacity_;
   std::vector<Seg> segs_;  // sorted by start; segs_[0].start == 0
   std::vector<WeakWindow> uncertain_;
