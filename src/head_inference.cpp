@@ -197,7 +197,20 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
                                        const InferenceSettings& settings) {
   std::vector<ErrorBand> sorted = bands_in;
   std::sort(sorted.begin(), sorted.end(), [](const ErrorBand& a, const ErrorBand& b) { return a.first < b.first; });
-  const std::vector<ErrorBand> bands = merge_close_bands(sorted);
+  std::vector<ErrorBand> bands = merge_close_bands(sorted);
+  // A band much wider than the others (7/4 of the upper quartile) is two
+  // weak stripes side by side (a serpentine zone change puts the weak
+  // head's last stripe of one zone next to its first of the next): it says
+  // nothing about the stripe's width, and would force the stripe to be
+  // twice as wide.
+  if (bands.size() >= 4) {
+    std::vector<Lba> widths;
+    for (const auto& b : bands) widths.push_back(b.last - b.first + 1);
+    const auto q = widths.begin() + static_cast<std::ptrdiff_t>(widths.size() * 3 / 4);
+    std::nth_element(widths.begin(), q, widths.end());
+    const Lba upper_quartile = *q;
+    std::erase_if(bands, [&](const ErrorBand& b) { return 4 * (b.last - b.first + 1) > 7 * upper_quartile; });
+  }
   const std::size_t n = bands.size();
   if (n < 3) return std::nullopt;
   const double g = static_cast<double>(std::max<Lba>(1, settings.granule));
@@ -430,7 +443,11 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     // little before it as long as the window still holds all its bands.
     const auto fits = [&](const ErrorBand& b, const Seg& s) {
       const Lba d = ahead(b.first, s.phase);
-      if (d < S) return true;
+      // Inside a window, it must end there too (give or take a quarter of a
+      // stripe: the stripe is not known yet): a band that starts late in the
+      // window and runs on well past it is a zone whose stripes start
+      // elsewhere (zones need not hold whole stripes), not a wider stripe.
+      if (d < S) return d + (b.last - b.first) < S + std::max(slack, S / 4);
       // A band that starts a little before the phase: the earlier bands'
       // first errors came late into their stripes. A start a stripe or so
       // earlier is a zone change.

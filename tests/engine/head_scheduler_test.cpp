@@ -289,6 +289,34 @@ TEST_F(HeadPasses, WeakPassReadsBothEndsOfEveryWeakStripeFirst) {
   EXPECT_TRUE(map_is_right(p, r.map));
 }
 
+// Zones that do not hold whole stripes: at each zone change the stripes
+// start elsewhere. The grid follows each zone's own phase from the first
+// error there, so the first pass still reads (almost) all of the healthy
+// heads and little of the weak one.
+TEST_F(HeadPasses, FollowsZonesThatDoNotHoldWholeStripes) {
+  SimProfile p = weak_drive(12, 3000, 4, 2);  // 1.46 MiB stripes
+  p.zones = 16;                               // 131072 sectors: 43.7 stripes
+  HeadOptions o;
+  o.source = HeadOptions::MapSource::kInfer;
+  const Result r = rescue(p, o);
+  ASSERT_TRUE(r.scheduler->grid()) << r.scheduler->describe();
+  const SimGeometry g(p);
+  constexpr Lba kStep = 64;
+  std::int64_t healthy = 0, healthy_read = 0, weak_read = 0;
+  for (Lba lba = 0; lba < p.capacity_sectors; lba += kStep)
+    if (g.head_of(lba) != 2) ++healthy;
+  for (const Read& rd : r.reads) {
+    if (rd.pass != 1 || !rd.ok) continue;
+    for (std::int64_t q = (rd.pos / kSs + kStep - 1) / kStep * kStep; q < (rd.pos + rd.size) / kSs; q += kStep) {
+      if (g.head_of(static_cast<Lba>(q)) == 2) ++weak_read;
+      else ++healthy_read;
+    }
+  }
+  EXPECT_GE(healthy_read, healthy * 9 / 10) << r.scheduler->describe();
+  EXPECT_LT(weak_read, healthy / 3 / 5) << r.scheduler->describe();  // learning: the first zones
+  EXPECT_TRUE(map_is_right(p, r.map));
+}
+
 // Inference during a real rescue: the grid it learns is the simulator's,
 // (two heads are a known gap: learnt right, but pass 1 pays about a quarter
 // of the weak head's bad clusters; docs/HEADMAP.md),
