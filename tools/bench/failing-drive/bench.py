@@ -15,7 +15,7 @@ For each profile:
      physics, with the same rules for all: a failed read rescues nothing; the
      drive's death ends what counts.
 
-Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|all|NAME...]
+Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|fresh|all|NAME...]
                 [--work DIR] [--json OUT] [--pt-args "OPTIONS"]
 """
 import argparse
@@ -75,7 +75,30 @@ HELDOUT = [
     profile("h-weak+scattered", seed=23, weak_heads=weak(1, 0.1), bad_clusters=[{"count": 200, "length": 8}]),
 ]
 
-SETS = {"dev": DEV, "heldout": HELDOUT, "all": DEV + HELDOUT}
+# ... and a second unseen set, written once dev and heldout were met
+# (2026-12-03): more head counts, stripes and zone counts whose zones do
+# not hold whole stripes, lighter and heavier damage, weak head plus
+# scattered damage. Two of them (f-weak-2.5m-5heads, f-weak-4m-2heads-z12)
+# then served to find faults in the fit (docs/HEADMAP.md).
+FRESH = [
+    profile("f-weak-2.5m-5heads", seed=101, heads=5, stripe="2560KiB", zones=20, weak_heads=weak(4)),
+    profile("f-weak-6m-z12", seed=102, stripe="6MiB", zones=12, weak_heads=weak(0)),
+    profile("f-weak-1m-3heads", seed=103, heads=3, stripe="1MiB", zones=10, weak_heads=weak(1)),
+    profile("f-weak-768k-z30", seed=104, stripe="768KiB", zones=30, weak_heads=weak(2)),
+    profile("f-weak-12m", seed=105, stripe="12MiB", zones=8, weak_heads=weak(3)),
+    profile("f-weak-5m-z40", seed=106, stripe="5MiB", zones=40, weak_heads=weak(1)),
+    profile("f-weak-3m-noserp", seed=107, stripe="3MiB", serpentine=False, zones=18, weak_heads=weak(2)),
+    profile("f-weak-2m-light", seed=108, weak_heads=weak(1, 0.1)),
+    profile("f-weak-2m-heavy", seed=109, zones=22, weak_heads=weak(0, 0.5)),
+    profile("f-dead-3m-z24", seed=110, stripe="3MiB", zones=24, dead_heads=[1]),
+    profile("f-dead-1.5m-6heads", seed=111, heads=6, stripe="1536KiB", zones=14, dead_heads=[5]),
+    profile("f-weak-4m-2heads-z12", seed=112, heads=2, stripe="4MiB", zones=12, weak_heads=weak(1)),
+    profile("f-weak-64m", seed=113, capacity="4GiB", stripe="64MiB", zones=6, weak_heads=weak(0)),
+    profile("f-weak+scatter-3m", seed=114, stripe="3MiB", zones=20, weak_heads=weak(2, 0.2),
+            bad_clusters=[{"count": 300, "length": 16}]),
+]
+
+SETS = {"dev": DEV, "heldout": HELDOUT, "fresh": FRESH, "all": DEV + HELDOUT + FRESH}
 
 
 def run(cmd, **kw):
