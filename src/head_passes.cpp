@@ -120,42 +120,9 @@ void RescueEngine::head_copy_passes() {
   }
   if (from <= 2 && !should_stop()) skipping_pass(2, !first_forward);
 
-  // Stripes left for later just before a zone change the grid followed may
-  // be healthy: read each until its first error.
-  if (!should_stop()) {
-    for (const Extent& u : hs.take_uncertain()) {
-      std::int64_t p = u.pos;
-      while (!should_stop()) {
-        const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
-        if (!run || run->pos >= u.end()) break;
-        const std::int64_t end = std::min({run->end(), u.end(), run->pos + R, cell_end(run->pos)});
-        const Extent b{run->pos, end - run->pos};
-        const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
-        if (r.status == ReadStatus::kDeviceGone || !r.ok()) {
-          if (!r.ok() && r.status != ReadStatus::kDeviceGone)
-            hs.note_error_lba(static_cast<Lba>(settle(b, r) / sector_size_));
-          break;
-        }
-        p = b.end();
-        set_cursor(p);
-        checkpoint(false);
-      }
-    }
-  }
-
-  // Pass 3: the weak heads, cluster by cluster. After a failed read go on
-  // with the next cluster; after consecutive failures skip 1, 2, 4...
-  // clusters (left non-tried for later): a run of bad clusters costs a few
-  // error reads, not one per cluster.
-  //   It goes in three sweeps: first every stripe of the head from its
-  // start up to its first error, then from its end back to its last error,
-  // then the rest. A stripe taken for weak by mistake (a zone change the
-  // grid misread), or the healthy part of a cell the grid placed a little
-  // off the true stripe (a period known to a fraction of a percent drifts
-  // by a stripe in a few hundred), is then read whole before the error
-  // reads of the truly weak ones can kill the drive; a weak stripe costs no
-  // more error reads than read cluster by cluster in one go.
-  enum class WeakSweep { kStarts, kEnds, kRest };
+  // A read of a weak head's area (head -1: not known), and one stripe
+  // [from, xend) read forwards up to its first error or backwards from its
+  // end down to its last. read_to_error is false when the drive is gone.
   const auto weak_read = [&](int h, const Extent& b) {
     const std::int64_t before = map_.totals().finished;
     const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
@@ -166,8 +133,6 @@ void RescueEngine::head_copy_passes() {
     checkpoint(false);
     return r;
   };
-  // One stripe [from, xend) read forwards up to its first error, or
-  // backwards from its end down to its last. False when the drive is gone.
   const auto read_to_error = [&](int h, std::int64_t from, std::int64_t xend, bool forward) {
     for (std::int64_t p = forward ? from : xend; !should_stop() && !hs.given_up(h);) {
       Extent b{0, 0};
@@ -188,6 +153,27 @@ void RescueEngine::head_copy_passes() {
     }
     return true;
   };
+
+  // Stripes left for later just before a zone change the grid followed may
+  // be healthy: read each until its first error.
+  if (!should_stop()) {
+    for (const Extent& u : hs.take_uncertain())
+      if (should_stop() || !read_to_error(-1, u.pos, u.end(), true)) break;
+  }
+
+  // Pass 3: the weak heads, cluster by cluster. After a failed read go on
+  // with the next cluster; after consecutive failures skip 1, 2, 4...
+  // clusters (left non-tried for later): a run of bad clusters costs a few
+  // error reads, not one per cluster.
+  //   It goes in three sweeps: first every stripe of the head from its
+  // start up to its first error, then from its end back to its last error,
+  // then the rest. A stripe taken for weak by mistake (a zone change the
+  // grid misread), or the healthy part of a cell the grid placed a little
+  // off the true stripe (a period known to a fraction of a percent drifts
+  // by a stripe in a few hundred), is then read whole before the error
+  // reads of the truly weak ones can kill the drive; a weak stripe costs no
+  // more error reads than read cluster by cluster in one go.
+  enum class WeakSweep { kStarts, kEnds, kRest };
   const auto weak_sweep = [&](int h, WeakSweep sweep) {
     for (const Extent& dom : domain_.extents()) {
       std::int64_t p = dom.pos;
