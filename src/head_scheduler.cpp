@@ -320,6 +320,15 @@ void HeadScheduler::refit() {
   InferenceSettings settings;
   settings.granule = static_cast<Lba>(std::max<std::int64_t>(1, setup_.cluster_bytes / ss_));
   auto m = fit_stripes(bands, setup_.capacity, settings);
+  // Where the regrouping breaks stripes up (two heads: the gaps between
+  // weak stripes are no longer than the skips inside them), the bands as
+  // the pass crossed them still hold each stripe together: the surer fit
+  // of the two is kept.
+  if (crossed.size() >= 3 && crossed.size() < bands.size()) {
+    if (crossed.size() > kFitBands) crossed.erase(crossed.begin(), crossed.end() - static_cast<std::ptrdiff_t>(kFitBands));
+    auto mc = fit_stripes(crossed, setup_.capacity, settings);
+    if (mc && (!m || mc->confidence > m->confidence)) m = std::move(mc);
+  }
   // Frozen only once the period is known to within a cluster (or 1/16 of a
   // stripe) over a zone of 16 periods (the grid follows a small slip as it
   // goes; a drift would cost error reads at every stripe).
