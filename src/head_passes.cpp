@@ -217,8 +217,11 @@ void RescueEngine::head_copy_passes() {
     for (int h : heads) {
       if (should_stop()) break;
       observer_.on_phase(Phase::kCopying, 3, fmt::format("Copying weak head {}... (forwards, cluster by cluster)", h));
-      for (const WeakSweep sweep : {WeakSweep::kStarts, WeakSweep::kEnds, WeakSweep::kRest})
-        if (!should_stop()) weak_sweep(h, sweep);
+      for (const WeakSweep sweep : {WeakSweep::kStarts, WeakSweep::kEnds, WeakSweep::kRest}) {
+        if (should_stop()) break;
+        hs.judge_afresh(h);
+        weak_sweep(h, sweep);
+      }
     }
   }
 

@@ -404,6 +404,14 @@ void HeadScheduler::on_weak_read(int head, bool error, std::int64_t rescued) {
     given_up_mask_ |= bit(head);
 }
 
+void HeadScheduler::judge_afresh(int head) {
+  if (head < 0 || head >= HeadMap::kMaxHeads) return;
+  const auto h = static_cast<std::size_t>(head);
+  weak_errors_[h] = 0;
+  weak_rescued_[h] = 0;
+  given_up_mask_ &= ~bit(head);
+}
+
 bool HeadScheduler::given_up(int head) const {
   return head >= 0 && head < HeadMap::kMaxHeads && (given_up_mask_ & bit(head)) != 0;
 }

@@ -84,6 +84,9 @@ class HeadScheduler {
   /// A weak head that fails (almost) every read: the reads that risk the
   /// drive are better spent elsewhere; its areas wait until the end.
   bool given_up(int head) const;
+  /// A new sweep of `head`'s stripes asks another question (their starts,
+  /// their ends, their interiors): it is judged on its own reads.
+  void judge_afresh(int head);
   std::uint64_t given_up_mask() const { return given_up_mask_ | skip_mask_; }
 
   // ---- everywhere ----------------------------------------------------------------

@@ -234,10 +234,15 @@ TEST_F(HeadPasses, DeadStripesAreCrossedByTheWidthOfTheOnesBefore) {
 // and a quarter of a healthy head's. The weak heads pass reads each such
 // window from both ends before anything else: the healthy quarters are all
 // rescued within two error reads per window, not after the weak parts'
-// interiors (about 3 per window).
-TEST_F(HeadPasses, WeakPassReadsBothEndsOfEveryWeakStripeFirst) {
+// interiors (about 3 per window). On a dead head too: the sweep of the
+// stripes' starts gives the head up (nothing but errors), the sweep of
+// their ends is judged afresh and reads the healthy quarters.
+class HeadPassesOffMap : public HeadPasses, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(HeadPassesOffMap, WeakPassReadsBothEndsOfEveryWeakStripeFirst) {
+  const bool dead = GetParam();
   const Lba S = 2048;  // 1 MiB stripes
-  const SimProfile p = weak_drive(6, S, 4, 1);
+  const SimProfile p = weak_drive(6, S, 4, 1, dead);
   const SimGeometry g(p);
   std::string text = "weak 1\n";
   // The map's weak windows, to check against.
@@ -288,6 +293,9 @@ TEST_F(HeadPasses, WeakPassReadsBothEndsOfEveryWeakStripeFirst) {
       << windows.size() << " weak windows";
   EXPECT_TRUE(map_is_right(p, r.map));
 }
+
+INSTANTIATE_TEST_SUITE_P(Heads, HeadPassesOffMap, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "dead" : "weak"; });
 
 // Zones that do not hold whole stripes: at each zone change the stripes
 // start elsewhere. The grid follows each zone's own phase from the first
