@@ -123,6 +123,10 @@ void RescueEngine::head_copy_passes() {
   // A read of a weak head's area (head -1: not known), and one stripe
   // [from, xend) read forwards up to its first error or backwards from its
   // end down to its last. read_to_error is false when the drive is gone.
+  // One cluster from the start of the non-tried run `run`, within [.., xend).
+  const auto cluster_from = [&](const Extent& run, std::int64_t xend) {
+    return Extent{run.pos, std::min({run.end(), xend, run.pos + R, cell_end(run.pos)}) - run.pos};
+  };
   const auto weak_read = [&](int h, const Extent& b) {
     const std::int64_t before = map_.totals().finished;
     const ReadOutcome r = read_block(b, Phase::kCopying, timeout);
@@ -139,7 +143,7 @@ void RescueEngine::head_copy_passes() {
       if (forward) {
         const auto run = domain_.find_forward(map_, p, BlockStatus::kNonTried);
         if (!run || run->pos >= xend) break;
-        b = Extent{run->pos, std::min({run->end(), xend, run->pos + R, cell_end(run->pos)}) - run->pos};
+        b = cluster_from(*run, xend);
       } else {
         const auto run = domain_.find_backward(map_, p, BlockStatus::kNonTried);
         if (!run || run->end() <= from) break;
@@ -194,8 +198,7 @@ void RescueEngine::head_copy_passes() {
           p = xend;
           continue;
         }
-        const std::int64_t end = std::min({run->end(), xend, run->pos + R, cell_end(run->pos)});
-        const Extent b{run->pos, end - run->pos};
+        const Extent b = cluster_from(*run, xend);
         const ReadOutcome r = weak_read(h, b);
         if (r.status == ReadStatus::kDeviceGone) return;
         if (r.ok()) {
