@@ -142,13 +142,21 @@ void HeadScheduler::close_band() {
   band_.open = false;
   band_.skip = 0;
   if (band_.jumped && band_.band.errors == band_.errors_at_jump) {
-    // The jump by the dead bands' width landed on good ground: this stripe
-    // was narrower (a zone change). Learn the width again.
-    dead_width_.reset();
-  } else if (band_.forward && band_.forward == learn_forward_ && band_.band.errors >= kDeadBandErrors &&
+    if (dead_width_ && band_.jump_width > dead_width_->lower) {
+      // The jump into the range the dead widths leave open landed on good
+      // ground: the dead stripes end before it.
+      dead_width_->upper = dead_width_->upper == 0 ? band_.jump_width : std::min(dead_width_->upper, band_.jump_width);
+    } else {
+      // The jump by the narrowest dead band's width landed on good ground:
+      // this stripe was narrower (a zone change). Learn the width again.
+      dead_width_.reset();
+    }
+  } else if (band_.forward && band_.forward == learn_forward_ &&
+             (band_.band.errors >= kDeadBandErrors || band_.jumped) &&
              band_.reads_at_error == band_.band.errors) {
-    // Dead all across. A head's stripes in a zone are equally wide: keep
-    // the width the dead bands agree on; one that disagrees starts afresh.
+    // Dead all across (a band crossed by the jump counts however few its
+    // error reads). A head's stripes in a zone are equally wide: keep the
+    // width the dead bands agree on; one that disagrees starts afresh.
     DeadWidth w{band_.band.last - band_.band.first + 1,
                 band_.band.clear_from > band_.band.first ? band_.band.clear_from - band_.band.first : 0};
     if (dead_width_) {
@@ -269,21 +277,25 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     band_.skip = std::max(band_.skip, band_.min_skip);
   }
   // The second failed read in a row of a new band, after dead bands were
-  // crossed: go at once to where the narrowest of them would end here, less
-  // a cluster, rather than double up from one cluster (a dead head's stripe
-  // then costs a few error reads, not one per doubling). The skip from there
-  // is at least a quarter of what the dead widths leave unknown.
+  // crossed: go at once to where they would end here, rather than double
+  // up from one cluster (a dead head's stripe then costs a few error reads,
+  // not one per doubling). Where their widths are known to lie in a range,
+  // to its middle: a landing on good ground halves the range for the next
+  // band, a failed one leaves the skip at a quarter of the range. Only the
+  // narrowest width is known: less a cluster.
   const Lba cluster = lba_of(setup_.cluster_bytes);
   if (forward && forward == learn_forward_ && !grid_ && dead_width_ && band_.consecutive == 2 &&
       band_.band.errors == 2 && band_.reads_at_error == 2) {
-    const Lba target = band_.band.first + dead_width_->lower;
-    if (target > bad + 2 * cluster && pos_of(target - cluster) > read.end()) {
-      if (dead_width_->upper > dead_width_->lower)
-        band_.min_skip = std::min(skip_max_, pos_of((dead_width_->upper - dead_width_->lower) / 4));
+    const DeadWidth& w = *dead_width_;
+    const Lba width = w.upper > w.lower ? w.lower + (w.upper - w.lower) / 2 : w.upper == w.lower ? w.lower : w.lower - cluster;
+    const Lba target = band_.band.first + width;
+    if (target > bad + cluster && pos_of(target) > read.end()) {
+      if (w.upper > w.lower) band_.min_skip = std::min(skip_max_, pos_of((w.upper - w.lower) / 4));
       band_.skip = std::max(band_.skip, band_.min_skip);
       band_.jumped = true;
       band_.errors_at_jump = band_.band.errors;
-      return pos_of(target - cluster);
+      band_.jump_width = width;
+      return pos_of(target);
     }
   }
   // A new band: maybe the one that shows the period.

@@ -135,6 +135,7 @@ class HeadScheduler {
     std::int64_t min_skip = 0;  ///< the skip never falls below this (bytes)
     bool jumped = false;        ///< went ahead by the dead bands' width
     int errors_at_jump = 0;
+    Lba jump_width = 0;         ///< from the band's first error to where it went
   };
   /// How wide the dead bands crossed so far were, in LBAs: at least `lower`
   /// (first to last bad sector seen), at most `upper` (to where good reads
