@@ -25,6 +25,13 @@ Lba window_start_at(Lba x, Lba phase, Lba period) {
 constexpr int kMaxHeads = 64;
 // At most this many spacings become period candidates (the fit is quadratic).
 constexpr std::size_t kMaxCandidates = 500;
+// The exact period from pairs of bands that line up, up to this many bands
+// apart: at least this many pairs.
+constexpr std::size_t kLineReach = 16;
+constexpr std::size_t kMinLinedUp = 4;
+// An error at a band's end further than this many usual gaps from the next
+// is a stray.
+constexpr Lba kStrayGapFactor = 2;
 
 }  // namespace
 
@@ -189,6 +196,41 @@ std::vector<ErrorBand> group_errors(std::vector<Lba> errors) {
   }
   bands.push_back(cur);
   return bands;
+}
+
+std::vector<ErrorBand> band_cores(const std::vector<ErrorBand>& bands, std::vector<Lba> errors) {
+  std::sort(errors.begin(), errors.end());
+  errors.erase(std::unique(errors.begin(), errors.end()), errors.end());
+  const auto errors_in = [&](const ErrorBand& b) {
+    return std::vector<Lba>(std::lower_bound(errors.begin(), errors.end(), b.first),
+                            std::upper_bound(errors.begin(), errors.end(), b.last));
+  };
+  // The usual gap between neighbouring errors of a band.
+  std::vector<Lba> gaps;
+  for (const ErrorBand& b : bands) {
+    const auto e = errors_in(b);
+    for (std::size_t i = 1; i < e.size(); ++i) gaps.push_back(e[i] - e[i - 1]);
+  }
+  if (gaps.empty()) return {};
+  const auto mid = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
+  std::nth_element(gaps.begin(), mid, gaps.end());
+  const Lba far = kStrayGapFactor * *mid;
+  std::vector<ErrorBand> out;
+  for (const ErrorBand& b : bands) {
+    const auto e = errors_in(b);
+    if (e.size() < 2) continue;
+    std::size_t i = 0, j = e.size() - 1;
+    while (j > i && e[i + 1] - e[i] > far) ++i;
+    while (j > i && e[j] - e[j - 1] > far) --j;
+    if (i == j) continue;  // strays only
+    ErrorBand c = b;
+    c.first = e[i];
+    c.last = e[j];
+    c.errors = static_cast<int>(j - i + 1);
+    if (j + 1 < e.size()) c.clear_from = 0;  // the good stretch that ended it began past the trimmed tail
+    out.push_back(c);
+  }
+  return out;
 }
 
 // ---- fitting -----------------------------------------------------------------
@@ -363,6 +405,44 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
           b = zb;
         }
       }
+      // Stripe boundaries are exact: under the true period, the bands of a
+      // zone whose first (or last) bad sector lies the same way into their
+      // stripes -- on its boundary, most often -- line up to the sector;
+      // under a period a little off they drift apart. Where the arcs leave
+      // a range (stray errors next to weak stripes blur them), the period
+      // of the range under which the most bands line up, if it clearly
+      // stands out.
+      if (settings.stray_points && b - a >= 2) {
+        // Over the whole tolerance: strays can move the arcs' range off the
+        // true period altogether.
+        const auto lo = static_cast<std::int64_t>(std::ceil(P - tol(P))), hi = static_cast<std::int64_t>(std::floor(P + tol(P)));
+        std::vector<std::int64_t> votes;
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t j = i + 1; j < n && j <= i + kLineReach; ++j)
+            for (const auto d : {static_cast<std::int64_t>(bands[j].first) - static_cast<std::int64_t>(bands[i].first),
+                                 static_cast<std::int64_t>(bands[j].last) - static_cast<std::int64_t>(bands[i].last)})
+              for (std::int64_t k = std::max<std::int64_t>(1, d / hi); k <= d / std::max<std::int64_t>(1, lo); ++k)
+                if (d % k == 0 && d / k >= lo && d / k <= hi) votes.push_back(d / k);
+        std::sort(votes.begin(), votes.end());
+        std::vector<std::pair<std::int64_t, std::size_t>> tally;  // (period, bands pairs that line up under it)
+        for (const auto v : votes) {
+          if (tally.empty() || tally.back().first != v) tally.emplace_back(v, 0);
+          ++tally.back().second;
+        }
+        std::int64_t best_c = 0;
+        std::size_t best_n = 0, second_n = 0;
+        for (const auto& [c, k] : tally)
+          if (k > best_n) {
+            best_n = k;
+            best_c = c;
+          }
+        // Pairs whose first bad clusters lie one cluster apart line up under
+        // a period a fraction of a cluster off: the runner-up is looked for
+        // further away than half a cluster.
+        for (const auto& [c, k] : tally)
+          if (2 * std::abs(c - best_c) > static_cast<std::int64_t>(g)) second_n = std::max(second_n, k);
+        if (best_n >= kMinLinedUp && 2 * best_n >= 3 * second_n) a = b = static_cast<double>(best_c);
+      }
       // Within the range the evidence cannot choose; stripes are laid out in
       // whole tracks and sizes with many factors of two are common, so take
       // the one with the most (the middle of the range if none stands out).
@@ -405,12 +485,23 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     return mod(static_cast<std::int64_t>(x) - static_cast<std::int64_t>(phase), period);
   };
   const Lba slack = static_cast<Lba>(g);
-  Lba wide = static_cast<Lba>(g);  // the stripe is at least this wide
-  for (const auto& b : bands) wide = std::max(wide, b.last - b.first + 1);
+  // With strays about, a quarter of the bands may reach too far: the
+  // upper quartile of what they show instead of the widest.
+  const auto widest = [&](std::vector<Lba> v) {
+    if (v.empty()) return Lba{0};
+    if (!settings.stray_points) return *std::max_element(v.begin(), v.end());
+    const auto q = v.begin() + static_cast<std::ptrdiff_t>(v.size() * 3 / 4);
+    std::nth_element(v.begin(), q, v.end());
+    return *q;
+  };
+  std::vector<Lba> widths;
+  for (const auto& b : bands) widths.push_back(b.last - b.first + 1);
+  Lba wide = std::max(static_cast<Lba>(g), widest(widths));  // the stripe is at least this wide
   struct Seg {
     Lba phase;  // start of its windows (mod period)
     Lba reach;  // how far past the phase its bands reach
     std::vector<std::size_t> members;
+    std::vector<Lba> ends;  // how far past the phase each band reaches
   };
   std::vector<Seg> segs;
   // The stripe is a whole fraction of the period (every head of a zone has
@@ -452,6 +543,10 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
       // first errors came late into their stripes. A start a stripe or so
       // earlier is a zone change.
       const Lba back = period - d;
+      // With strays about, the early start is as likely a stray taken in
+      // (the phase stays): the band must end inside the window.
+      if (settings.stray_points)
+        return back <= std::max(T, S / 4) && b.last - b.first < back + S + std::max(slack, S / 4);
       // (Evidence is only good to a granule: a non-trimmed area may start
       // just past the stripe.)
       return back <= std::max(T, S / 4) && back + std::max(s.reach, b.last - b.first + 1) <= S + slack;
@@ -459,11 +554,19 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     const auto add = [&](Seg& s, std::size_t k) {
       const ErrorBand& b = bands[k];
       const Lba d = ahead(b.first, s.phase);
-      if (d >= S) {  // an earlier start: the phase moves back
-        s.reach += period - d;
-        s.phase = mod(static_cast<std::int64_t>(b.first), period);
+      if (d >= S && settings.stray_points) {
+        // An earlier start is as likely a stray: the phase stays (a band
+        // that ends before the phase too reaches nothing past it).
+        const Lba e = ahead(b.last, s.phase) + 1;
+        s.ends.push_back(e <= S + std::max(slack, S / 4) ? e : 0);
+      } else {
+        if (d >= S) {  // an earlier start: the phase moves back
+          for (Lba& e : s.ends) e += period - d;
+          s.phase = mod(static_cast<std::int64_t>(b.first), period);
+        }
+        s.ends.push_back(ahead(b.first, s.phase) + (b.last - b.first) + 1);
       }
-      s.reach = std::max(s.reach, ahead(b.first, s.phase) + (b.last - b.first) + 1);
+      s.reach = widest(s.ends);
       s.members.insert(std::lower_bound(s.members.begin(), s.members.end(), k), k);
     };
     segs.clear();
@@ -476,7 +579,7 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
       // Off the phase between two bands on it: an outlier (a bad sector of
       // a healthy head), unless it has many errors.
       if (!segs.empty() && k + 1 < n && fits(bands[k + 1], segs.back()) && b.errors < 3) continue;
-      segs.push_back(Seg{mod(static_cast<std::int64_t>(b.first), period), 0, {}});
+      segs.push_back(Seg{mod(static_cast<std::int64_t>(b.first), period), 0, {}, {}});
       add(segs.back(), k);
     }
     // A lone band that opened a segment of its own but lies in a window
@@ -503,7 +606,9 @@ std::optional<StripeModel> fit_stripes(const std::vector<ErrorBand>& bands_in, L
     for (const auto& s : segs)
       for (std::size_t k : s.members)
         if (bands[k].clear_from > bands[k].last)
-          ups.push_back(bands[k].clear_from - window_start_at(bands[k].first, s.phase, period));
+          // (The window of its last error: with strays about, its first
+          // may lie just before the window.)
+          ups.push_back(bands[k].clear_from - window_start_at(bands[k].last, s.phase, period));
     Lba new_upper = 0;
     if (!ups.empty()) {
       std::sort(ups.begin(), ups.end());

@@ -81,6 +81,10 @@ struct InferenceSettings {
   /// still support it nearly as well as the best spacing (so that a few
   /// noisy bands do not move a period found on many).
   Lba period_hint = 0;
+  /// The bands hold strays (scattered damage next to weak stripes), which
+  /// blur the arcs the period is refined on: it is pinned by bands that
+  /// line up exactly instead, where they clearly do.
+  bool stray_points = false;
 };
 
 /// Groups sorted error LBAs into bands: the gaps between errors fall into
@@ -88,6 +92,13 @@ struct InferenceSettings {
 /// the widest jump of their sorted logarithms. Without a clear split every
 /// error is its own band.
 std::vector<ErrorBand> group_errors(std::vector<Lba> errors);
+
+/// The cores of crossed bands, for drives with scattered damage besides a
+/// weak head: a band's first or last error, parted from the rest by more
+/// than twice the usual gap between the errors of bands, is trimmed off (a
+/// bad sector of a healthy head that the band took in); a band left with
+/// one error is dropped (strays only). `errors`: every error LBA seen.
+std::vector<ErrorBand> band_cores(const std::vector<ErrorBand>& bands, std::vector<Lba> errors);
 
 /// Fits the periodic model to bands in LBA order. nullopt when there is no
 /// periodic structure at all (fewer than 3 bands, no repeating spacing).

@@ -51,6 +51,8 @@ constexpr int kDeadBandErrors = kDenseErrors + 1;
 constexpr double kFreezeConfidence = 0.8;
 constexpr int kFreezeSupport = 5;
 constexpr std::size_t kSurpriseBurst = 4;
+// Scattered damage is taken to come in runs of at most this many errors.
+constexpr int kMaxStrayErrors = 2;
 
 // Fits use the last this many bands; past this many bands without a clear
 // pattern, the next fit waits until there are half as many again.
@@ -211,24 +213,49 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   if (grid_ && forward) {
     // An error close to a weak cell is the grid being a little off (it
     // moves to it); one far from them, a zone change or a grid that does
-    // not hold: only those are counted.
-    if (!grid_->near_weak(bad, grid_->stripe() / 4)) surprises_.push_back(bad);
+    // not hold: only those are counted. On a drive that showed scattered
+    // damage besides the weak stripes while the grid was learnt, errors
+    // far from them are first taken for more of it: only one more error
+    // within a stripe than those runs had makes them a zone change,
+    // starting at the first.
+    Lba at = bad;
+    if (!grid_->near_weak(bad, grid_->stripe() / 4)) {
+      if (stray_.empty() || bad <= stray_.front() || bad - stray_.front() > grid_->stripe()) stray_.clear();
+      stray_.push_back(bad);
+      if (static_cast<int>(stray_.size()) < zone_change_errors_) {
+        bands_.push_back(ErrorBand{bad, bad, 0, 1});
+        return read.end();
+      }
+      // The zone's weak stripe starts at the first of them, unless that one
+      // stands apart from the others (a stray before the stripe).
+      at = stray_.size() >= 3 && stray_[1] - stray_[0] > 2 * (stray_[2] - stray_[1]) ? stray_[1] : stray_[0];
+      surprises_.push_back(at);
+    }
+    stray_.clear();
     bands_.push_back(ErrorBand{bad, bad, 0, 1});
     if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
     if (surprises_.size() == kSurpriseBurst &&
         surprises_.back() - surprises_.front() < static_cast<Lba>(kSurpriseBurst) * grid_->period()) {
       // The grid does not hold: fit again on everything seen, or learn again.
+      // The old grid still holds where the burst began.
+      const std::optional<StripeGrid> old = std::move(grid_);
+      const Lba held_until = surprises_.front();
       grid_.reset();
       model_.reset();
       map_ = HeadMap();
       weak_mask_ = 0;
       surprises_.clear();
+      stray_.clear();
       refit();
+      if (grid_ && grid_->keep_before(*old, held_until)) {
+        map_ = grid_->to_head_map(grid_label_);
+        dirty_ = true;
+      }
       if (grid_) {
         if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
       }
     } else {
-      const WeakWindow w = grid_->on_surprise(bad);
+      const WeakWindow w = grid_->on_surprise(at);
       map_ = grid_->to_head_map(grid_label_);
       dirty_ = true;
       return std::max(pos_of(w.end), read.end());
@@ -341,6 +368,15 @@ void HeadScheduler::refit() {
     auto mc = fit_stripes(crossed, setup_.capacity, settings);
     if (mc && (!m || mc->confidence > m->confidence)) m = std::move(mc);
   }
+  if (!m || m->confidence < kFreezeConfidence) {
+    const auto cores = band_cores(crossed, errors_);
+    if (cores.size() >= 3) {
+      InferenceSettings noisy = settings;
+      noisy.stray_points = true;
+      auto mk = fit_stripes(cores, setup_.capacity, noisy);
+      if (mk && (!m || mk->confidence > m->confidence)) m = std::move(mk);
+    }
+  }
   // Frozen only once the period is known to within a cluster (or 1/16 of a
   // stripe) over a zone of 16 periods (the grid follows a small slip as it
   // goes; a drift would cost error reads at every stripe).
@@ -361,6 +397,11 @@ void HeadScheduler::adopt_grid(const StripeModel& m) {
   while (grid_label_ < 63 && !(w >> grid_label_ & 1U)) ++grid_label_;
   map_ = grid_->to_head_map(grid_label_);
   weak_mask_ = std::uint64_t{1} << grid_label_;
+  // Bands of few errors outside the weak windows: scattered damage.
+  zone_change_errors_ = 1;
+  for (const ErrorBand& b : bands_)
+    if (b.errors <= kMaxStrayErrors && !m.in_window(b.first) && !m.in_window(b.last))
+      zone_change_errors_ = std::max(zone_change_errors_, b.errors + 1);
   inferred_ = true;
   dirty_ = true;
   close_band();

@@ -162,6 +162,8 @@ class HeadScheduler {
   std::optional<StripeGrid> grid_;  // inferred: frozen once the fit is sure
   int grid_label_ = 0;              // the weak head's label in grid_
   std::vector<Lba> surprises_;      // the last errors the grid did not expect
+  std::vector<Lba> stray_;          // errors within a stripe far from the weak cells, not yet a zone change
+  int zone_change_errors_ = 1;      // how many such errors within a stripe make one
   std::size_t next_refit_at_ = 0;   // band count the next fit waits for
   bool learn_forward_ = true;       // the direction of the pass that learns
   std::uint64_t weak_mask_ = 0;

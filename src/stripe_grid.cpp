@@ -145,6 +145,20 @@ WeakWindow StripeGrid::on_surprise(Lba lba) {
   return cell(segs_.size() - 1, 0);
 }
 
+bool StripeGrid::keep_before(const StripeGrid& old, Lba lba) {
+  if (old.stripe_ != stripe_ || old.heads_ != heads_ || lba == 0) return false;
+  std::vector<Seg> segs;
+  for (const Seg& s : old.segs_)
+    if (s.start < lba) segs.push_back(s);
+  const std::size_t from = seg_index(lba);
+  for (std::size_t i = from; i < segs_.size(); ++i) {
+    segs.push_back(segs_[i]);
+    if (i == from) segs.back().start = lba;
+  }
+  segs_ = std::move(segs);
+  return true;
+}
+
 HeadMap StripeGrid::to_head_map(int weak_label) const {
   HeadMap map;
   const auto H = static_cast<std::int64_t>(heads_);

@@ -49,6 +49,12 @@ class StripeGrid {
   /// Returns that weak cell.
   WeakWindow on_surprise(Lba lba);
 
+  /// Takes `old`'s segments before `lba` in place of its own (a grid
+  /// learnt afresh after `old` stopped holding at `lba` still holds before
+  /// it where `old` did). False, and no change, if the stripes or head
+  /// counts differ.
+  bool keep_before(const StripeGrid& old, Lba lba);
+
   /// Weak cells of an old segment within a period before a zone change:
   /// the zone may have changed before them, so they may be healthy. Worth a
   /// probing read before the weak heads pass. Cleared by take_uncertain().

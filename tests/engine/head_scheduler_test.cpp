@@ -348,6 +348,43 @@ INSTANTIATE_TEST_SUITE_P(Drives, HeadPassesZones,
                            return fmt::format("stripe{}_{}heads_{}zones", i.param.stripe, i.param.heads, i.param.zones);
                          });
 
+// A weak head plus scattered bad sectors on the healthy ones, some next to
+// the weak stripes: the grid is still learnt to the sector (the bands' cores,
+// strays trimmed), a lone or paired bad sector far from the weak cells is
+// not taken for a zone change, and pass 1 reads (almost) all of the healthy
+// heads. Before, no grid was learnt and pass 1 read the weak stripes.
+class HeadPassesScattered : public HeadPasses, public ::testing::WithParamInterface<std::uint64_t> {};
+
+TEST_P(HeadPassesScattered, LearnsTheGridThroughScatteredDamage) {
+  SimProfile p = weak_drive(GetParam(), 6144, 4, 2);
+  p.zones = 10;
+  p.weak_heads[0].bad_fraction = 0.2;
+  p.bad_clusters = {SimClusterGroup{150, 16}};
+  HeadOptions o;
+  o.source = HeadOptions::MapSource::kInfer;
+  const Result r = rescue(p, o);
+  ASSERT_TRUE(r.scheduler->grid()) << r.scheduler->describe();
+  EXPECT_EQ(r.scheduler->grid()->period(), 4U * 6144U) << r.scheduler->describe();
+  const SimGeometry g(p);
+  constexpr Lba kStep = 64;
+  std::int64_t healthy = 0, weak = 0, healthy_read = 0, weak_read = 0;
+  for (Lba lba = 0; lba < p.capacity_sectors; lba += kStep)
+    ++(g.head_of(lba) == 2 ? weak : healthy);
+  for (const Read& rd : r.reads) {
+    if (rd.pass != 1 || !rd.ok) continue;
+    for (std::int64_t q = (rd.pos / kSs + kStep - 1) / kStep * kStep; q < (rd.pos + rd.size) / kSs; q += kStep)
+      ++(g.head_of(static_cast<Lba>(q)) == 2 ? weak_read : healthy_read);
+  }
+  EXPECT_GE(healthy_read, healthy * 9 / 10) << r.scheduler->describe();
+  EXPECT_LT(weak_read, weak / 5) << r.scheduler->describe();
+  EXPECT_TRUE(map_is_right(p, r.map));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drives, HeadPassesScattered, ::testing::Values(114U, 201U),
+                         [](const ::testing::TestParamInfo<std::uint64_t>& i) {
+                           return fmt::format("seed{}", i.param);
+                         });
+
 // Inference during a real rescue: the grid it learns is the simulator's,
 // (two heads are a known gap: learnt right, but pass 1 pays about a quarter
 // of the weak head's bad clusters; docs/HEADMAP.md),

@@ -116,5 +116,29 @@ TEST(StripeGrid, TheSavedHeadMapAgreesWithTheWindows) {
   }
 }
 
+
+TEST(StripeGrid, KeepBeforeTakesTheOldSegmentsUpToTheBurst) {
+  StripeGrid old = one_zone();                  // windows at 300 + kP*k
+  old.on_surprise(20 * kP + 2500);              // a zone from there, windows at 2500 + kP*k
+  StripeModel m;
+  m.period = kP;
+  m.stripe = kS;
+  m.heads = kHeads;
+  m.segments = {StripeModel::Segment{0, kCapacity, 700, 10}};
+  StripeGrid fresh = StripeGrid::from_model(m, kCapacity);  // windows at 700 + kP*k
+  ASSERT_TRUE(fresh.keep_before(old, 40 * kP));
+  EXPECT_EQ(fresh.next_weak(5 * kP)->start, 5 * kP + 300);    // the old grid's first zone
+  EXPECT_EQ(fresh.next_weak(30 * kP)->start, 30 * kP + 2500);  // the zone it followed
+  EXPECT_EQ(fresh.next_weak(50 * kP)->start, 50 * kP + 700);   // the fresh grid from the burst on
+  // Grids of other stripes do not mix.
+  StripeModel other = m;
+  other.stripe = 2 * kS;
+  other.period = 2 * kP;
+  StripeGrid wide = StripeGrid::from_model(other, kCapacity);
+  const Lba before = wide.next_weak(5 * kP)->start;
+  EXPECT_FALSE(wide.keep_before(old, 40 * kP));
+  EXPECT_EQ(wide.next_weak(5 * kP)->start, before);
+}
+
 }  // namespace
 }  // namespace ptrescue
