@@ -16,7 +16,7 @@ For each profile:
      drive's death ends what counts.
 
 Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|fresh|all|NAME...]
-                [--work DIR] [--json OUT] [--pt-args "OPTIONS"]
+                [--seeds N,N,...] [--work DIR] [--json OUT] [--pt-args "OPTIONS"]
 """
 import argparse
 import json
@@ -190,13 +190,21 @@ def main():
     ap.add_argument("--work", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--pt-args", default="", help="extra ptrescue rescue options (default: none, its defaults)")
+    ap.add_argument("--seeds", default="",
+                    help="comma-separated seeds: run each chosen profile once per seed instead of with its own "
+                         "(the same geometry, other bad clusters: a check that a result is no accident of one seed)")
     a = ap.parse_args()
     chosen = []
     for s in a.set:
         if s in SETS:
             chosen += SETS[s]
         else:
-            chosen += [p for p in SETS["all"] if p["name"] == s]
+            named = [p for p in SETS["all"] if p["name"] == s]
+            if not named:
+                sys.exit(f"bench.py: no set or profile named '{s}'")
+            chosen += named
+    if a.seeds:
+        chosen = [dict(p, seed=int(seed), name=f"{p['name']}-s{seed}") for p in chosen for seed in a.seeds.split(",")]
     work = a.work or tempfile.mkdtemp(prefix="failing-drive-")
     results = []
     for p in chosen:
