@@ -103,6 +103,25 @@ bool touches_head(const SimGeometry& g, const Read& r, int h) {
   return false;
 }
 
+// Sectors (in steps of 64) of the healthy heads and of `weak_head`, and how
+// many of each the successful reads of pass 1 covered.
+struct Pass1Coverage {
+  std::int64_t healthy = 0, weak = 0, healthy_read = 0, weak_read = 0;
+};
+Pass1Coverage pass1_coverage(const SimProfile& p, const std::vector<Read>& reads, int weak_head) {
+  const SimGeometry g(p);
+  constexpr Lba kStep = 64;
+  Pass1Coverage c;
+  for (Lba lba = 0; lba < p.capacity_sectors; lba += kStep)
+    ++(g.head_of(lba) == weak_head ? c.weak : c.healthy);
+  for (const Read& rd : reads) {
+    if (rd.pass != 1 || !rd.ok) continue;
+    for (std::int64_t q = (rd.pos / kSs + kStep - 1) / kStep * kStep; q < (rd.pos + rd.size) / kSs; q += kStep)
+      ++(g.head_of(static_cast<Lba>(q)) == weak_head ? c.weak_read : c.healthy_read);
+  }
+  return c;
+}
+
 // '+' only where the drive can read, never on a bad sector; `untried_head`'s
 // stripes (if >= 0) left untried.
 ::testing::AssertionResult map_is_right(const SimProfile& p, const MapFile& map, int untried_head = -1) {
@@ -326,18 +345,9 @@ TEST_P(HeadPassesZones, FollowsZonesThatDoNotHoldWholeStripes) {
   const Result r = rescue(p, o);
   ASSERT_TRUE(r.scheduler->grid()) << r.scheduler->describe();
   EXPECT_EQ(r.scheduler->grid()->heads(), d.heads) << r.scheduler->describe();
-  const SimGeometry g(p);
-  constexpr Lba kStep = 64;
-  std::int64_t healthy = 0, weak = 0, healthy_read = 0, weak_read = 0;
-  for (Lba lba = 0; lba < p.capacity_sectors; lba += kStep)
-    ++(g.head_of(lba) == d.weak ? weak : healthy);
-  for (const Read& rd : r.reads) {
-    if (rd.pass != 1 || !rd.ok) continue;
-    for (std::int64_t q = (rd.pos / kSs + kStep - 1) / kStep * kStep; q < (rd.pos + rd.size) / kSs; q += kStep)
-      ++(g.head_of(static_cast<Lba>(q)) == d.weak ? weak_read : healthy_read);
-  }
-  EXPECT_GE(healthy_read, healthy * 9 / 10) << r.scheduler->describe();
-  EXPECT_LT(weak_read, weak / 5) << r.scheduler->describe();  // learning: the first zones
+  const Pass1Coverage c = pass1_coverage(p, r.reads, d.weak);
+  EXPECT_GE(c.healthy_read, c.healthy * 9 / 10) << r.scheduler->describe();
+  EXPECT_LT(c.weak_read, c.weak / 5) << r.scheduler->describe();  // learning: the first zones
   EXPECT_TRUE(map_is_right(p, r.map));
 }
 
@@ -365,18 +375,9 @@ TEST_P(HeadPassesScattered, LearnsTheGridThroughScatteredDamage) {
   const Result r = rescue(p, o);
   ASSERT_TRUE(r.scheduler->grid()) << r.scheduler->describe();
   EXPECT_EQ(r.scheduler->grid()->period(), 4U * 6144U) << r.scheduler->describe();
-  const SimGeometry g(p);
-  constexpr Lba kStep = 64;
-  std::int64_t healthy = 0, weak = 0, healthy_read = 0, weak_read = 0;
-  for (Lba lba = 0; lba < p.capacity_sectors; lba += kStep)
-    ++(g.head_of(lba) == 2 ? weak : healthy);
-  for (const Read& rd : r.reads) {
-    if (rd.pass != 1 || !rd.ok) continue;
-    for (std::int64_t q = (rd.pos / kSs + kStep - 1) / kStep * kStep; q < (rd.pos + rd.size) / kSs; q += kStep)
-      ++(g.head_of(static_cast<Lba>(q)) == 2 ? weak_read : healthy_read);
-  }
-  EXPECT_GE(healthy_read, healthy * 9 / 10) << r.scheduler->describe();
-  EXPECT_LT(weak_read, weak / 5) << r.scheduler->describe();
+  const Pass1Coverage c = pass1_coverage(p, r.reads, 2);
+  EXPECT_GE(c.healthy_read, c.healthy * 9 / 10) << r.scheduler->describe();
+  EXPECT_LT(c.weak_read, c.weak / 5) << r.scheduler->describe();
   EXPECT_TRUE(map_is_right(p, r.map));
 }
 
