@@ -144,7 +144,7 @@ void HeadScheduler::close_band() {
   band_.open = false;
   band_.skip = 0;
   if (band_.jumped && band_.band.errors == band_.errors_at_jump) {
-    if (dead_width_ && band_.jump_width > dead_width_->lower) {
+    if (dead_width_ && band_.jump_width >= dead_width_->lower) {
       // The jump into the range the dead widths leave open landed on good
       // ground: the dead stripes end before it.
       dead_width_->upper = dead_width_->upper == 0 ? band_.jump_width : std::min(dead_width_->upper, band_.jump_width);
@@ -216,8 +216,7 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     // not hold: only those are counted. On a drive that showed scattered
     // damage besides the weak stripes while the grid was learnt, errors
     // far from them are first taken for more of it: only one more error
-    // within a stripe than those runs had makes them a zone change,
-    // starting at the first.
+    // within a stripe than those runs had makes them a zone change.
     Lba at = bad;
     if (!grid_->near_weak(bad, grid_->stripe() / 4)) {
       if (stray_.empty() || bad <= stray_.front() || bad - stray_.front() > grid_->stripe()) stray_.clear();
@@ -368,6 +367,9 @@ void HeadScheduler::refit() {
     auto mc = fit_stripes(crossed, setup_.capacity, settings);
     if (mc && (!m || mc->confidence > m->confidence)) m = std::move(mc);
   }
+  // Neither sure enough to freeze: scattered damage next to the weak
+  // stripes may be what blurs them. The bands' cores, fitted with strays in
+  // mind (docs/HEADMAP.md).
   if (!m || m->confidence < kFreezeConfidence) {
     const auto cores = band_cores(crossed, errors_);
     if (cores.size() >= 3) {
