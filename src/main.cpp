@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "src/exit_codes.h"
-#include "src/headmap_command.h"
-#include "src/image_commands.h"
-#include "src/info_commands.h"
-#include "src/report_command.h"
-#include "src/rescue_command.h"
-#include "src/smart_command.h"
+#include "src/cli/exit_codes.h"
+#include "src/cli/headmap_command.h"
+#include "src/cli/image_commands.h"
+#include "src/cli/info_commands.h"
+#include "src/cli/report_command.h"
+#include "src/cli/rescue_command.h"
+#include "src/cli/smart_command.h"
 
 namespace {
 

@@ -22,13 +22,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "src/mapfile.h"
+#include "src/mapfile/mapfile.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
-#include "transport/sim_pattern.h"
-#include "transport/sim_physics.h"
-#include "transport/sim_profile.h"
+#include "transport/sim/sim_pattern.h"
+#include "transport/sim/sim_physics.h"
+#include "transport/sim/sim_profile.h"
 
 namespace ptrescue {
 namespace {

@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "src/mapfile.h"
+#include "src/mapfile/mapfile.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"

@@ -9,10 +9,10 @@
 #include <random>
 #include <sstream>
 
-#include "src/fill_pattern.h"
-#include "src/hash_sidecar.h"
-#include "src/mapfile.h"
-#include "src/units.h"
+#include "src/verify/fill_pattern.h"
+#include "src/verify/hash_sidecar.h"
+#include "src/mapfile/mapfile.h"
+#include "base/units.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"

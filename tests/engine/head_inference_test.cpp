@@ -1,4 +1,4 @@
-// Head-map inference (src/head_inference.h) on the evidence a rescue gives:
+// Head-map inference (src/heads/head_inference.h) on the evidence a rescue gives:
 // the first bad sector of each failed read. On simulated drives of several
 // seeds, stripe lengths, head counts and zone layouts it must find the true
 // stripe length and head count, and its weak windows must be the weak
@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "src/head_inference.h"
-#include "transport/sim_physics.h"
-#include "transport/sim_profile.h"
+#include "src/heads/head_inference.h"
+#include "transport/sim/sim_physics.h"
+#include "transport/sim/sim_profile.h"
 
 namespace ptrescue {
 namespace {

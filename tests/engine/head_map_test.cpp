@@ -1,12 +1,12 @@
-// Head map files (src/head_map.h): the text forms parse to the right heads,
+// Head map files (src/heads/head_map.h): the text forms parse to the right heads,
 // round-trip through serialize(), and bad input fails with an error that
 // names the line and says what is wrong.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "src/head_map.h"
-#include "transport/sim_physics.h"
+#include "src/heads/head_map.h"
+#include "transport/sim/sim_physics.h"
 
 namespace ptrescue {
 namespace {

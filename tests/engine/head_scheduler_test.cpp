@@ -1,4 +1,4 @@
-// The head-aware engine passes (src/head_passes.cpp, src/head_scheduler.h)
+// The head-aware engine passes (src/engine/head_passes.cpp, src/heads/head_scheduler.h)
 // against a simulated drive, in process: a skipped head is never read, -R
 // turns the first copying pass backwards, inference learns the simulator's
 // true stripes during the first pass and then reads no weak stripe in it,
@@ -13,12 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "src/head_setup.h"
-#include "src/image_file.h"
-#include "src/rescue_engine.h"
+#include "src/engine/head_setup.h"
+#include "src/engine/image_file.h"
+#include "src/engine/rescue_engine.h"
 #include "support/temp_dir.h"
-#include "transport/sim_physics.h"
-#include "transport/simulated_device.h"
+#include "transport/sim/sim_physics.h"
+#include "transport/sim/simulated_device.h"
 
 namespace ptrescue {
 namespace {

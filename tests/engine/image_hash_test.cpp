@@ -12,12 +12,12 @@
 
 #include <fmt/format.h>
 
-#include "src/hash_sidecar.h"
-#include "src/image_hasher.h"
-#include "src/mapfile.h"
-#include "src/message_digest.h"
-#include "src/on_the_fly_hasher.h"
-#include "src/units.h"
+#include "src/verify/hash_sidecar.h"
+#include "src/verify/image_hasher.h"
+#include "src/mapfile/mapfile.h"
+#include "src/verify/message_digest.h"
+#include "src/verify/on_the_fly_hasher.h"
+#include "base/units.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"

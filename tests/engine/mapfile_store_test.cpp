@@ -2,7 +2,7 @@
 // up its temporary file and leaves the previous mapfile as it was. The tests
 // run as root, so failures are provoked with things that fail for root too:
 // a parent that is a regular file, a directory in the way, a file size limit.
-#include "src/mapfile_store.h"
+#include "src/mapfile/mapfile_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

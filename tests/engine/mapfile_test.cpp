@@ -3,8 +3,8 @@
 // against a naive one-char-per-byte model, with chunks small enough that every
 // way of splitting, merging and crossing them is exercised; and a parsed map
 // against the same map built call by call).
-#include "src/mapfile.h"
-#include "src/mapfile_store.h"
+#include "src/mapfile/mapfile.h"
+#include "src/mapfile/mapfile_store.h"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>

@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "src/block_topology.h"
-#include "src/preflight.h"
+#include "src/engine/block_topology.h"
+#include "src/engine/preflight.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"

@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "src/mapfile.h"
+#include "src/mapfile/mapfile.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 

@@ -13,12 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "src/mapfile.h"
-#include "src/report_html.h"
-#include "src/report_inputs.h"
-#include "src/report_text.h"
-#include "src/rescue_report.h"
-#include "src/sector_map_grid.h"
+#include "src/mapfile/mapfile.h"
+#include "src/report/report_html.h"
+#include "src/report/report_inputs.h"
+#include "src/report/report_text.h"
+#include "src/report/rescue_report.h"
+#include "src/report/sector_map_grid.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
@@ -196,7 +196,7 @@ TEST(ReportInputs, SmartSidecarLeavesFailedReadsAndGarbageOutOfTheComparison) {
 
 TEST(ReportInputs, HeadMapGivesPerHeadStatistics) {
   TempDir dir;
-  // Two heads, stripes of 1000 sectors alternating (src/head_map.h's text form), head 1 weak.
+  // Two heads, stripes of 1000 sectors alternating (src/heads/head_map.h's text form), head 1 weak.
   write_file(dir.file("hm"), "# start_lba length head\n0 1000 0\n1000 1000 1\n2000 1000 0\n3000 1000 1\nweak 1\n");
   const HeadRanges hm = read_headmap(dir.file("hm"));
   ASSERT_EQ(hm.ranges.size(), 4u) << hm.problem;

@@ -1,6 +1,6 @@
 // The rescue algorithm against an in-test drive: what ends up in the map and
 // the image, how many commands each sector costs, resumption, and stops.
-#include "src/rescue_engine.h"
+#include "src/engine/rescue_engine.h"
 
 #include <gtest/gtest.h>
 

@@ -12,18 +12,18 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/ata_smart.h"
-#include "src/exit_codes.h"
-#include "src/smart_diff.h"
-#include "src/smart_json.h"
-#include "src/smart_metrics.h"
-#include "src/smart_monitor.h"
-#include "src/smart_sidecar.h"
-#include "src/smart_stop_rules.h"
-#include "src/units.h"
+#include "src/cli/exit_codes.h"
+#include "src/smart/smart_diff.h"
+#include "src/smart/smart_json.h"
+#include "src/smart/smart_metrics.h"
+#include "src/smart/smart_monitor.h"
+#include "src/smart/smart_sidecar.h"
+#include "src/smart/smart_stop_rules.h"
+#include "base/units.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
-#include "transport/simulated_device.h"
+#include "transport/sim/simulated_device.h"
 
 namespace ptrescue {
 namespace {

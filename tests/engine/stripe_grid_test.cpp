@@ -1,4 +1,4 @@
-// The stripe grid a rescue follows once inference is sure (src/stripe_grid.h):
+// The stripe grid a rescue follows once inference is sure (src/heads/stripe_grid.h):
 // the windows of a fitted model, a zone change followed from one unexpected
 // error with the new zone's own phase, and the head map it saves agreeing
 // with the windows it gave the passes.
@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "src/stripe_grid.h"
+#include "src/heads/stripe_grid.h"
 
 namespace ptrescue {
 namespace {

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/image_commands.h"
-#include "src/mapfile.h"
-#include "src/verify_image.h"
+#include "src/cli/image_commands.h"
+#include "src/mapfile/mapfile.h"
+#include "src/verify/verify_image.h"
 #include "support/fake_drive.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "src/mapfile.h"
+#include "src/mapfile/mapfile.h"
 
 namespace {
 

@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "src/cli_options.h"
-#include "src/units.h"
+#include "src/cli/cli_options.h"
+#include "base/units.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 

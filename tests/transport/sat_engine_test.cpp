@@ -7,7 +7,7 @@
 #include <fstream>
 #include <random>
 
-#include "src/rescue_engine.h"
+#include "src/engine/rescue_engine.h"
 #include "support/fake_bench.h"
 #include "transport/sat_device.h"
 

@@ -1,4 +1,4 @@
-#include "transport/sim_profile.h"
+#include "transport/sim/sim_profile.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "transport/simulated_device.h"
+#include "transport/sim/simulated_device.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "transport/sim_pattern.h"
-#include "transport/sim_physics.h"
+#include "transport/sim/sim_pattern.h"
+#include "transport/sim/sim_physics.h"
 
 namespace ptrescue {
 namespace {

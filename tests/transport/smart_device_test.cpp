@@ -21,7 +21,7 @@
 #include "transport/nvme_device.h"
 #include "transport/sat_device.h"
 #include "transport/scsi_device.h"
-#include "transport/simulated_device.h"
+#include "transport/sim/simulated_device.h"
 #include "transport/transport_detect.h"
 
 namespace ptrescue {

@@ -113,8 +113,7 @@ echo
 echo "== ptrescue's steps on this mapfile (tools/bench/mapfile_phases.cpp, 3 runs)"
 phases="$RELEASE_DIR/bench-mapfile-phases"
 if g++ -O2 -std=c++20 -I"$SOURCE_ROOT" "$BENCH_ROOT/tools/bench/mapfile_phases.cpp" \
-      "$RELEASE_DIR/libptrescue_engine.a" "$RELEASE_DIR/libptrescue_transport.a" \
-      "$RELEASE_DIR/libptrescue_commands.a" -lfmt -o "$phases" 2>"$BENCH_DIR/phases-build.log"; then
+      "$RELEASE_DIR/libptrescue_mapfile.a" "$RELEASE_DIR/libptrescue_base.a" -lfmt -o "$phases" 2>"$BENCH_DIR/phases-build.log"; then
   for i in 1 2 3; do "$phases" "$PRISTINE" "$BENCH_DIR/phases-scratch.map" | sed 's/^/  /'; done
   rm -f "$BENCH_DIR/phases-scratch.map"
 else

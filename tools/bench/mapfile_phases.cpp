@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "src/mapfile.h"
-#include "src/mapfile_store.h"
+#include "src/mapfile/mapfile.h"
+#include "src/mapfile/mapfile_store.h"
 
 namespace {
 

@@ -1,0 +1,54 @@
+// The `ptrescue rescue` command line, in GNU ddrescue's letters where
+// ddrescue has one.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/heads/head_options.h"
+#include "src/engine/rescue_options.h"
+#include "src/cli/status_display.h"
+
+namespace ptrescue {
+
+struct RescueCommandLine {
+  std::string source, image, mapfile;
+  RescueOptions engine;
+  std::uint32_t sector_size = 0;    ///< -b; 0 = the device's
+  std::string skip_size;            ///< -K, parsed once the sector size is known
+  std::string input_position = "0", output_position, size;  ///< -i -o -s (raw text)
+  std::string domain_mapfile;       ///< -m
+  std::string test_mapfile;         ///< -H
+  std::string log_reads;            ///< --log-reads
+  /// Pass-through sources (docs/TRANSPORTS.md): --transport, --erc,
+  /// --dsense, --[no-]limited-retry, --power-cycle-cmd.
+  std::string transport = "auto";
+  std::optional<std::chrono::milliseconds> erc;
+  bool dsense = false;
+  bool limited_retry = true;
+  std::string power_cycle_cmd;
+  HeadOptions heads;                ///< --head-map, --head-timeout, ... (docs/HEADMAP.md)
+  std::string hash;                 ///< --hash md5,sha1,sha256 (raw text)
+  std::string fill;                 ///< --fill TYPES: fill these statuses after a finished run
+  std::string smart;                ///< --smart off|passes|interval:DUR (docs/SMART.md); empty = passes, implicitly
+  std::string smart_stop;           ///< --smart-stop RULES (raw text; parsed by the command)
+  bool preallocate = false, sparse = false, direct = false, force = false;
+  StatusMode status = StatusMode::kTerminal;
+  int verbosity = 0;
+  bool help = false, version = false;
+};
+
+/// Parses `rescue` arguments (without the program and subcommand words).
+/// Throws UsageError with a one-line reason.
+RescueCommandLine parse_rescue_args(const std::vector<std::string>& args);
+
+/// "2s" (every phase) or "copy=300ms,trim=1s,scrape=3s,retry=10s".
+PhaseTimeouts parse_phase_timeouts(const std::string& text);
+/// "soft,device,target,bus,host" (and "power-cycle").
+std::vector<ResetKind> parse_reset_ladder(const std::string& text);
+
+std::string rescue_usage();
+
+}  // namespace ptrescue

@@ -1,0 +1,396 @@
+#include "src/engine/rescue_engine.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "src/heads/head_scheduler.h"
+
+namespace ptrescue {
+namespace {
+
+std::int64_t round_down(std::int64_t v, std::int64_t m) { return v / m * m; }
+std::int64_t round_up(std::int64_t v, std::int64_t m) { return (v + m - 1) / m * m; }
+
+}  // namespace
+
+RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const Domain& domain,
+                           const RescueOptions& options, SaveMap save, RescueObserver& observer,
+                           const std::atomic<bool>& stop)
+    : source_(source),
+      image_(image),
+      map_(map),
+      domain_(domain),
+      options_(options),
+      save_(std::move(save)),
+      observer_(observer),
+      stop_(stop),
+      sector_size_(source.identity().logical_sector_size),
+      source_size_(map.end_pos()),
+      max_read_bytes_(std::max<std::int64_t>(
+          1, std::min<std::int64_t>(options.cluster_sectors, source.identity().max_transfer_sectors)) *
+                      sector_size_),
+      max_stretch_bytes_(std::max<std::int64_t>(
+          max_read_bytes_,
+          std::min<std::int64_t>(kMaxStretchBytes / sector_size_, source.identity().max_transfer_sectors) *
+              sector_size_)),
+      buffer_(static_cast<std::size_t>(max_stretch_bytes_)),
+      last_save_(std::chrono::steady_clock::now()) {
+  options_.skip_initial = std::max(sector_size_, round_down(options_.skip_initial, sector_size_));
+  if (options_.skip_max <= 0) options_.skip_max = domain.total_size() / 100;
+  options_.skip_max =
+      std::max(options_.skip_initial, round_down(options_.skip_max, sector_size_));
+}
+
+RunEnd RescueEngine::run() {
+  try {
+    if (options_.try_again) {
+      for (const Extent& d : domain_.extents())
+        for (auto st : {BlockStatus::kNonTrimmed, BlockStatus::kNonScraped})
+          while (auto e = domain_.find_forward(map_, d.pos, st)) {
+            if (e->pos >= d.end()) break;
+            map_.set_status(*e, BlockStatus::kNonTried);
+          }
+      map_.set_cursor({domain_.begin_pos(), Phase::kCopying, 1});
+    }
+    bad_areas_at_start_ = map_.totals().bad_areas;
+    const MapCursor start = map_.cursor();
+    if (head_scheduler_) head_copy_passes();  // healthy heads first, then weak ones
+
+    const int first_copy_pass = start.phase == Phase::kCopying ? std::clamp(start.pass, 1, 3) : 1;
+    for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass) {
+      const bool forward = (pass % 2 == 1) != options_.reverse;
+      copy_pass(pass, forward, /*skipping=*/pass < 3);
+    }
+    if (!should_stop()) trim_phase();
+    if (!should_stop()) scrape_phase();
+    const int first_retry = start.phase == Phase::kRetrying ? std::max(1, start.pass) : 1;
+    if (head_scheduler_) head_retry_passes(first_retry);  // honours --head-retries
+    else
+      for (int pass = first_retry; pass <= options_.retry_passes && !should_stop(); ++pass)
+        retry_pass(pass, (pass % 2 == 1) != options_.reverse);
+
+    if (!should_stop()) {
+      map_.set_cursor({map_.cursor().pos, Phase::kFinished, map_.cursor().pass});
+      observer_.on_phase(Phase::kFinished, 1, "Finished");
+    }
+    image_.finish();
+    checkpoint(/*force=*/true);
+  } catch (const ImageWriteError&) {
+    // The map never marks bytes whose write failed; save it if what it does
+    // mark can be made durable, else keep the previous mapfile on disk.
+    try {
+      image_.sync();
+      save_(map_);
+    } catch (...) {
+    }
+    throw;
+  }
+  return end_;
+}
+
+bool RescueEngine::should_stop() {
+  if (end_ != RunEnd::kFinished) return true;
+  if (stop_.load(std::memory_order_relaxed)) {
+    end_ = RunEnd::kInterrupted;
+    return true;
+  }
+  if (options_.max_error_reads > 0 && read_errors_ >= options_.max_error_reads) {
+    end_ = RunEnd::kErrorBudgetSpent;
+    return true;
+  }
+  if (options_.max_bad_areas >= 0) {
+    const std::int64_t areas = map_.totals().bad_areas -
+                               (options_.max_bad_areas_new_only ? bad_areas_at_start_ : 0);
+    if (areas > options_.max_bad_areas) {
+      end_ = RunEnd::kTooManyBadAreas;
+      return true;
+    }
+  }
+  return false;
+}
+
+void RescueEngine::begin_phase(Phase phase, int pass, std::int64_t pos, std::string description) {
+  const MapCursor c = map_.cursor();
+  // A map nothing has been read into yet starts afresh, whatever its cursor.
+  const bool untouched = map_.totals().non_tried == map_.end_pos() - map_.begin_pos();
+  const bool resuming = c.phase == phase && c.pass == pass && !untouched;
+  map_.set_cursor({resuming ? c.pos : pos, phase, pass});
+  if (!resuming) checkpoint(/*force=*/true);
+  observer_.on_phase(phase, pass, description);
+}
+
+void RescueEngine::set_cursor(std::int64_t pos) {
+  MapCursor c = map_.cursor();
+  c.pos = std::clamp<std::int64_t>(pos, 0, source_size_);
+  map_.set_cursor(c);
+}
+
+void RescueEngine::checkpoint(bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_save_ < options_.mapfile_interval) return;
+  image_.sync();  // data first: the map must never claim bytes the disk lacks
+  save_(map_);
+  observer_.on_save();
+  last_save_ = now;
+}
+
+void RescueEngine::recover_from_hang() {
+  for (ResetKind kind : options_.reset_ladder) {
+    const ResetOutcome r = source_.reset(kind);
+    observer_.on_reset(kind, r);
+    if (r.ok) return;
+  }
+  end_ = RunEnd::kDeviceGone;
+}
+
+ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeout) {
+  const Lba first = static_cast<Lba>(e.pos / sector_size_);
+  const Lba last = static_cast<Lba>((e.end() + sector_size_ - 1) / sector_size_);
+  const auto count = static_cast<std::uint32_t>(last - first);
+  const std::int64_t offset = e.pos - static_cast<std::int64_t>(first) * sector_size_;
+
+  if (head_scheduler_) timeout = head_scheduler_->timeout_for(e.pos, timeout);  // --head-timeout
+  ReadOutcome r = source_.read(first, count, buffer_.span(), timeout);
+  ++read_commands_;
+  if (r.good_sectors > count) r.good_sectors = count;
+  if (r.error_lba && (*r.error_lba < first + r.good_sectors || *r.error_lba >= last))
+    r.error_lba.reset();  // a drive's LBA outside the command is not evidence
+  const std::int64_t delivered = static_cast<std::int64_t>(r.good_sectors) * sector_size_ - offset;
+  const std::int64_t copied = std::clamp<std::int64_t>(delivered, 0, e.size);
+  const std::byte* data = r.data_or(buffer_.span());
+  if (copied > 0) {
+    image_.write(e.pos + options_.output_offset,
+                 std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied)));
+    map_.set_status(e.pos, copied, BlockStatus::kFinished);
+  }
+  if (!r.ok()) ++read_errors_;
+  if (r.status == ReadStatus::kMediaError && count > 1) drive_names_failing_lba_ = r.error_lba.has_value();
+  observer_.on_read(ReadEvent{
+      phase, e.pos, e.size, copied, &r, timeout,
+      std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied))});
+  if (r.status == ReadStatus::kDeviceGone && r.needs_reset && gone_retries_ < kMaxGoneRetries) {
+    // The transport can bring a vanished drive back (--power-cycle-cmd):
+    // climb the ladder, and if the drive answers again, issue the same read.
+    ++gone_retries_;
+    recover_from_hang();
+    if (end_ == RunEnd::kDeviceGone) return r;
+    return read_block(e, phase, timeout);
+  }
+  if (r.status == ReadStatus::kDeviceGone) {
+    end_ = RunEnd::kDeviceGone;
+  } else {
+    gone_retries_ = 0;
+    if (r.needs_reset) recover_from_hang();
+  }
+  return r;
+}
+
+Extent RescueEngine::failed_part(const Extent& e, const ReadOutcome& r) const {
+  const std::int64_t good = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(r.good_sectors) * sector_size_ - (e.pos % sector_size_), 0, e.size);
+  return Extent{e.pos + good, e.size - good};
+}
+
+std::int64_t RescueEngine::settle_precise_error(const Extent& e, const ReadOutcome& r, Phase phase,
+                                                Millis timeout) {
+  if (r.status != ReadStatus::kMediaError || !r.error_lba) return -1;
+  const Extent failed = failed_part(e, r);
+  const std::int64_t bad = std::max(failed.pos, static_cast<std::int64_t>(*r.error_lba) * sector_size_);
+  if (bad >= e.end()) return -1;
+  const std::int64_t bad_end = std::min(e.end(), bad + sector_size_);
+  map_.set_status(bad, bad_end - bad, BlockStatus::kBadSector);
+  // The sectors before the bad one were not delivered (data of a failed
+  // command is never used) but are very likely good: read them again now.
+  std::int64_t p = failed.pos;
+  while (p < bad && !should_stop()) {
+    const Extent prefix{p, bad - p};
+    const ReadOutcome again = read_block(prefix, phase, timeout);
+    p = failed_part(prefix, again).pos;
+    if (again.ok()) break;
+    map_.set_status(p, bad - p, BlockStatus::kNonTrimmed);
+    break;
+  }
+  return bad_end;
+}
+
+// Copying: read the non-tried areas in clusters. On an error mark the failed
+// cluster non-trimmed (or, when the drive names the failing sector, just that
+// sector bad) and, in the skipping passes, jump ahead by a skip size that
+// doubles on each consecutive error and resets on success, leaving the
+// skipped area non-tried for the next pass in the other direction.
+void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
+  if (map_.totals().non_tried == 0) return;
+  if (!domain_.find_forward(map_, domain_.begin_pos(), BlockStatus::kNonTried)) return;
+  begin_phase(Phase::kCopying, pass, forward ? domain_.begin_pos() : domain_.end_pos(),
+              fmt::format("Copying non-tried blocks... Pass {} ({})", pass,
+                          forward ? "forwards" : "backwards"));
+  std::int64_t pos = map_.cursor().pos;
+  std::int64_t skip = 0;
+  std::int64_t read_bytes = max_read_bytes_;
+  while (!should_stop()) {
+    const auto run = forward ? domain_.find_forward(map_, pos, BlockStatus::kNonTried)
+                             : domain_.find_backward(map_, pos, BlockStatus::kNonTried);
+    if (!run) break;
+    const std::int64_t size = std::min(run->size, read_bytes);
+    // Backwards, start on a sector boundary even when the run ends mid-sector
+    // (the partial last sector of a file), so reads stay aligned.
+    const std::int64_t back = std::max(run->pos, round_up(run->end() - size, sector_size_));
+    const Extent b = forward ? Extent{run->pos, size} : Extent{back, run->end() - back};
+    const ReadOutcome r = read_block(b, Phase::kCopying, options_.timeouts.copy);
+    if (r.status == ReadStatus::kDeviceGone) break;  // nothing was tried: mark nothing
+    if (r.ok()) {
+      skip = 0;
+      // On a healthy stretch read more per command (fewer commands, the way
+      // hardware imagers do), back to -c at the first error. A drive that
+      // does not name its failing sector stays at -c once it has failed:
+      // there a big failed read means a big area to trim sector by sector.
+      if (reads_may_grow())
+        read_bytes = std::min(2 * read_bytes, max_stretch_bytes_);
+    } else {
+      read_bytes = max_read_bytes_;
+      const std::int64_t after = settle_precise_error(b, r, Phase::kCopying, options_.timeouts.copy);
+      const Extent failed = after >= 0 ? Extent{after, b.end() - after} : failed_part(b, r);
+      if (failed.size > 0) map_.set_status(failed, BlockStatus::kNonTrimmed);
+      if (skipping) skip = skip == 0 ? options_.skip_initial : std::min(2 * skip, options_.skip_max);
+    }
+    pos = forward ? b.end() + skip : b.pos - skip;
+    set_cursor(pos);
+    checkpoint(false);
+  }
+}
+
+// Trimming: for each non-trimmed block, read forwards from its leading edge
+// until a bad sector is found, then backwards from its trailing edge until a
+// bad sector is found; what lies between becomes non-scraped. Where the drive
+// names the failing sector, the leading edge is read in clusters.
+void RescueEngine::trim_phase() {
+  if (map_.totals().non_trimmed == 0 || options_.no_trim) return;
+  begin_phase(Phase::kTrimming, 1, domain_.begin_pos(), "Trimming failed blocks... (forwards)");
+  std::int64_t pos = map_.cursor().pos;
+  const Millis timeout = options_.timeouts.trim;
+  while (!should_stop()) {
+    auto block = domain_.find_forward(map_, pos, BlockStatus::kNonTrimmed);
+    if (!block && pos > domain_.begin_pos()) {
+      pos = domain_.begin_pos();  // blocks left behind the resume position
+      block = domain_.find_forward(map_, pos, BlockStatus::kNonTrimmed);
+    }
+    if (!block) break;
+    const std::int64_t end = block->end();
+    std::int64_t p = block->pos;
+    std::int64_t bad_end = -1;  // just past the leading edge's bad sector
+    bool clustered = drive_names_failing_lba_;
+    while (p < end && bad_end < 0 && !should_stop()) {
+      const Extent e{p, clustered ? std::min(max_read_bytes_, end - p) : std::min(sector_size_, end - p)};
+      const ReadOutcome r = read_block(e, Phase::kTrimming, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (r.ok()) {
+        p = e.end();
+        continue;
+      }
+      const std::int64_t after = settle_precise_error(e, r, Phase::kTrimming, timeout);
+      if (after >= 0) {
+        bad_end = after;
+      } else if (e.size > sector_size_) {
+        clustered = false;  // no failing LBA from the drive: go sector by sector
+        p = failed_part(e, r).pos;
+      } else {
+        map_.set_status(e, BlockStatus::kBadSector);
+        bad_end = e.end();
+      }
+    }
+    std::int64_t q = end;
+    while (bad_end >= 0 && q > bad_end && !should_stop()) {
+      const std::int64_t s = std::max(bad_end, round_down(q - 1, sector_size_));
+      const Extent e{s, q - s};
+      const ReadOutcome r = read_block(e, Phase::kTrimming, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (r.ok()) {
+        q = e.pos;
+        continue;
+      }
+      map_.set_status(e, BlockStatus::kBadSector);
+      if (bad_end < e.pos) map_.set_status(bad_end, e.pos - bad_end, BlockStatus::kNonScraped);
+      break;
+    }
+    pos = end;
+    set_cursor(pos);
+    checkpoint(false);
+  }
+}
+
+// Scraping: read every non-scraped block (and non-trimmed ones with -N)
+// sector by sector, or cluster by cluster where the drive names the failing
+// sector, marking each bad sector found.
+void RescueEngine::scrape_phase() {
+  const bool with_non_trimmed = options_.no_trim;
+  if (options_.no_scrape) return;
+  if (map_.totals().non_scraped == 0 && !(with_non_trimmed && map_.totals().non_trimmed > 0)) return;
+  begin_phase(Phase::kScraping, 1, domain_.begin_pos(), "Scraping failed blocks... (forwards)");
+  const Millis timeout = options_.timeouts.scrape;
+  auto next = [&](std::int64_t from) {
+    auto a = domain_.find_forward(map_, from, BlockStatus::kNonScraped);
+    if (with_non_trimmed) {
+      auto b = domain_.find_forward(map_, from, BlockStatus::kNonTrimmed);
+      if (b && (!a || b->pos < a->pos)) a = b;
+    }
+    return a;
+  };
+  std::int64_t pos = map_.cursor().pos;
+  while (!should_stop()) {
+    auto block = next(pos);
+    if (!block && pos > domain_.begin_pos()) block = next(pos = domain_.begin_pos());
+    if (!block) break;
+    std::int64_t p = block->pos;
+    bool clustered = drive_names_failing_lba_;
+    while (p < block->end() && !should_stop()) {
+      const std::int64_t left = block->end() - p;
+      const Extent e{p, clustered ? std::min(max_read_bytes_, left) : std::min(sector_size_, left)};
+      const ReadOutcome r = read_block(e, Phase::kScraping, timeout);
+      if (r.status == ReadStatus::kDeviceGone) break;
+      if (r.ok()) {
+        p = e.end();
+        continue;
+      }
+      const std::int64_t after = settle_precise_error(e, r, Phase::kScraping, timeout);
+      if (after >= 0) {
+        p = after;
+      } else if (e.size > sector_size_) {
+        clustered = false;
+        p = failed_part(e, r).pos;
+      } else {
+        map_.set_status(e, BlockStatus::kBadSector);
+        p = e.end();
+      }
+      set_cursor(p);
+      checkpoint(false);
+    }
+    pos = block->end();
+    set_cursor(pos);
+    checkpoint(false);
+  }
+}
+
+// Retrying: read each bad sector once more, one sector per command,
+// alternating direction from pass to pass.
+void RescueEngine::retry_pass(int pass, bool forward) {
+  if (map_.totals().bad_sector == 0) return;
+  begin_phase(Phase::kRetrying, pass, forward ? domain_.begin_pos() : domain_.end_pos(),
+              fmt::format("Retrying bad sectors... Retry {} ({})", pass,
+                          forward ? "forwards" : "backwards"));
+  std::int64_t pos = map_.cursor().pos;
+  while (!should_stop()) {
+    const auto run = forward ? domain_.find_forward(map_, pos, BlockStatus::kBadSector)
+                             : domain_.find_backward(map_, pos, BlockStatus::kBadSector);
+    if (!run) break;
+    const std::int64_t s = forward ? run->pos
+                                   : std::max(run->pos, round_down(run->end() - 1, sector_size_));
+    const Extent e{s, std::min(sector_size_, run->end() - s)};
+    read_block(e, Phase::kRetrying, options_.timeouts.retry);
+    pos = forward ? e.end() : e.pos;
+    set_cursor(pos);
+    checkpoint(false);
+  }
+}
+
+}  // namespace ptrescue

@@ -1,0 +1,126 @@
+// The rescue algorithm (GNU ddrescue's phases, re-derived): copying passes
+// with skipping, trimming, scraping, retry passes. It is the only code that
+// changes the map and the image, always in this order: the image gets the
+// data, the map is marked, and before any save the image is synced.
+//
+// Every phase resumes from the map alone (statuses plus the cursor), so a
+// run stopped anywhere continues where it was.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "src/mapfile/domain.h"
+#include "src/engine/image_file.h"
+#include "src/mapfile/mapfile.h"
+#include "src/engine/rescue_observer.h"
+#include "src/engine/rescue_options.h"
+#include "transport/aligned_buffer.h"
+#include "transport/device.h"
+
+namespace ptrescue {
+
+class HeadScheduler;
+
+/// Why a run ended.
+enum class RunEnd {
+  kFinished,         ///< Every phase ran to completion.
+  kInterrupted,      ///< SIGINT/SIGTERM (the stop flag): current command finished, saved.
+  kDeviceGone,       ///< The source vanished or died; saved.
+  kTooManyBadAreas,  ///< -e limit reached; saved.
+  kErrorBudgetSpent, ///< --max-error-reads reached; saved.
+};
+
+/// Persists the map: called at checkpoints, phase changes and the end.
+using SaveMap = std::function<void(const MapFile&)>;
+
+class RescueEngine {
+ public:
+  /// All references must outlive the engine.
+  RescueEngine(Device& source, ImageFile& image, MapFile& map, const Domain& domain,
+               const RescueOptions& options, SaveMap save, RescueObserver& observer,
+               const std::atomic<bool>& stop);
+
+  /// Runs every phase still to do. Throws ImageWriteError (after saving the
+  /// map as it stood) if the image cannot be written.
+  RunEnd run();
+
+  /// Head-aware scheduling (src/engine/head_passes.cpp, docs/HEADMAP.md); without
+  /// one the copying passes follow ddrescue's order. Must outlive the engine.
+  void set_head_scheduler(HeadScheduler* s) { head_scheduler_ = s; }
+
+  /// Statistics of this run.
+  std::int64_t read_commands() const { return read_commands_; }
+  std::int64_t read_errors() const { return read_errors_; }
+
+ private:
+  enum class Step { kContinue, kStop };
+
+  void copy_pass(int pass, bool forward, bool skipping);
+  void trim_phase();
+  void scrape_phase();
+  void retry_pass(int pass, bool forward);
+
+  /// One read command over [e.pos, e.end()) (sector aligned, at most one
+  /// transfer): writes the good prefix to the image, marks it finished, and
+  /// returns the outcome. Handles resets and the device's death.
+  ReadOutcome read_block(const Extent& e, Phase phase, Millis timeout);
+  /// After a failure at error_lba X inside `e`: re-read the part before X,
+  /// mark X bad. Returns the byte position just past X, or -1 if the outcome
+  /// carries no usable LBA.
+  std::int64_t settle_precise_error(const Extent& e, const ReadOutcome& r, Phase phase,
+                                    Millis timeout);
+  /// The bytes of `e` not delivered by `r`.
+  Extent failed_part(const Extent& e, const ReadOutcome& r) const;
+
+  // Head-aware passes, in src/engine/head_passes.cpp.
+  void head_copy_passes();
+  void head_retry_passes(int first_pass);
+  void run_phases_within(const Domain& domain, bool trim_and_scrape, int retry_passes, int first_retry);
+
+  void begin_phase(Phase phase, int pass, std::int64_t pos, std::string description);
+  void set_cursor(std::int64_t pos);
+  void checkpoint(bool force);
+  bool should_stop();
+  void recover_from_hang();
+
+  Device& source_;
+  ImageFile& image_;
+  MapFile& map_;
+  const Domain& domain_;
+  RescueOptions options_;
+  SaveMap save_;
+  RescueObserver& observer_;
+  const std::atomic<bool>& stop_;
+
+  std::int64_t sector_size_;
+  std::int64_t source_size_;
+  std::int64_t max_read_bytes_;     ///< -c sectors, within the device's transfer limit
+  std::int64_t max_stretch_bytes_;  ///< largest copy read on a healthy stretch
+  static constexpr std::int64_t kMaxStretchBytes = 1 << 20;
+  AlignedBuffer buffer_;
+  RunEnd end_ = RunEnd::kFinished;
+  std::int64_t bad_areas_at_start_ = 0;
+  std::int64_t read_commands_ = 0;
+  std::int64_t read_errors_ = 0;
+  std::chrono::steady_clock::time_point last_save_;
+  /// Whether the drive's last failed multi-sector read named the failing
+  /// sector: then trimming and scraping read whole clusters (one error read
+  /// per bad sector), else they go sector by sector like ddrescue.
+  bool drive_names_failing_lba_ = false;
+  /// Whether a copying read may grow past -c on a healthy stretch: not on a
+  /// drive that has failed without naming the failing sector (a big failed
+  /// read would leave a big area to trim sector by sector).
+  bool reads_may_grow() const { return read_errors_ == 0 || drive_names_failing_lba_; }
+  /// Power cycles in a row that brought a vanished drive back without a
+  /// read getting through: bounded, so a drive that keeps vanishing ends the run.
+  int gone_retries_ = 0;
+  static constexpr int kMaxGoneRetries = 3;
+  HeadScheduler* head_scheduler_ = nullptr;
+};
+
+}  // namespace ptrescue
