@@ -8,7 +8,7 @@
 #include <string>
 
 #include "transport/device.h"
-#include "transport/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ptrescue {
 

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "transport/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ptrescue {
 

@@ -14,7 +14,7 @@
 #include "base/progress_line.h"
 #include "src/mapfile/status_names.h"
 #include "base/units.h"
-#include "transport/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ptrescue {
 namespace {

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "transport/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ptrescue {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "base/progress_line.h"
 #include "transport/aligned_buffer.h"
-#include "transport/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ptrescue {
 namespace {

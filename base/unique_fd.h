@@ -25,6 +25,13 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  /// Closes now and says whether close() succeeded: it can report a delayed
+  /// write error (NFS, some FUSE file systems), which matters for files
+  /// that must be durable.
+  bool close_checked() {
+    const int fd = std::exchange(fd_, -1);
+    return fd < 0 || ::close(fd) == 0;
+  }
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
