@@ -1,0 +1,3 @@
+// Compiled as part of the transport room: the simulated drive is a room
+// above it, so this include must not be found.
+#include "transport/sim/sim_profile.h"
