@@ -31,7 +31,7 @@ namespace ptrescue {
 struct RescueEngine::HeadCopyPasses {
   RescueEngine& engine;
   HeadScheduler& hs;
-  const std::int64_t R;  // the read size
+  const std::int64_t read_size;  // -c, within the transfer limit
   const Millis timeout;
 
   // The three sweeps of a weak head (see weak_heads_pass).
@@ -40,8 +40,8 @@ struct RescueEngine::HeadCopyPasses {
   // ---- reads -------------------------------------------------------------------
   // Reads stay inside one cell of an absolute grid of the read size, so that
   // the weak heads' passes line up with aligned bad clusters.
-  std::int64_t cell_end(std::int64_t p) const { return (p / R + 1) * R; }
-  std::int64_t cell_start(std::int64_t end) const { return (end - 1) / R * R; }
+  std::int64_t cell_end(std::int64_t p) const { return (p / read_size + 1) * read_size; }
+  std::int64_t cell_start(std::int64_t end) const { return (end - 1) / read_size * read_size; }
 
   // After a failed copying read: settle the failing sector, mark the rest of
   // the read non-trimmed; returns the first bad byte.
@@ -58,7 +58,7 @@ struct RescueEngine::HeadCopyPasses {
   // errors is being judged.
   bool may_grow() const { return engine.reads_may_grow() && !hs.judging_band(); }
   std::int64_t forward_end(std::int64_t pos, std::int64_t stretch) const {
-    return std::max(cell_end(pos), (pos + stretch) / R * R);
+    return std::max(cell_end(pos), (pos + stretch) / read_size * read_size);
   }
   std::int64_t grown(std::int64_t stretch) const { return std::min(2 * stretch, engine.max_stretch_bytes_); }
 
@@ -66,7 +66,7 @@ struct RescueEngine::HeadCopyPasses {
   // not tried. It counts as the read of the cluster that failed; the rest
   // stays non-tried.
   Extent failed_cluster(const Extent& b, const ReadOutcome& r) const {
-    if (b.size <= R || r.status != ReadStatus::kMediaError || !r.error_lba) return b;
+    if (b.size <= read_size || r.status != ReadStatus::kMediaError || !r.error_lba) return b;
     const std::int64_t bad = static_cast<std::int64_t>(*r.error_lba) * engine.sector_size_;
     if (bad < b.pos || bad >= b.end()) return b;
     return Extent{b.pos, std::min(b.end(), cell_end(bad)) - b.pos};
@@ -74,7 +74,7 @@ struct RescueEngine::HeadCopyPasses {
 
   // One cluster from the start of the non-tried run `run`, within [.., xend).
   Extent cluster_from(const Extent& run, std::int64_t xend) const {
-    return Extent{run.pos, std::min({run.end(), xend, run.pos + R, cell_end(run.pos)}) - run.pos};
+    return Extent{run.pos, std::min({run.end(), xend, run.pos + read_size, cell_end(run.pos)}) - run.pos};
   }
 
   // ---- passes 1 and 2 ----------------------------------------------------------
@@ -101,7 +101,7 @@ struct RescueEngine::HeadCopyPasses {
         if (d && d->end() >= run->end()) {
           pos = d->pos;
         } else {
-          std::int64_t start = std::max({run->pos, run->end() - R, cell_start(run->end())});
+          std::int64_t start = std::max({run->pos, run->end() - read_size, cell_start(run->end())});
           if (d) start = std::max(start, d->end());
           return Extent{start, run->end() - start};
         }
@@ -117,7 +117,7 @@ struct RescueEngine::HeadCopyPasses {
                        fmt::format("Copying non-tried blocks... Pass {} ({}, weak heads later)", pass,
                                    forward ? "forwards" : "backwards"));
     std::int64_t pos = engine.map_.cursor().pos;
-    std::int64_t stretch = R;
+    std::int64_t stretch = read_size;
     while (!engine.should_stop()) {
       const auto b = next_skipping_read(pos, stretch, forward);
       if (!b) break;
@@ -128,7 +128,7 @@ struct RescueEngine::HeadCopyPasses {
         pos = forward ? b->end() : b->pos;
         if (forward && may_grow()) stretch = grown(stretch);
       } else {
-        stretch = R;
+        stretch = read_size;
         const Extent tried = failed_cluster(*b, r);
         pos = hs.on_error(tried, settle(tried, r), forward);
       }
@@ -163,7 +163,7 @@ struct RescueEngine::HeadCopyPasses {
       } else {
         const auto run = engine.domain_.find_backward(engine.map_, p, BlockStatus::kNonTried);
         if (!run || run->end() <= from) break;
-        const std::int64_t start = std::max({run->pos, from, run->end() - R, cell_start(run->end())});
+        const std::int64_t start = std::max({run->pos, from, run->end() - read_size, cell_start(run->end())});
         b = Extent{start, run->end() - start};
       }
       const ReadOutcome r = weak_read(h, b);
@@ -206,7 +206,7 @@ struct RescueEngine::HeadCopyPasses {
         p = b.end();
       } else {
         ++consecutive;
-        p = std::min(xend, b.end() + (consecutive >= 2 ? R << std::min(consecutive - 2, 24) : 0));
+        p = std::min(xend, b.end() + (consecutive >= 2 ? read_size << std::min(consecutive - 2, 24) : 0));
       }
       if (p >= xend) consecutive = 0;  // a new stripe starts afresh
       engine.set_cursor(p);
@@ -269,7 +269,7 @@ struct RescueEngine::HeadCopyPasses {
   // skipping (ddrescue's pass 3).
   void rest_pass(std::uint64_t skip_mask) {
     std::int64_t pos = engine.domain_.begin_pos();
-    std::int64_t stretch = R;
+    std::int64_t stretch = read_size;
     bool announced = false;
     while (!engine.should_stop()) {
       const auto run = engine.domain_.find_forward(engine.map_, pos, BlockStatus::kNonTried);
@@ -292,7 +292,7 @@ struct RescueEngine::HeadCopyPasses {
       if (r.ok()) {
         if (may_grow()) stretch = grown(stretch);
       } else {
-        stretch = R;
+        stretch = read_size;
         const Extent tried = failed_cluster(b, r);
         hs.note_error_lba(static_cast<Lba>(settle(tried, r) / engine.sector_size_));
         pos = tried.end();
