@@ -1,10 +1,10 @@
 #include "src/engine/head_setup.h"
 
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "base/text_file.h"
 #include "base/units.h"
 #include "transport/sim/simulated_device.h"
 
@@ -12,12 +12,14 @@ namespace ptrescue {
 namespace {
 
 HeadMap load_head_map(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw HeadMapFileError(fmt::format("cannot open head map '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  std::string text;
   try {
-    return HeadMap::parse(ss.str());
+    text = read_whole_file(path);
+  } catch (const FileReadError& e) {
+    throw HeadMapFileError(fmt::format("cannot open head map {}", e.what()));
+  }
+  try {
+    return HeadMap::parse(text);
   } catch (const HeadMapError& e) {
     throw HeadMapFileError(fmt::format("head map '{}': {}", path, e.what()));
   }

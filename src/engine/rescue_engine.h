@@ -78,6 +78,7 @@ class RescueEngine {
   Extent failed_part(const Extent& e, const ReadOutcome& r) const;
 
   // Head-aware passes, in src/engine/head_passes.cpp.
+  struct HeadCopyPasses;  // the steps of head_copy_passes()
   void head_copy_passes();
   void head_retry_passes(int first_pass);
   void run_phases_within(const Domain& domain, bool trim_and_scrape, int retry_passes, int first_retry);

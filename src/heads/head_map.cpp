@@ -6,22 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "base/word_list.h"
 #include "transport/sim/sim_physics.h"
 
 namespace ptrescue {
 namespace {
-
-std::vector<std::string_view> split_words(std::string_view line) {
-  std::vector<std::string_view> words;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-    if (i > start) words.push_back(line.substr(start, i - start));
-  }
-  return words;
-}
 
 // Decimal or 0x hex, non-negative, no junk.
 std::optional<std::uint64_t> parse_number(std::string_view w) {
@@ -109,7 +98,7 @@ HeadMap HeadMap::parse(std::string_view text) {
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     ++line_no;
     if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    const auto w = split_words(line);
+    const auto w = split_words(trim_blanks(line));  // trim_blanks: a CRLF file's CR
     if (w.empty()) continue;
     try {
       if (w[0] == "zone") {

@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "src/heads/head_map.h"
 #include "base/units.h"
+#include "base/word_list.h"
+#include "src/heads/head_map.h"
 
 namespace ptrescue {
 namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    items.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) return items;
-    start = comma + 1;
-  }
-}
 
 int parse_head(const std::string& w, const std::string& option) {
   int h = -1;
@@ -37,7 +27,7 @@ int parse_head(const std::string& w, const std::string& option) {
 // "H=VALUE,H=VALUE": calls f(head, value text).
 template <class F>
 void parse_assignments(const std::string& text, const std::string& option, F&& f) {
-  for (const auto& item : split_commas(text)) {
+  for (const auto& item : split_list(text)) {
     const auto eq = item.find('=');
     if (eq == std::string::npos)
       throw UsageError(fmt::format("invalid {} item '{}': expected HEAD=VALUE", option, item));
@@ -71,9 +61,9 @@ void parse_head_options(HeadOptions& o, const std::string& map, const std::strin
       o.retries[h] = static_cast<int>(n);
     });
   if (!skip.empty())
-    for (const auto& w : split_commas(skip)) o.skip.push_back(parse_head(w, "--skip-head"));
+    for (const auto& w : split_list(skip)) o.skip.push_back(parse_head(w, "--skip-head"));
   if (!order.empty())
-    for (const auto& w : split_commas(order)) o.order.push_back(parse_head(w, "--head-order"));
+    for (const auto& w : split_list(order)) o.order.push_back(parse_head(w, "--head-order"));
   const bool per_head = !o.skip.empty() || !o.timeouts.empty() || !o.retries.empty() || !o.order.empty();
   if (per_head && map.empty()) o.source = HeadOptions::MapSource::kInfer;  // they need a head map
   if (per_head && o.source == HeadOptions::MapSource::kNone)

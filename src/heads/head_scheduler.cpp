@@ -1,15 +1,13 @@
 #include "src/heads/head_scheduler.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <cstdlib>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "base/durable_file.h"
 #include "src/mapfile/domain.h"
 
 namespace ptrescue {
@@ -208,58 +206,87 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     if (band_.open) band_.good_from = -1;  // a tail of this band, if the stripe is wider than thought
     return forward ? std::max(d->end(), read.end()) : std::min(d->pos, read.pos);
   }
+  if (grid_ && forward) {
+    if (const auto next = follow_grid(read, bad)) return *next;
+  }
+  resume_band_just_ended(bad, forward);
+  add_to_band(bad, forward);
+  set_band_skip(read, bad_pos, forward);
+  if (const auto target = jump_dead_width(read, bad, forward)) return *target;
+  // A new band: maybe the one that shows the period.
+  if (forward == learn_forward_ && band_.band.errors == 1) refit();
+  if (grid_ && forward == learn_forward_) {
+    // The grid was just learnt: go past this band's stripe if it is weak.
+    if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad))
+      return forward ? std::max(d->end(), read.end()) : std::min(d->pos, read.pos);
+  }
+  return forward ? read.end() + band_.skip : std::max<std::int64_t>(0, read.pos - band_.skip);
+}
+
+std::optional<std::int64_t> HeadScheduler::follow_grid(const Extent& read, Lba bad) {
   // With a learnt grid, an error where none was expected is a zone change
   // (or the grid slipped): a zone starts there, its weak stripe at the error.
-  if (grid_ && forward) {
-    // An error close to a weak cell is the grid being a little off (it
-    // moves to it); one far from them, a zone change or a grid that does
-    // not hold: only those are counted. On a drive that showed scattered
-    // damage besides the weak stripes while the grid was learnt, errors
-    // far from them are first taken for more of it: only one more error
-    // within a stripe than those runs had makes them a zone change.
-    Lba at = bad;
-    if (!grid_->near_weak(bad, grid_->stripe() / 4)) {
-      if (stray_.empty() || bad <= stray_.front() || bad - stray_.front() > grid_->stripe()) stray_.clear();
-      stray_.push_back(bad);
-      if (static_cast<int>(stray_.size()) < zone_change_errors_) {
-        bands_.push_back(ErrorBand{bad, bad, 0, 1});
-        return read.end();
-      }
-      // The zone's weak stripe starts at the first of them, unless that one
-      // stands apart from the others (a stray before the stripe).
-      at = stray_.size() >= 3 && stray_[1] - stray_[0] > 2 * (stray_[2] - stray_[1]) ? stray_[1] : stray_[0];
-      surprises_.push_back(at);
+  // An error close to a weak cell is the grid being a little off (it moves
+  // to it); one far from them, a zone change or a grid that does not hold:
+  // only those are counted.
+  Lba at = bad;
+  if (!grid_->near_weak(bad, grid_->stripe() / 4)) {
+    const auto zone_start = zone_change_start(bad);
+    if (!zone_start) {
+      bands_.push_back(ErrorBand{bad, bad, 0, 1});
+      return read.end();
     }
-    stray_.clear();
-    bands_.push_back(ErrorBand{bad, bad, 0, 1});
-    if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
-    if (surprises_.size() == kSurpriseBurst &&
-        surprises_.back() - surprises_.front() < static_cast<Lba>(kSurpriseBurst) * grid_->period()) {
-      // The grid does not hold: fit again on everything seen, or learn again.
-      // The old grid still holds where the burst began.
-      const std::optional<StripeGrid> old = std::move(grid_);
-      const Lba held_until = surprises_.front();
-      grid_.reset();
-      model_.reset();
-      map_ = HeadMap();
-      weak_mask_ = 0;
-      surprises_.clear();
-      stray_.clear();
-      refit();
-      if (grid_ && grid_->keep_before(*old, held_until)) {
-        map_ = grid_->to_head_map(grid_label_);
-        dirty_ = true;
-      }
-      if (grid_) {
-        if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
-      }
-    } else {
-      const WeakWindow w = grid_->on_surprise(at);
-      map_ = grid_->to_head_map(grid_label_);
-      dirty_ = true;
-      return std::max(pos_of(w.end), read.end());
-    }
+    at = *zone_start;
+    surprises_.push_back(at);
   }
+  stray_.clear();
+  bands_.push_back(ErrorBand{bad, bad, 0, 1});
+  if (surprises_.size() > kSurpriseBurst) surprises_.erase(surprises_.begin());
+  if (surprises_.size() == kSurpriseBurst &&
+      surprises_.back() - surprises_.front() < static_cast<Lba>(kSurpriseBurst) * grid_->period())
+    return relearn_grid(read, bad);
+  const WeakWindow w = grid_->on_surprise(at);
+  map_ = grid_->to_head_map(grid_label_);
+  dirty_ = true;
+  return std::max(pos_of(w.end), read.end());
+}
+
+std::optional<Lba> HeadScheduler::zone_change_start(Lba bad) {
+  // On a drive that showed scattered damage besides the weak stripes while
+  // the grid was learnt, errors far from them are first taken for more of
+  // it: only one more error within a stripe than those runs had makes them
+  // a zone change.
+  if (stray_.empty() || bad <= stray_.front() || bad - stray_.front() > grid_->stripe()) stray_.clear();
+  stray_.push_back(bad);
+  if (static_cast<int>(stray_.size()) < zone_change_errors_) return std::nullopt;
+  // The zone's weak stripe starts at the first of them, unless that one
+  // stands apart from the others (a stray before the stripe).
+  return stray_.size() >= 3 && stray_[1] - stray_[0] > 2 * (stray_[2] - stray_[1]) ? stray_[1] : stray_[0];
+}
+
+std::optional<std::int64_t> HeadScheduler::relearn_grid(const Extent& read, Lba bad) {
+  // The grid does not hold: fit again on everything seen, or learn again.
+  // The old grid still holds where the burst began.
+  const std::optional<StripeGrid> old = std::move(grid_);
+  const Lba held_until = surprises_.front();
+  grid_.reset();
+  model_.reset();
+  map_ = HeadMap();
+  weak_mask_ = 0;
+  surprises_.clear();
+  stray_.clear();
+  refit();
+  if (grid_ && grid_->keep_before(*old, held_until)) {
+    map_ = grid_->to_head_map(grid_label_);
+    dirty_ = true;
+  }
+  if (grid_) {
+    if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad)) return std::max(d->end(), read.end());
+  }
+  return std::nullopt;
+}
+
+void HeadScheduler::resume_band_just_ended(Lba bad, bool forward) {
   if ((!band_.open || band_.forward != forward) && forward && learn_forward_ && !bands_.empty() &&
       bad > bands_.back().last &&
       bad - bands_.back().last <= 2 * static_cast<Lba>(kMaxCloseClusters) * lba_of(setup_.cluster_bytes) / 4) {
@@ -273,22 +300,28 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     if (prev.errors > kDenseErrors)
       band_.skip = std::min(skip_max_, setup_.skip_initial << std::min(prev.errors - kDenseErrors, 20));
   }
+}
+
+void HeadScheduler::add_to_band(Lba bad, bool forward) {
   if (!band_.open || band_.forward != forward) {
     close_band();
     band_ = Band{true, forward, ErrorBand{bad, bad, 0, 1}, 1, 1, 0, -1, 1};
-  } else {
-    band_.band.first = std::min(band_.band.first, bad);
-    band_.band.last = std::max(band_.band.last, bad);
-    ++band_.band.errors;
-    ++band_.reads;
-    band_.reads_at_error = band_.reads;
-    // Consecutive failures: a run of bad clusters, skip past it.
-    band_.consecutive = band_.good_from < 0 ? band_.consecutive + 1 : 1;
-    band_.good_from = -1;
+    return;
   }
-  // The skip: none while the band is read densely (learning, forwards),
-  // except past runs of failing clusters; then doubling like ddrescue's,
-  // but not reset by the good clusters between bad ones.
+  band_.band.first = std::min(band_.band.first, bad);
+  band_.band.last = std::max(band_.band.last, bad);
+  ++band_.band.errors;
+  ++band_.reads;
+  band_.reads_at_error = band_.reads;
+  // Consecutive failures: a run of bad clusters, skip past it.
+  band_.consecutive = band_.good_from < 0 ? band_.consecutive + 1 : 1;
+  band_.good_from = -1;
+}
+
+void HeadScheduler::set_band_skip(const Extent& read, std::int64_t bad_pos, bool forward) {
+  // None while the band is read densely (learning, forwards), except past
+  // runs of failing clusters; then doubling like ddrescue's, but not reset
+  // by the good clusters between bad ones.
   const bool dense = forward == learn_forward_ && !grid_ && setup_.infer && setup_.known.empty() && band_.band.errors <= kDenseErrors;
   if (dense) {
     band_.skip = band_.consecutive >= 2 ? setup_.cluster_bytes << std::min(band_.consecutive - 2, 20) : 0;
@@ -302,6 +335,9 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
     band_.skip = band_.skip == 0 ? setup_.skip_initial : std::min(2 * band_.skip, skip_max_);
     band_.skip = std::max(band_.skip, band_.min_skip);
   }
+}
+
+std::optional<std::int64_t> HeadScheduler::jump_dead_width(const Extent& read, Lba bad, bool forward) {
   // The second failed read in a row of a new band, after dead bands were
   // crossed: go at once to where they would end here, rather than double
   // up from one cluster (a dead head's stripe then costs a few error reads,
@@ -309,29 +345,20 @@ std::int64_t HeadScheduler::on_error(const Extent& read, std::int64_t bad_pos, b
   // to its middle: a landing on good ground halves the range for the next
   // band, a failed one leaves the skip at a quarter of the range. Only the
   // narrowest width is known: less a cluster.
+  if (!(forward && forward == learn_forward_ && !grid_ && dead_width_ && band_.consecutive == 2 &&
+        band_.band.errors == 2 && band_.reads_at_error == 2))
+    return std::nullopt;
   const Lba cluster = lba_of(setup_.cluster_bytes);
-  if (forward && forward == learn_forward_ && !grid_ && dead_width_ && band_.consecutive == 2 &&
-      band_.band.errors == 2 && band_.reads_at_error == 2) {
-    const DeadWidth& w = *dead_width_;
-    const Lba width = w.upper > w.lower ? w.lower + (w.upper - w.lower) / 2 : w.upper == w.lower ? w.lower : w.lower - cluster;
-    const Lba target = band_.band.first + width;
-    if (target > bad + cluster && pos_of(target) > read.end()) {
-      if (w.upper > w.lower) band_.min_skip = std::min(skip_max_, pos_of((w.upper - w.lower) / 4));
-      band_.skip = std::max(band_.skip, band_.min_skip);
-      band_.jumped = true;
-      band_.errors_at_jump = band_.band.errors;
-      band_.jump_width = width;
-      return pos_of(target);
-    }
-  }
-  // A new band: maybe the one that shows the period.
-  if (forward == learn_forward_ && band_.band.errors == 1) refit();
-  if (grid_ && forward == learn_forward_) {
-    // The grid was just learnt: go past this band's stripe if it is weak.
-    if (const auto d = next_deferred(pos_of(bad)); d && d->pos <= pos_of(bad))
-      return forward ? std::max(d->end(), read.end()) : std::min(d->pos, read.pos);
-  }
-  return forward ? read.end() + band_.skip : std::max<std::int64_t>(0, read.pos - band_.skip);
+  const DeadWidth& w = *dead_width_;
+  const Lba width = w.upper > w.lower ? w.lower + (w.upper - w.lower) / 2 : w.upper == w.lower ? w.lower : w.lower - cluster;
+  const Lba target = band_.band.first + width;
+  if (target <= bad + cluster || pos_of(target) <= read.end()) return std::nullopt;
+  if (w.upper > w.lower) band_.min_skip = std::min(skip_max_, pos_of((w.upper - w.lower) / 4));
+  band_.skip = std::max(band_.skip, band_.min_skip);
+  band_.jumped = true;
+  band_.errors_at_jump = band_.band.errors;
+  band_.jump_width = width;
+  return pos_of(target);
 }
 
 void HeadScheduler::refit() {
@@ -550,16 +577,15 @@ void HeadScheduler::save_if_changed() {
   const HeadInference all = infer_head_map(errors_, setup_.capacity, settings);
   const HeadMap& best = all.confident ? all.map : map_;
   const std::string how = all.confident ? all.model->summary(setup_.sector_size) : describe();
-  const std::string tmp = setup_.save_path + ".tmp";
   const std::string text = best.serialize(
       {fmt::format("Head map inferred by ptrescue version {} from {} read errors", PTRESCUE_VERSION, errors_.size()),
        how, "Read by 'ptrescue rescue' on resume; 'ptrescue headmap show' prints it"});
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw std::runtime_error(fmt::format("cannot write head map '{}': {}", tmp, std::strerror(errno)));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), setup_.save_path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write head map '{}': {}", setup_.save_path, std::strerror(errno)));
+  // Durably: a resume trusts this file as the head map, so a crash must
+  // leave the old one or the new one whole.
+  try {
+    replace_file_durably(setup_.save_path, text);
+  } catch (const DurableWriteError& e) {
+    throw std::runtime_error(fmt::format("cannot write head map: {}", e.what()));
   }
   dirty_ = false;
 }

@@ -118,7 +118,8 @@ class HeadScheduler {
   /// Recomputed at most every few seconds of wall time.
   std::string progress(const MapFile& map, const Domain& domain) const;
 
-  /// Writes the inferred map to the save path (atomically) if it changed
+  /// Writes the inferred map to the save path (atomically and durably,
+  /// through a link: base/durable_file.h) if it changed
   /// since the last write. Throws std::runtime_error if it cannot.
   void save_if_changed();
 
@@ -150,6 +151,23 @@ class HeadScheduler {
   void adopt_grid(const StripeModel& m);
   void update_weak_from_counts();
   void close_band();
+  // The steps of on_error(), in order.
+  /// With a learnt grid, forwards: where the pass goes on, or nullopt to
+  /// treat the error as part of a band.
+  std::optional<std::int64_t> follow_grid(const Extent& read, Lba bad);
+  /// Where a zone change far from the weak cells starts, or nullopt while
+  /// the errors there may still be scattered damage.
+  std::optional<Lba> zone_change_start(Lba bad);
+  /// A burst of surprises: the grid is dropped and learnt again.
+  std::optional<std::int64_t> relearn_grid(const Extent& read, Lba bad);
+  /// An error just after the band that ended: that band goes on.
+  void resume_band_just_ended(Lba bad, bool forward);
+  /// Opens a band with `bad` or adds it to the open one.
+  void add_to_band(Lba bad, bool forward);
+  /// How far the pass skips after this error of the band.
+  void set_band_skip(const Extent& read, std::int64_t bad_pos, bool forward);
+  /// The second error of a new band after dead bands: where they would end here.
+  std::optional<std::int64_t> jump_dead_width(const Extent& read, Lba bad, bool forward);
   bool uses_grid(std::uint64_t mask) const { return grid_ && (mask >> grid_label_ & 1U) != 0; }
 
   Setup setup_;

@@ -120,6 +120,13 @@ TEST(HeadMapParse, BadInputNamesTheLine) {
   }
 }
 
+TEST(HeadMapParse, WindowsLineEndsAreBlanks) {
+  const HeadMap m = HeadMap::parse("0 100 0\r\n100 100 1 # second\r\nweak 1\r\n");
+  EXPECT_EQ(m.head_of(99), 0);
+  EXPECT_EQ(m.head_of(100), 1);
+  EXPECT_EQ(m.weak_heads(), (std::vector<int>{1}));
+}
+
 TEST(HeadMapParse, EmptyTextIsAnEmptyMap) {
   EXPECT_TRUE(HeadMap::parse("").empty());
   EXPECT_TRUE(HeadMap::parse("# only a comment\n\n").empty());

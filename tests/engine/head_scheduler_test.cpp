@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "base/text_file.h"
 #include "src/engine/head_setup.h"
 #include "src/engine/image_file.h"
 #include "src/engine/rescue_engine.h"
@@ -461,6 +463,41 @@ TEST_F(HeadPasses, InferenceIsLeftOutOnlyWhenNothingIsLeftToCopyTrimOrScrape) {
   HeadOptions with_timeout;
   with_timeout.timeouts[2] = Millis(300);
   EXPECT_NE(setup_head_scheduling(with_timeout, dir_.file("c.map"), drive, finished, domain, {}).scheduler, nullptr);
+}
+
+// The inferred head map is kept beside the mapfile; written through a link
+// the user made (the link stays, its target gets the map), with no
+// temporary file left behind.
+TEST_F(HeadPasses, InferredMapIsWrittenThroughALink) {
+  const SimProfile p = weak_drive(1, 2048, 4, 2);
+  std::filesystem::create_symlink(dir_.file("kept.headmap"), dir_.file("map.headmap"));
+  HeadOptions o;
+  o.source = HeadOptions::MapSource::kInfer;
+  const Result r = rescue(p, o);
+  ASSERT_TRUE(r.scheduler->grid()) << r.scheduler->describe();
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_.file("map.headmap")));
+  const std::string text = read_whole_file(dir_.file("kept.headmap"));
+  EXPECT_NE(text.find("Head map inferred by ptrescue"), std::string::npos) << text;
+  EXPECT_FALSE(HeadMap::parse(text).empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("kept.headmap.tmp")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("map.headmap.tmp")));
+}
+
+TEST_F(HeadPasses, MissingHeadMapFileIsNamed) {
+  const SimProfile p = weak_drive(4, 4096, 2, 0);
+  SimulatedDevice drive(p);
+  const std::int64_t size = static_cast<std::int64_t>(p.capacity_sectors) * kSs;
+  HeadOptions o;
+  o.source = HeadOptions::MapSource::kFile;
+  o.map_path = dir_.file("absent.txt");
+  try {
+    setup_head_scheduling(o, dir_.file("map"), drive, MapFile(size), Domain(0, size), {});
+    ADD_FAILURE() << "no error";
+  } catch (const HeadMapFileError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("cannot open head map ", 0), 0U) << what;
+    EXPECT_NE(what.find(o.map_path), std::string::npos) << what;
+  }
 }
 
 // While learning (no grid yet), a band's errors are read densely: the next
