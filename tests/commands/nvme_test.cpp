@@ -87,6 +87,15 @@ TEST(NvmeStatus, QemuUnrecoveredReadIsAMediaError) {
   EXPECT_TRUE(decode_nvme_error(0x4281).do_not_retry);
 }
 
+TEST(NvmeStatus, TheFieldIsSplitIntoTypeCodeAndFlags) {
+  // SC 7:0, SCT 10:8, CRD 12:11, More 13, DNR 14.
+  EXPECT_NE(decode_nvme_error(0x281).text.find("(SCT 2h SC 81h)"), std::string::npos);
+  const DecodedError flagged = decode_nvme_error(0x7a81);  // DNR, More, CRD 3, SCT 2, SC 81h
+  EXPECT_EQ(flagged.kind, ErrorKind::kMediaError);
+  EXPECT_TRUE(flagged.do_not_retry);
+  EXPECT_NE(flagged.text.find("(SCT 2h SC 81h, DNR, More)"), std::string::npos) << flagged.text;
+}
+
 TEST(NvmeStatus, Table) {
   struct Case {
     std::uint32_t status;
