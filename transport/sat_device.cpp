@@ -110,7 +110,7 @@ ResetOutcome SatDevice::soft_reset() {
     if (r.good) return wait_until_answers(start, fmt::format("{} through ATA PASS-THROUGH", name));
     const auto s = decode_sense(r.raw.sense);
     if (r.raw.end == SgCompletion::End::kCompleted && s &&
-        s->sense_key == sense_key::kIllegalRequest) {
+        s->sense_key == SPC_SK_ILLEGAL_REQUEST) {
       refused += refused.empty() ? name : fmt::format(" and {}", name);
       continue;
     }

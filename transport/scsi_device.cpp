@@ -91,7 +91,7 @@ bool ScsiDevice::answers() {
     const Reply r = run(commands::scsi_test_unit_ready(), options_.probe_timeout);
     if (r.good) return true;
     const auto s = commands::decode_sense(r.raw.sense);
-    if (!s || s->sense_key != commands::sense_key::kUnitAttention) return false;
+    if (!s || s->sense_key != SPC_SK_UNIT_ATTENTION) return false;
   }
   return false;
 }

@@ -105,8 +105,8 @@ SgDisk::Reply SgDisk::run(const commands::ScsiCdb& cdb, Millis timeout) {
     // how a SAT layer returns registers asked for with CK_COND.
     const auto s = commands::decode_sense(c.sense);
     reply.good = s && !s->deferred &&
-                 (s->sense_key == commands::sense_key::kRecoveredError ||
-                  s->sense_key == commands::sense_key::kNoSense);
+                 (s->sense_key == SPC_SK_RECOVERED_ERROR ||
+                  s->sense_key == SPC_SK_NO_SENSE);
     if (!reply.good)
       reply.detail = s ? commands::sense_text(*s) : "CHECK CONDITION with undecodable sense";
   } else {
