@@ -3,17 +3,13 @@
 #include <bit>
 #include <cstring>
 
+#include "transport/sim/splitmix.h"
+
 namespace ptrescue {
 namespace {
 
-constexpr std::uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
-
-// splitmix64's output function: a cheap bijection with good avalanche.
-constexpr std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using splitmix::kGamma;
+using splitmix::mix;
 
 constexpr std::uint64_t to_little_endian(std::uint64_t v) {
   if constexpr (std::endian::native == std::endian::little) {
