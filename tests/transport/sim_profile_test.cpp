@@ -313,6 +313,20 @@ TEST(SimProfile, FileStemIsTheNameUnlessTheFileGivesOne) {
   EXPECT_THROW(SimProfile::from_json_file("/nonexistent/ptrescue/profile.json"), SimProfileError);
 }
 
+TEST(SimProfile, AFileThatCannotBeReadSaysWhy) {
+  TempDir dir;
+  const fs::path folder = dir.write("profile.json", "{}").parent_path() / "folder.json";
+  fs::create_directories(folder);
+  try {
+    SimProfile::from_json_file(folder);
+    FAIL() << "no exception";
+  } catch (const SimProfileError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("folder.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("is a directory"), std::string::npos) << what;
+  }
+}
+
 TEST(SimProfile, DefaultResetsCostMoreUpTheLadder) {
   const SimResetCosts c;
   const ResetKind ladder[] = {ResetKind::kSoft, ResetKind::kDevice, ResetKind::kTarget,
