@@ -4,8 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/ata.h"
-#include "commands/byte_order.h"
 #include "commands/nvme.h"
 #include "commands/sat.h"
 #include "commands/scsi.h"
@@ -54,10 +55,10 @@ Verdict sct_erc(const AtaTaskfile& tf) {
       tf.transfer_bytes != sct::kKeyPageBytes || tf.data_out.size() != sct::kKeyPageBytes)
     return std::string("SMART WRITE LOG must carry exactly one 512-byte SCT key page, PIO data-out");
   const auto page = std::span<const std::uint8_t>(tf.data_out);
-  const auto action = get_le(page, 0, 2);
-  const auto function = get_le(page, 2, 2);
-  const auto selection = get_le(page, 4, 2);
-  const auto value = get_le(page, 6, 2);
+  const auto action = sg_get_unaligned_le16(page.data());
+  const auto function = sg_get_unaligned_le16(page.data() + 2);
+  const auto selection = sg_get_unaligned_le16(page.data() + 4);
+  const auto value = sg_get_unaligned_le16(page.data() + 6);
   if (action != sct::kActionErrorRecoveryControl)
     return fmt::format("SCT action code {:04X}h (only Error Recovery Control 0003h)", action);
   if (function != sct::kFunctionSetCurrent && function != sct::kFunctionReturnCurrent)
@@ -111,7 +112,7 @@ Verdict mode_select_d_sense(const ScsiCdb& cdb) {
   const auto& b = cdb.bytes;
   if (cdb.length != 10) return std::string("MODE SELECT(10) with a wrong CDB length");
   if (b[1] != 0x10) return std::string("MODE SELECT(10) must have PF = 1 and SP = 0 (not saved)");
-  if (get_be(b, 7, 2) != kList || cdb.transfer_bytes != kList || cdb.data_out.size() != kList ||
+  if (sg_get_unaligned_be16(b.data() + 7) != kList || cdb.transfer_bytes != kList || cdb.data_out.size() != kList ||
       cdb.direction != DataDirection::kToDevice)
     return std::string("MODE SELECT(10) parameter list must be exactly the Control mode page");
   const auto list = std::span<const std::uint8_t>(cdb.data_out);
@@ -209,10 +210,10 @@ std::optional<std::string> why_refused(const NvmeCommand& cmd) {
   };
   if (cmd.admin) {
     switch (cmd.opcode) {
-      case nvme_opcode::kAdminIdentify:
+      case nvme_admin_identify:
         if (cmd.transfer_bytes != kNvmeIdentifyBytes) return std::string("Identify returns 4096 bytes");
         return data_in();
-      case nvme_opcode::kAdminGetLogPage: {
+      case nvme_admin_get_log_page: {
         // LSP (CDW10 bits 14:8) asks some logs to act (e.g. create telemetry
         // data, establish a persistent event log context): only plain reads.
         if ((cmd.cdw10 >> 8) & 0x7f) return std::string("Get Log Page with a log specific field");
@@ -224,8 +225,8 @@ std::optional<std::string> why_refused(const NvmeCommand& cmd) {
         return fmt::format("NVMe admin opcode {:02X}h is not on the allow-list", cmd.opcode);
     }
   }
-  if (cmd.opcode == nvme_opcode::kIoRead) {
-    if (cmd.nsid == 0 || cmd.nsid == 0xffffffff) return std::string("NVMe Read without a namespace");
+  if (cmd.opcode == nvme_cmd_read) {
+    if (cmd.nsid == 0 || cmd.nsid == NVME_NSID_ALL) return std::string("NVMe Read without a namespace");
     return data_in();
   }
   return fmt::format("NVMe I/O opcode {:02X}h is not on the allow-list", cmd.opcode);

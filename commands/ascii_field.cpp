@@ -17,4 +17,8 @@ std::string ascii_field(std::span<const std::uint8_t> field) {
   return out;
 }
 
+std::string ascii_field(std::span<const char> field) {
+  return ascii_field({reinterpret_cast<const std::uint8_t*>(field.data()), field.size()});
+}
+
 }  // namespace ptrescue::commands

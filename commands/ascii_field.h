@@ -13,5 +13,7 @@ namespace ptrescue::commands {
 /// printable ASCII (20h..7Eh) become '?', so the result is safe in logs and
 /// the mapfile's comments.
 std::string ascii_field(std::span<const std::uint8_t> field);
+/// The same for a char array field of a libnvme structure (nvme_id_ctrl::sn).
+std::string ascii_field(std::span<const char> field);
 
 }  // namespace ptrescue::commands

@@ -4,8 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/allow_list.h"
-#include "commands/byte_order.h"
 
 namespace ptrescue::commands {
 
@@ -64,10 +65,10 @@ AtaTaskfile sct_erc(std::uint16_t function, std::uint16_t value) {
   // command"): word 0 action code, word 1 function code, word 2 selection
   // code, word 3 value; the rest of the 512 bytes zero.
   std::vector<std::uint8_t> page(sct::kKeyPageBytes, 0);
-  put_le(page, 0, 2, sct::kActionErrorRecoveryControl);
-  put_le(page, 2, 2, function);
-  put_le(page, 4, 2, sct::kSelectionReadTimer);
-  put_le(page, 6, 2, value);
+  sg_put_unaligned_le16(sct::kActionErrorRecoveryControl, page.data());
+  sg_put_unaligned_le16(function, page.data() + 2);
+  sg_put_unaligned_le16(sct::kSelectionReadTimer, page.data() + 4);
+  sg_put_unaligned_le16(value, page.data() + 6);
 
   // SMART WRITE LOG (B0h/D6h) of one page to the SCT Command/Status log.
   AtaTaskfile tf;

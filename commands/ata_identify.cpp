@@ -4,8 +4,9 @@
 #include <array>
 #include <numeric>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/ascii_field.h"
-#include "commands/byte_order.h"
 
 namespace ptrescue::commands {
 
@@ -15,11 +16,11 @@ class Words {
  public:
   explicit Words(std::span<const std::uint8_t> data) : data_(data) {}
   std::uint16_t operator[](std::size_t w) const {
-    return static_cast<std::uint16_t>(get_le(data_, 2 * w, 2));
+    return static_cast<std::uint16_t>(sg_get_unaligned_le16(data_.data() + 2 * w));
   }
   bool bit(std::size_t w, unsigned b) const { return ((*this)[w] >> b) & 1u; }
-  std::uint64_t dword(std::size_t w) const { return get_le(data_, 2 * w, 4); }
-  std::uint64_t qword(std::size_t w) const { return get_le(data_, 2 * w, 8); }
+  std::uint64_t dword(std::size_t w) const { return sg_get_unaligned_le32(data_.data() + 2 * w); }
+  std::uint64_t qword(std::size_t w) const { return sg_get_unaligned_le64(data_.data() + 2 * w); }
   /// ACS-4: several words are valid only when bits 15:14 read 01b.
   bool valid(std::size_t w) const { return ((*this)[w] & 0xc000) == 0x4000; }
 

@@ -46,6 +46,8 @@ std::optional<AtaIdentity> parse_ata_identify(std::span<const std::uint8_t> data
 
 /// Characters of words [first, first + count) in the ATA string convention,
 /// with leading and trailing blanks removed and non-printable bytes as '?'.
+/// (libsgutils2's sg_ata_get_chars stops at the first NUL byte, so a field
+/// padded with NULs in front would read as empty: hence our own.)
 std::string ata_string(std::span<const std::uint8_t> data, std::size_t first_word,
                        std::size_t word_count);
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include <fmt/format.h>
+#include <scsi/sg_unaligned.h>
 
-#include "commands/byte_order.h"
+#include <fmt/format.h>
 
 namespace ptrescue::commands {
 
@@ -152,10 +152,10 @@ Parsed<std::vector<AtaSmartAttribute>> parse_ata_smart_data(std::span<const std:
     if (e[0] == 0) continue;  // unused slot
     AtaSmartAttribute a;
     a.id = e[0];
-    a.flags = static_cast<std::uint16_t>(get_le(e, 1, 2));
+    a.flags = static_cast<std::uint16_t>(sg_get_unaligned_le16(e.data() + 1));
     a.value = e[3];
     a.worst = e[4];
-    a.raw = get_le(e, 5, 6);
+    a.raw = sg_get_unaligned_le48(e.data() + 5);
     decode_ata_attribute(a);
     out.push_back(std::move(a));
   }
@@ -207,13 +207,13 @@ Parsed<AtaErrorLog> parse_ata_summary_error_log(std::span<const std::uint8_t> pa
   const unsigned index = page[1];
   if (index > kEntries) return Parsed<AtaErrorLog>::fail(fmt::format("Summary SMART Error log: index {} above 5", index));
   AtaErrorLog log;
-  log.device_error_count = get_le(page, 452, 2);
+  log.device_error_count = sg_get_unaligned_le16(page.data() + 452);
   walk_error_ring(page, 2, kEntries, kEntryBytes, index, log, [](auto e, SmartErrorEntry& entry) {
     // Error data structure (ACS-4 A.14.3), at byte 60: 28-bit LBA in bytes 3-6.
     const auto d = e.subspan(60, 30);
     entry.lba = std::uint64_t{d[3]} | std::uint64_t{d[4]} << 8 | std::uint64_t{d[5]} << 16 |
                 std::uint64_t{d[6] & 0x0fu} << 24;
-    entry.power_on_hours = get_le(d, 28, 2);
+    entry.power_on_hours = sg_get_unaligned_le16(d.data() + 28);
     entry.text = error_text(d[1], d[7], d[2]);
   });
   return {std::move(log), {}};
@@ -223,9 +223,9 @@ Parsed<AtaErrorLog> parse_ata_ext_error_log(std::span<const std::uint8_t> page) 
   if (auto why = page_problem(page, "Extended Comprehensive SMART Error log"))
     return Parsed<AtaErrorLog>::fail(*why);
   constexpr std::size_t kEntries = 4, kEntryBytes = 124;
-  const auto index = static_cast<unsigned>(get_le(page, 2, 2));
+  const auto index = static_cast<unsigned>(sg_get_unaligned_le16(page.data() + 2));
   AtaErrorLog log;
-  log.device_error_count = get_le(page, 500, 2);
+  log.device_error_count = sg_get_unaligned_le16(page.data() + 500);
   // Indices above 4 point at later pages of the log; page 0 holds 1-4.
   if (index > kEntries) return {std::move(log), {}};
   walk_error_ring(page, 4, kEntries, kEntryBytes, index, log, [](auto e, SmartErrorEntry& entry) {
@@ -234,8 +234,8 @@ Parsed<AtaErrorLog> parse_ata_ext_error_log(std::span<const std::uint8_t> page) 
     const auto d = e.subspan(90, 34);
     entry.lba = std::uint64_t{d[4]} | std::uint64_t{d[6]} << 8 | std::uint64_t{d[8]} << 16 |
                 std::uint64_t{d[5]} << 24 | std::uint64_t{d[7]} << 32 | std::uint64_t{d[9]} << 40;
-    entry.power_on_hours = get_le(d, 32, 2);
-    entry.text = error_text(d[1], d[11], static_cast<std::uint16_t>(get_le(d, 2, 2)));
+    entry.power_on_hours = sg_get_unaligned_le16(d.data() + 32);
+    entry.text = error_text(d[1], d[11], static_cast<std::uint16_t>(sg_get_unaligned_le16(d.data() + 2)));
   });
   return {std::move(log), {}};
 }
@@ -261,7 +261,7 @@ Parsed<std::vector<AtaDeviceStatistic>> parse_ata_statistics_page(std::span<cons
   std::vector<AtaDeviceStatistic> out;
   for (const auto& s : kStatistics) {
     if (s.page != number) continue;
-    const std::uint64_t q = get_le(page, s.offset, 8);
+    const std::uint64_t q = sg_get_unaligned_le64(page.data() + s.offset);
     const bool supported = (q >> 63) & 1, valid = (q >> 62) & 1;
     if (!supported || !valid) continue;
     std::uint64_t v = q & ((std::uint64_t{1} << s.bits) - 1);
@@ -293,20 +293,20 @@ void set_checksum(std::array<std::uint8_t, kAtaSmartPageBytes>& p) {
 std::array<std::uint8_t, kAtaSmartPageBytes> encode_ata_smart_data(
     const std::vector<AtaSmartAttribute>& attributes) {
   std::array<std::uint8_t, kAtaSmartPageBytes> p{};
-  put_le(p, 0, 2, 0x0010);
+  sg_put_unaligned_le16(0x0010, p.data());
   for (std::size_t i = 0; i < attributes.size() && i < kAtaSmartAttributeSlots; ++i) {
     const auto& a = attributes[i];
     const std::size_t at = kAttributeTable + i * kAttributeEntry;
     p[at] = a.id;
-    put_le(p, at + 1, 2, a.flags);
+    sg_put_unaligned_le16(a.flags, p.data() + at + 1);
     p[at + 3] = a.value;
     p[at + 4] = a.worst;
-    put_le(p, at + 5, 6, a.raw & 0xffff'ffff'ffffULL);
+    sg_put_unaligned_le48(a.raw & 0xffff'ffff'ffffULL, p.data() + at + 5);
   }
   p[362] = 0x82;                // offline data collection completed, automatic on
-  put_le(p, 364, 2, 120);       // seconds to complete offline data collection
+  sg_put_unaligned_le16(120, p.data() + 364);       // seconds to complete offline data collection
   p[367] = 0x5b;                // offline capabilities
-  put_le(p, 368, 2, 0x0003);    // SMART capability: saves on power-saving, autosave
+  sg_put_unaligned_le16(0x0003, p.data() + 368);    // SMART capability: saves on power-saving, autosave
   p[370] = 0x01;                // error logging supported
   p[372] = 2;                   // short self-test polling time (minutes)
   p[373] = 60;                  // extended self-test polling time (minutes)
@@ -317,7 +317,7 @@ std::array<std::uint8_t, kAtaSmartPageBytes> encode_ata_smart_data(
 std::array<std::uint8_t, kAtaSmartPageBytes> encode_ata_smart_thresholds(
     const std::vector<AtaSmartAttribute>& attributes) {
   std::array<std::uint8_t, kAtaSmartPageBytes> p{};
-  put_le(p, 0, 2, 0x0010);
+  sg_put_unaligned_le16(0x0010, p.data());
   for (std::size_t i = 0; i < attributes.size() && i < kAtaSmartAttributeSlots; ++i) {
     const std::size_t at = kAttributeTable + i * kAttributeEntry;
     p[at] = attributes[i].id;

@@ -1,32 +1,33 @@
 #include "commands/nvme.h"
 
-#include <cstddef>
+#include <cstring>
 
-// libnvme 1.3's headers lack C++ guards and need size_t declared first.
+#include <scsi/sg_unaligned.h>
+
 extern "C" {
-#include <nvme/types.h>
-#include <nvme/util.h>
+#include <nvme/util.h>  // after commands/nvme_types.h (via nvme.h): nvme_status_to_string
 }
 
 #include <fmt/format.h>
 
 #include "commands/allow_list.h"
 #include "commands/ascii_field.h"
-#include "commands/byte_order.h"
 
 namespace ptrescue::commands {
 
-// The Identify data layouts come from libnvme (offsetof below); the fields
-// are read from the raw bytes as little-endian, the NVMe byte order.
+// The Identify data layouts are libnvme's: the raw bytes are copied into its
+// structures and multi-byte fields read as little-endian, the NVMe byte order.
 static_assert(sizeof(nvme_id_ctrl) == kNvmeIdentifyBytes);
 static_assert(sizeof(nvme_id_ns) == kNvmeIdentifyBytes);
 static_assert(sizeof(nvme_lbaf) == 4);
 
 namespace {
 
-std::span<const std::uint8_t> field_bytes(std::span<const std::uint8_t> data, std::size_t offset,
-                                          std::size_t size) {
-  return data.subspan(offset, size);
+template <typename Structure>
+Structure copy_structure(std::span<const std::uint8_t> data) {
+  Structure out;
+  std::memcpy(&out, data.data(), sizeof out);
+  return out;
 }
 
 ErrorKind classify(std::uint8_t sct, std::uint8_t sc) {
@@ -99,7 +100,7 @@ NvmeCommand nvme_read(std::uint32_t nsid, std::uint64_t slba, std::uint32_t bloc
   const std::uint64_t bytes = std::uint64_t{blocks} * block_bytes;
   if (bytes > 0xffffffffu) throw CommandRefused(fmt::format("NVMe Read of {} bytes is too large", bytes));
   NvmeCommand cmd;
-  cmd.opcode = nvme_opcode::kIoRead;
+  cmd.opcode = nvme_cmd_read;
   cmd.nsid = nsid;
   cmd.cdw10 = static_cast<std::uint32_t>(slba);
   cmd.cdw11 = static_cast<std::uint32_t>(slba >> 32);
@@ -112,8 +113,8 @@ NvmeCommand nvme_read(std::uint32_t nsid, std::uint64_t slba, std::uint32_t bloc
 NvmeCommand nvme_identify_controller() {
   NvmeCommand cmd;
   cmd.admin = true;
-  cmd.opcode = nvme_opcode::kAdminIdentify;
-  cmd.cdw10 = kNvmeCnsController;
+  cmd.opcode = nvme_admin_identify;
+  cmd.cdw10 = NVME_IDENTIFY_CNS_CTRL;
   cmd.direction = DataDirection::kFromDevice;
   cmd.transfer_bytes = kNvmeIdentifyBytes;
   return require_allowed(cmd);
@@ -122,9 +123,9 @@ NvmeCommand nvme_identify_controller() {
 NvmeCommand nvme_identify_namespace(std::uint32_t nsid) {
   NvmeCommand cmd;
   cmd.admin = true;
-  cmd.opcode = nvme_opcode::kAdminIdentify;
+  cmd.opcode = nvme_admin_identify;
   cmd.nsid = nsid;
-  cmd.cdw10 = kNvmeCnsNamespace;
+  cmd.cdw10 = NVME_IDENTIFY_CNS_NS;
   cmd.direction = DataDirection::kFromDevice;
   cmd.transfer_bytes = kNvmeIdentifyBytes;
   return require_allowed(cmd);
@@ -137,7 +138,7 @@ NvmeCommand nvme_get_log_page(std::uint8_t lid, std::uint32_t nsid, std::uint32_
   const std::uint32_t numd = bytes / 4 - 1;  // 0's based dword count
   NvmeCommand cmd;
   cmd.admin = true;
-  cmd.opcode = nvme_opcode::kAdminGetLogPage;
+  cmd.opcode = nvme_admin_get_log_page;
   cmd.nsid = nsid;
   cmd.cdw10 = lid | (1u << 15) | ((numd & 0xffffu) << 16);
   cmd.cdw11 = numd >> 16;
@@ -161,48 +162,52 @@ DecodedError decode_nvme_error(std::uint32_t status) {
     return out;
   }
   const auto field = static_cast<std::uint16_t>(status);
-  const NvmeStatus st = decode_nvme_status(field);
-  out.kind = classify(st.sct, st.sc);
-  out.do_not_retry = st.dnr;
-  out.text = fmt::format("NVMe status 0x{:03x} (SCT {:x}h SC {:02x}h{}{}): {}", field, st.sct, st.sc,
-                         st.dnr ? ", DNR" : "", st.more ? ", More" : "", nvme_status_text(field));
+  const auto sct = static_cast<std::uint8_t>(nvme_status_code_type(field));
+  const auto sc = static_cast<std::uint8_t>(nvme_status_code(field));
+  const bool dnr = (field & NVME_SC_DNR) != 0;
+  out.kind = classify(sct, sc);
+  out.do_not_retry = dnr;
+  out.text = fmt::format("NVMe status 0x{:03x} (SCT {:x}h SC {:02x}h{}{}): {}", field, sct, sc,
+                         dnr ? ", DNR" : "", (field & NVME_SC_MORE) != 0 ? ", More" : "",
+                         nvme_status_text(field));
   return out;
 }
 
 std::optional<NvmeControllerIdentity> parse_identify_controller(std::span<const std::uint8_t> data) {
   if (data.size() < kNvmeIdentifyBytes) return std::nullopt;
+  const auto ctrl = copy_structure<nvme_id_ctrl>(data);
   NvmeControllerIdentity id;
-  id.pci_vendor_id = static_cast<std::uint16_t>(get_le(data, offsetof(nvme_id_ctrl, vid), 2));
-  id.serial = ascii_field(field_bytes(data, offsetof(nvme_id_ctrl, sn), sizeof(nvme_id_ctrl::sn)));
-  id.model = ascii_field(field_bytes(data, offsetof(nvme_id_ctrl, mn), sizeof(nvme_id_ctrl::mn)));
-  id.firmware = ascii_field(field_bytes(data, offsetof(nvme_id_ctrl, fr), sizeof(nvme_id_ctrl::fr)));
-  id.mdts = data[offsetof(nvme_id_ctrl, mdts)];
-  id.version = static_cast<std::uint32_t>(get_le(data, offsetof(nvme_id_ctrl, ver), 4));
-  id.namespace_count = static_cast<std::uint32_t>(get_le(data, offsetof(nvme_id_ctrl, nn), 4));
-  id.error_log_entries = std::uint32_t{data[offsetof(nvme_id_ctrl, elpe)]} + 1;
+  id.pci_vendor_id = sg_get_unaligned_le16(&ctrl.vid);
+  id.serial = ascii_field(ctrl.sn);
+  id.model = ascii_field(ctrl.mn);
+  id.firmware = ascii_field(ctrl.fr);
+  id.mdts = ctrl.mdts;
+  id.version = sg_get_unaligned_le32(&ctrl.ver);
+  id.namespace_count = sg_get_unaligned_le32(&ctrl.nn);
+  id.error_log_entries = std::uint32_t{ctrl.elpe} + 1;
   if (id.model.empty() && id.serial.empty()) return std::nullopt;  // nothing answered
   return id;
 }
 
 std::optional<NvmeNamespaceIdentity> parse_identify_namespace(std::span<const std::uint8_t> data) {
   if (data.size() < kNvmeIdentifyBytes) return std::nullopt;
+  const auto id_ns = copy_structure<nvme_id_ns>(data);
   NvmeNamespaceIdentity ns;
-  ns.size_blocks = get_le(data, offsetof(nvme_id_ns, nsze), 8);
-  ns.capacity_blocks = get_le(data, offsetof(nvme_id_ns, ncap), 8);
+  ns.size_blocks = sg_get_unaligned_le64(&id_ns.nsze);
+  ns.capacity_blocks = sg_get_unaligned_le64(&id_ns.ncap);
   if (ns.size_blocks == 0) return std::nullopt;  // inactive namespace
-  const std::uint8_t nlbaf = data[offsetof(nvme_id_ns, nlbaf)];  // 0's based
-  const std::uint8_t flbas = data[offsetof(nvme_id_ns, flbas)];
+  const std::uint8_t nlbaf = id_ns.nlbaf;  // 0's based
+  const std::uint8_t flbas = id_ns.flbas;
   // FLBAS bits 3:0 = format index (3:0); bits 6:5 = index (5:4) when more
   // than 16 formats exist (NVMe 2.0).
   ns.lba_format = static_cast<std::uint8_t>((flbas & 0x0f) | (nlbaf >= 16 ? ((flbas >> 5) & 0x3) << 4 : 0));
   if (ns.lba_format > nlbaf || ns.lba_format >= 64) return std::nullopt;
-  const std::size_t lbaf = offsetof(nvme_id_ns, lbaf) + sizeof(nvme_lbaf) * ns.lba_format;
-  const std::uint8_t lbads = data[lbaf + offsetof(nvme_lbaf, ds)];
-  if (lbads < 9 || lbads > 24) return std::nullopt;
-  ns.block_bytes = 1u << lbads;
-  ns.metadata_bytes = static_cast<std::uint16_t>(get_le(data, lbaf + offsetof(nvme_lbaf, ms), 2));
+  const nvme_lbaf& lbaf = id_ns.lbaf[ns.lba_format];
+  if (lbaf.ds < 9 || lbaf.ds > 24) return std::nullopt;
+  ns.block_bytes = 1u << lbaf.ds;
+  ns.metadata_bytes = sg_get_unaligned_le16(&lbaf.ms);
   ns.metadata_extended = (flbas & 0x10) != 0;
-  ns.protection = data[offsetof(nvme_id_ns, dps)] & 0x07;
+  ns.protection = id_ns.dps & 0x07;
   return ns;
 }
 

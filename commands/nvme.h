@@ -10,18 +10,15 @@
 
 #include "commands/command.h"
 #include "commands/decoded_error.h"
+#include "commands/nvme_types.h"
 
 namespace ptrescue::commands {
 
-namespace nvme_opcode {
-inline constexpr std::uint8_t kAdminGetLogPage = 0x02;  ///< NVMe Base 2.0 "Get Log Page command"
-inline constexpr std::uint8_t kAdminIdentify = 0x06;    ///< NVMe Base 2.0 "Identify command"
-inline constexpr std::uint8_t kIoRead = 0x02;           ///< NVM Command Set 1.0 "Read command"
-}  // namespace nvme_opcode
+// Opcodes (nvme_admin_identify, nvme_cmd_read, ...), CNS values, log page
+// identifiers and status codes are libnvme's (commands/nvme_types.h).
 
-inline constexpr std::uint32_t kNvmeIdentifyBytes = 4096;
-inline constexpr std::uint8_t kNvmeCnsNamespace = 0x00;   ///< Identify Namespace data structure (NVM)
-inline constexpr std::uint8_t kNvmeCnsController = 0x01;  ///< Identify Controller data structure
+/// Identify data structures are 4096 bytes (NVME_IDENTIFY_DATA_SIZE).
+inline constexpr std::uint32_t kNvmeIdentifyBytes = NVME_IDENTIFY_DATA_SIZE;
 inline constexpr std::uint32_t kNvmeMaxReadBlocks = 65536;  ///< NLB is a 16-bit 0's based field
 
 /// Read (NVM Command Set 1.0): CDW10/11 = SLBA(31:0)/(63:32); CDW12 bits
@@ -42,31 +39,16 @@ NvmeCommand nvme_identify_namespace(std::uint32_t nsid);
 NvmeCommand nvme_get_log_page(std::uint8_t lid, std::uint32_t nsid, std::uint32_t bytes,
                               std::uint64_t offset = 0);
 
-/// The status field as Linux returns it from NVME_IOCTL_IO_CMD /
-/// NVME_IOCTL_ADMIN_CMD (completion DW3 bits 31:17, phase bit dropped):
-/// bits 7:0 SC, 10:8 SCT, 12:11 CRD, 13 More, 14 DNR (NVMe Base 2.0
-/// "Completion Queue Entry: Status Field").
-struct NvmeStatus {
-  std::uint8_t sct = 0;
-  std::uint8_t sc = 0;
-  std::uint8_t crd = 0;
-  bool more = false;
-  bool dnr = false;
-};
-constexpr NvmeStatus decode_nvme_status(std::uint16_t field) {
-  return {static_cast<std::uint8_t>((field >> 8) & 0x7), static_cast<std::uint8_t>(field & 0xff),
-          static_cast<std::uint8_t>((field >> 11) & 0x3), ((field >> 13) & 1) != 0,
-          ((field >> 14) & 1) != 0};
-}
-static_assert(decode_nvme_status(0x281).sct == 2 && decode_nvme_status(0x281).sc == 0x81 &&
-              !decode_nvme_status(0x281).dnr);  // KERNEL-FACTS §3: QEMU's unrecovered read
-static_assert(decode_nvme_status(0x4281).dnr && decode_nvme_status(0x1807).crd == 3);
-
 /// libnvme's text for a status field ("Unrecovered Read Error: ...").
 std::string nvme_status_text(std::uint16_t field);
 
 /// Maps an NVMe status (the positive ioctl result) to an ErrorKind; no LBA
-/// (an NVMe completion does not report one).
+/// (an NVMe completion does not report one). The status is the completion's
+/// status field as Linux returns it from NVME_IOCTL_IO_CMD /
+/// NVME_IOCTL_ADMIN_CMD (completion DW3 bits 31:17, phase bit dropped):
+/// bits 7:0 SC, 10:8 SCT, 12:11 CRD, 13 More, 14 DNR (NVMe Base 2.0
+/// "Completion Queue Entry: Status Field"), split with libnvme's
+/// nvme_status_code_type() / nvme_status_code() and NVME_SC_DNR / _MORE.
 ///   0                                 -> kOk
 ///   SCT 2 SC 81h Unrecovered Read     -> kMediaError
 ///   SCT 2 SC 80h, 82h..88h (write fault, end-to-end guard / application

@@ -10,16 +10,15 @@
 #include <span>
 #include <vector>
 
+#include "commands/nvme_types.h"
 #include "commands/smart_report.h"
 
 namespace ptrescue::commands {
 
-inline constexpr std::uint8_t kNvmeLogErrorInformation = 0x01;
-inline constexpr std::uint8_t kNvmeLogSmartHealth = 0x02;
-inline constexpr std::uint32_t kNvmeSmartLogBytes = 512;
-inline constexpr std::uint32_t kNvmeErrorLogEntryBytes = 64;
-/// NSID for controller-wide logs (NVMe Base 2.0: FFFFFFFFh = all namespaces).
-inline constexpr std::uint32_t kNvmeAllNamespaces = 0xffffffff;
+// Log page identifiers (NVME_LOG_LID_SMART, NVME_LOG_LID_ERROR) and the
+// NSID of controller-wide logs (NVME_NSID_ALL) are libnvme's.
+inline constexpr std::uint32_t kNvmeSmartLogBytes = sizeof(nvme_smart_log);            // 512
+inline constexpr std::uint32_t kNvmeErrorLogEntryBytes = sizeof(nvme_error_log_page);  // 64
 
 /// The SMART / Health Information log. Refuses fewer than 512 bytes and a
 /// log whose composite temperature is 0 K while every other field is zero

@@ -291,15 +291,9 @@ std::string registers_text(const AtaRegisters& r) {
 
 DecodedError decode_ata_read_error(std::span<const std::uint8_t> sense, std::uint64_t cmd_lba,
                                    std::uint32_t cmd_count) {
-  DecodedError out;
   const auto s = decode_sense(sense);
-  if (!s) {
-    out.kind = ErrorKind::kOther;
-    out.text = sense.empty() ? "CHECK CONDITION without sense data"
-                             : fmt::format("undecodable sense data ({} bytes: {})", sense.size(),
-                                           hex_bytes(sense));
-    return out;
-  }
+  if (!s) return undecodable_sense(sense);
+  DecodedError out;
   out.text = sense_text(*s);
   if (s->deferred) {
     out.kind = ErrorKind::kOther;
@@ -338,14 +332,14 @@ DecodedError decode_ata_read_error(std::span<const std::uint8_t> sense, std::uin
     out.kind = ErrorKind::kAborted;
   } else if (err) {
     out.kind = ErrorKind::kOther;
-  } else if (s->sense_key == sense_key::kAbortedCommand && regs->error == 0 &&
+  } else if (s->sense_key == SPC_SK_ABORTED_COMMAND && regs->error == 0 &&
              regs->count == 0 && regs->lba == 0) {
     // KERNEL-FACTS §4: libata's error handler ends a timed-out pass-through
     // command with ABORTED COMMAND and registers all zero except STATUS
     // (40h, no ERR); a drive's own abort always sets ERR.
     out.kind = ErrorKind::kTimeout;
     out.text += " (no device error: the host timed the command out)";
-  } else if (s->sense_key == sense_key::kNoSense || s->sense_key == sense_key::kRecoveredError) {
+  } else if (s->sense_key == SPC_SK_NO_SENSE || s->sense_key == SPC_SK_RECOVERED_ERROR) {
     // CK_COND on a good command: RECOVERED ERROR, 00/1Dh, STATUS 50h.
     out.kind = ErrorKind::kOk;
   } else {

@@ -5,9 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/allow_list.h"
 #include "commands/ascii_field.h"
-#include "commands/byte_order.h"
 
 namespace ptrescue::commands {
 
@@ -48,8 +49,8 @@ ScsiCdb scsi_read16(std::uint64_t lba, std::uint32_t blocks, std::uint32_t block
   ScsiCdb cdb = make_cdb(scsi_opcode::kRead16, 16, DataDirection::kFromDevice,
                          read_bytes(blocks, block_bytes));
   // Byte 1 (RDPROTECT, DPO, FUA, RARC) = 0: a plain read, no protection checks.
-  put_be(cdb.bytes, 2, 8, lba);
-  put_be(cdb.bytes, 10, 4, blocks);
+  sg_put_unaligned_be64(lba, cdb.bytes.data() + 2);
+  sg_put_unaligned_be32(blocks, cdb.bytes.data() + 10);
   return require_allowed(std::move(cdb));
 }
 
@@ -58,8 +59,8 @@ ScsiCdb scsi_read10(std::uint64_t lba, std::uint32_t blocks, std::uint32_t block
     throw CommandRefused(fmt::format("READ(10) cannot address {} blocks at LBA {}", blocks, lba));
   ScsiCdb cdb = make_cdb(scsi_opcode::kRead10, 10, DataDirection::kFromDevice,
                          read_bytes(blocks, block_bytes));
-  put_be(cdb.bytes, 2, 4, lba);
-  put_be(cdb.bytes, 7, 2, blocks);
+  sg_put_unaligned_be32(lba, cdb.bytes.data() + 2);
+  sg_put_unaligned_be16(blocks, cdb.bytes.data() + 7);
   return require_allowed(std::move(cdb));
 }
 
@@ -69,13 +70,13 @@ ScsiCdb scsi_read_capacity16() {
   constexpr std::uint32_t kAllocation = 32;
   ScsiCdb cdb = data_in(scsi_opcode::kServiceActionIn16, 16, kAllocation);
   cdb.bytes[1] = scsi_opcode::kReadCapacity16ServiceAction;
-  put_be(cdb.bytes, 10, 4, kAllocation);
+  sg_put_unaligned_be32(kAllocation, cdb.bytes.data() + 10);
   return require_allowed(std::move(cdb));
 }
 
 ScsiCdb scsi_inquiry(std::uint16_t allocation_length) {
   ScsiCdb cdb = data_in(scsi_opcode::kInquiry, 6, allocation_length);
-  put_be(cdb.bytes, 3, 2, allocation_length);
+  sg_put_unaligned_be16(allocation_length, cdb.bytes.data() + 3);
   return require_allowed(std::move(cdb));
 }
 
@@ -83,7 +84,7 @@ ScsiCdb scsi_inquiry_vpd(std::uint8_t page, std::uint16_t allocation_length) {
   ScsiCdb cdb = data_in(scsi_opcode::kInquiry, 6, allocation_length);
   cdb.bytes[1] = 0x01;  // EVPD
   cdb.bytes[2] = page;
-  put_be(cdb.bytes, 3, 2, allocation_length);
+  sg_put_unaligned_be16(allocation_length, cdb.bytes.data() + 3);
   return require_allowed(std::move(cdb));
 }
 
@@ -103,7 +104,7 @@ ScsiCdb scsi_log_sense(std::uint8_t page, std::uint8_t subpage, std::uint16_t al
   ScsiCdb cdb = data_in(scsi_opcode::kLogSense, 10, allocation_length);
   cdb.bytes[2] = static_cast<std::uint8_t>(0x40 | page);  // PC = 01b: cumulative values
   cdb.bytes[3] = subpage;
-  put_be(cdb.bytes, 7, 2, allocation_length);
+  sg_put_unaligned_be16(allocation_length, cdb.bytes.data() + 7);
   return require_allowed(std::move(cdb));
 }
 
@@ -111,7 +112,7 @@ ScsiCdb scsi_mode_sense10_control(ModePageControl pc, std::uint16_t allocation_l
   ScsiCdb cdb = data_in(scsi_opcode::kModeSense10, 10, allocation_length);
   cdb.bytes[1] = 0x08;  // DBD: no block descriptors
   cdb.bytes[2] = static_cast<std::uint8_t>((static_cast<std::uint8_t>(pc) << 6) | kControlModePage);
-  put_be(cdb.bytes, 7, 2, allocation_length);
+  sg_put_unaligned_be16(allocation_length, cdb.bytes.data() + 7);
   return require_allowed(std::move(cdb));
 }
 
@@ -119,8 +120,8 @@ std::optional<ControlModePage> parse_control_mode_page(std::span<const std::uint
   // Mode parameter header(10): MODE DATA LENGTH (bytes 0-1) counts the bytes
   // after itself; BLOCK DESCRIPTOR LENGTH is bytes 6-7.
   if (data.size() < kModeHeader10Bytes) return std::nullopt;
-  const std::size_t length = std::min<std::size_t>(data.size(), 2 + get_be(data, 0, 2));
-  const std::size_t page = kModeHeader10Bytes + get_be(data, 6, 2);
+  const std::size_t length = std::min<std::size_t>(data.size(), 2 + sg_get_unaligned_be16(data.data()));
+  const std::size_t page = kModeHeader10Bytes + sg_get_unaligned_be16(data.data() + 6);
   if (page + kControlModePageBytes > length) return std::nullopt;
   // PS (bit 7) may be set; SPF (bit 6) must be clear for the 0Ah page itself.
   if ((data[page] & 0x7f) != kControlModePage || data[page + 1] != kControlModePageBytes - 2)
@@ -135,7 +136,7 @@ ScsiCdb scsi_mode_select10_d_sense(const ControlModePage& current, bool d_sense)
   constexpr std::uint32_t kListBytes = kModeHeader10Bytes + kControlModePageBytes;
   ScsiCdb cdb = make_cdb(scsi_opcode::kModeSelect10, 10, DataDirection::kToDevice, kListBytes);
   cdb.bytes[1] = 0x10;  // PF = 1 (page format), SP = 0 (do not save)
-  put_be(cdb.bytes, 7, 2, kListBytes);
+  sg_put_unaligned_be16(kListBytes, cdb.bytes.data() + 7);
   // The mode parameter header(10) is all zero: MODE DATA LENGTH is reserved
   // in MODE SELECT, medium type and device-specific parameter 0, no block
   // descriptors.
@@ -150,8 +151,8 @@ ScsiCdb scsi_mode_select10_d_sense(const ControlModePage& current, bool d_sense)
 std::optional<ReadCapacity> parse_read_capacity16(std::span<const std::uint8_t> data) {
   if (data.size() < 12) return std::nullopt;
   ReadCapacity rc;
-  rc.last_lba = get_be(data, 0, 8);
-  rc.block_bytes = static_cast<std::uint32_t>(get_be(data, 8, 4));
+  rc.last_lba = sg_get_unaligned_be64(data.data());
+  rc.block_bytes = static_cast<std::uint32_t>(sg_get_unaligned_be32(data.data() + 8));
   if (rc.block_bytes == 0 || rc.last_lba == std::numeric_limits<std::uint64_t>::max())
     return std::nullopt;
   if (data.size() >= 13) {
@@ -159,15 +160,15 @@ std::optional<ReadCapacity> parse_read_capacity16(std::span<const std::uint8_t> 
     rc.protection_type = (data[12] >> 1) & 0x07;
   }
   if (data.size() >= 14) rc.logical_per_physical_exponent = data[13] & 0x0f;
-  if (data.size() >= 16) rc.lowest_aligned_lba = static_cast<std::uint16_t>(get_be(data, 14, 2) & 0x3fff);
+  if (data.size() >= 16) rc.lowest_aligned_lba = static_cast<std::uint16_t>(sg_get_unaligned_be16(data.data() + 14) & 0x3fff);
   return rc;
 }
 
 std::optional<ReadCapacity> parse_read_capacity10(std::span<const std::uint8_t> data) {
   if (data.size() < 8) return std::nullopt;
   ReadCapacity rc;
-  rc.last_lba = get_be(data, 0, 4);
-  rc.block_bytes = static_cast<std::uint32_t>(get_be(data, 4, 4));
+  rc.last_lba = sg_get_unaligned_be32(data.data());
+  rc.block_bytes = static_cast<std::uint32_t>(sg_get_unaligned_be32(data.data() + 4));
   if (rc.last_lba == 0xffffffff || rc.block_bytes == 0) return std::nullopt;
   return rc;
 }
@@ -189,13 +190,13 @@ std::optional<InquiryData> parse_inquiry(std::span<const std::uint8_t> data) {
 
 std::optional<std::string> parse_unit_serial_vpd(std::span<const std::uint8_t> data) {
   if (data.size() < 4 || data[1] != 0x80) return std::nullopt;
-  const std::size_t length = std::min<std::size_t>(data.size(), 4 + get_be(data, 2, 2));
+  const std::size_t length = std::min<std::size_t>(data.size(), 4 + sg_get_unaligned_be16(data.data() + 2));
   return ascii_field(data.subspan(4, length - 4));
 }
 
 std::optional<AtaInformationVpd> parse_ata_information_vpd(std::span<const std::uint8_t> data) {
   if (data.size() < kAtaInformationVpdBytes || data[1] != 0x89) return std::nullopt;
-  if (4 + get_be(data, 2, 2) < kAtaInformationVpdBytes) return std::nullopt;
+  if (std::size_t{4} + sg_get_unaligned_be16(data.data() + 2) < kAtaInformationVpdBytes) return std::nullopt;
   AtaInformationVpd vpd;
   vpd.sat_vendor = ascii_field(data.subspan(8, 8));
   vpd.sat_product = ascii_field(data.subspan(16, 16));

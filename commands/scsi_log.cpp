@@ -1,8 +1,8 @@
 #include "commands/scsi_log.h"
 
-#include <fmt/format.h>
+#include <scsi/sg_unaligned.h>
 
-#include "commands/byte_order.h"
+#include <fmt/format.h>
 
 namespace ptrescue::commands {
 
@@ -22,7 +22,7 @@ const LogParameter* find(const LogPage& p, std::uint16_t code) {
 std::optional<std::uint64_t> counter(const LogPage& p, std::uint16_t code) {
   const auto* q = find(p, code);
   if (!q || q->value.empty() || q->value.size() > 8) return std::nullopt;
-  return get_be(q->value, 0, q->value.size());
+  return sg_get_unaligned_be(static_cast<int>(q->value.size()), q->value.data());
 }
 
 // Temperature bytes: 0FFh means "no valid temperature" (SPC-5).
@@ -41,7 +41,7 @@ Parsed<LogPage> parse_log_page(std::span<const std::uint8_t> d, std::uint8_t exp
   page.subpage = d[1];
   if (page.page != expected_page)
     return Parsed<LogPage>::fail(fmt::format("{}: the drive returned page {:02x}h", what, page.page));
-  const std::size_t length = get_be(d, 2, 2);
+  const std::size_t length = sg_get_unaligned_be16(d.data() + 2);
   if (kHeader + length > d.size())
     return Parsed<LogPage>::fail(
         fmt::format("{}: PAGE LENGTH {} runs past the {} bytes returned", what, length, d.size()));
@@ -55,7 +55,7 @@ Parsed<LogPage> parse_log_page(std::span<const std::uint8_t> d, std::uint8_t exp
     if (body.size() - at < kParameterHeader)
       return Parsed<LogPage>::fail(fmt::format("{}: a parameter header is cut off at byte {}", what, kHeader + at));
     LogParameter p;
-    p.code = static_cast<std::uint16_t>(get_be(body, at, 2));
+    p.code = static_cast<std::uint16_t>(sg_get_unaligned_be16(body.data() + at));
     p.control = body[at + 2];
     const std::size_t n = body[at + 3];
     if (body.size() - at - kParameterHeader < n)
@@ -94,7 +94,7 @@ void apply_scsi_log_page(ScsiHealth& h, const LogPage& p) {
     case scsi_log_page::kBackgroundScan:
       // Parameter 0000h Background Scan Status: bytes 0-3 of the value are
       // the accumulated power-on minutes.
-      if (const auto* s = find(p, 0x0000); s && s->value.size() >= 4) h.power_on_minutes = get_be(s->value, 0, 4);
+      if (const auto* s = find(p, 0x0000); s && s->value.size() >= 4) h.power_on_minutes = sg_get_unaligned_be32(s->value.data());
       break;
     case scsi_log_page::kInformationalExceptions:
       // Parameter 0000h: INFORMATIONAL EXCEPTION ADDITIONAL SENSE CODE,

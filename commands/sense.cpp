@@ -81,28 +81,30 @@ std::string sense_text(const SenseData& s) {
 ErrorKind kind_from_sense_key(const SenseData& s) {
   if (s.deferred) return ErrorKind::kOther;
   switch (s.sense_key) {
-    case sense_key::kRecoveredError: return ErrorKind::kOk;
-    case sense_key::kNotReady: return ErrorKind::kNotReady;
-    case sense_key::kMediumError: return ErrorKind::kMediaError;
-    case sense_key::kHardwareError: return ErrorKind::kHardwareError;
-    case sense_key::kIllegalRequest: return ErrorKind::kIllegalRequest;
-    case sense_key::kUnitAttention: return ErrorKind::kUnitAttention;
-    case sense_key::kAbortedCommand: return ErrorKind::kAborted;
+    case SPC_SK_RECOVERED_ERROR: return ErrorKind::kOk;
+    case SPC_SK_NOT_READY: return ErrorKind::kNotReady;
+    case SPC_SK_MEDIUM_ERROR: return ErrorKind::kMediaError;
+    case SPC_SK_HARDWARE_ERROR: return ErrorKind::kHardwareError;
+    case SPC_SK_ILLEGAL_REQUEST: return ErrorKind::kIllegalRequest;
+    case SPC_SK_UNIT_ATTENTION: return ErrorKind::kUnitAttention;
+    case SPC_SK_ABORTED_COMMAND: return ErrorKind::kAborted;
     default: return ErrorKind::kOther;  // NO SENSE, DATA PROTECT, MISCOMPARE, vendor...
   }
 }
 
+DecodedError undecodable_sense(std::span<const std::uint8_t> sense) {
+  DecodedError out;
+  out.kind = ErrorKind::kOther;
+  out.text = sense.empty() ? "CHECK CONDITION without sense data"
+                           : fmt::format("undecodable sense data ({} bytes: {})", sense.size(), hex_bytes(sense));
+  return out;
+}
+
 DecodedError decode_scsi_read_error(std::span<const std::uint8_t> sense, std::uint64_t cmd_lba,
                                     std::uint32_t cmd_count) {
-  DecodedError out;
   const auto s = decode_sense(sense);
-  if (!s) {
-    out.kind = ErrorKind::kOther;
-    out.text = sense.empty() ? "CHECK CONDITION without sense data"
-                             : fmt::format("undecodable sense data ({} bytes: {})", sense.size(),
-                                           hex_bytes(sense));
-    return out;
-  }
+  if (!s) return undecodable_sense(sense);
+  DecodedError out;
   out.kind = kind_from_sense_key(*s);
   out.text = sense_text(*s);
   if (out.kind == ErrorKind::kMediaError && s->information) {

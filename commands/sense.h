@@ -9,22 +9,14 @@
 #include <span>
 #include <string>
 
+#include <scsi/sg_lib.h>
+
 #include "commands/decoded_error.h"
 
 namespace ptrescue::commands {
 
-/// SPC-5 4.4.x, table "Sense key descriptions".
-namespace sense_key {
-inline constexpr std::uint8_t kNoSense = 0x0;
-inline constexpr std::uint8_t kRecoveredError = 0x1;
-inline constexpr std::uint8_t kNotReady = 0x2;
-inline constexpr std::uint8_t kMediumError = 0x3;
-inline constexpr std::uint8_t kHardwareError = 0x4;
-inline constexpr std::uint8_t kIllegalRequest = 0x5;
-inline constexpr std::uint8_t kUnitAttention = 0x6;
-inline constexpr std::uint8_t kDataProtect = 0x7;
-inline constexpr std::uint8_t kAbortedCommand = 0xb;
-}  // namespace sense_key
+// Sense keys are libsgutils2's SPC_SK_* (SPC-5, table "Sense key
+// descriptions"), from <scsi/sg_lib.h>.
 
 struct SenseData {
   std::uint8_t response_code = 0;  ///< 70h..73h (VALID bit stripped).
@@ -65,6 +57,11 @@ DecodedError decode_scsi_read_error(std::span<const std::uint8_t> sense, std::ui
 /// Maps a sense key alone (no LBA): the common part of the SCSI and the SAT
 /// decoders.
 ErrorKind kind_from_sense_key(const SenseData& s);
+
+/// The verdict on sense data that decode_sense() cannot read (none, or
+/// garbage): kOther, with a text that shows the bytes. Shared by the SCSI
+/// and the SAT decoders.
+DecodedError undecodable_sense(std::span<const std::uint8_t> sense);
 
 /// Lowercase hex of up to the first 32 bytes, for error texts.
 std::string hex_bytes(std::span<const std::uint8_t> bytes);

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "base/text_file.h"
 
 namespace ptrescue {
 
@@ -25,12 +25,13 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+// An attribute that is missing or unreadable is no answer, not an error.
 std::optional<std::string> read_attribute(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return trimmed(ss.str());
+  try {
+    return trimmed(read_whole_file(p.string()));
+  } catch (const FileReadError&) {
+    return std::nullopt;
+  }
 }
 
 std::optional<fs::path> canonical_dir(const fs::path& p) {

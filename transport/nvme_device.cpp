@@ -408,7 +408,7 @@ bool NvmeDevice::adopt_if_same_drive(const std::string& controller, std::string&
 SmartReading NvmeDevice::read_smart(Millis timeout) {
   using namespace commands;
   std::string why;
-  const auto health_data = admin(nvme_get_log_page(kNvmeLogSmartHealth, kNvmeAllNamespaces, kNvmeSmartLogBytes),
+  const auto health_data = admin(nvme_get_log_page(NVME_LOG_LID_SMART, NVME_NSID_ALL, kNvmeSmartLogBytes),
                                  why, timeout);
   if (!health_data) return SmartReading::failed("Get Log Page 02h (SMART / Health Information): " + why);
   const auto health = parse_nvme_smart_log(*health_data);
@@ -416,7 +416,7 @@ SmartReading NvmeDevice::read_smart(Millis timeout) {
   SmartReading out;
   out.report = nvme_smart_report(*health.value);
   const std::uint32_t entries = std::clamp<std::uint32_t>(error_log_entries_, 1, 16);
-  const auto errors = admin(nvme_get_log_page(kNvmeLogErrorInformation, kNvmeAllNamespaces,
+  const auto errors = admin(nvme_get_log_page(NVME_LOG_LID_ERROR, NVME_NSID_ALL,
                                               entries * kNvmeErrorLogEntryBytes),
                             why, timeout);
   if (!errors) {

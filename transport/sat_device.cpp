@@ -26,16 +26,8 @@ std::unique_ptr<SatDevice> SatDevice::open(SysIo& io, const std::string& sg_path
                                            const std::string& user_path,
                                            const PassThroughOptions& options,
                                            const std::string& block_name) {
-  auto channel = open_sg_channel(io, sg_path, user_path);
-  std::unique_ptr<SatDevice> dev(new SatDevice(io, std::move(channel), options, user_path,
-                                               max_hw_transfer_bytes(block_name, options.paths)));
-  dev->initialize();
-  return dev;
+  return open_disk<SatDevice>(io, sg_path, user_path, options, block_name);
 }
-
-SatDevice::SatDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
-                     const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes)
-    : SgDisk(io, std::move(channel), options, user_path), max_hw_bytes_(max_hw_bytes) {}
 
 SatDevice::~SatDevice() { restore_settings(); }
 
@@ -75,9 +67,7 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   out.sct_supported = id->sct_supported;
   out.erc_supported = id->sct_erc_supported;
   std::uint64_t max_sectors = id->lba48_supported ? kMaxSectorsExt : kMaxSectors28;
-  // Without sysfs' word, 128 KiB: what every SATA host takes in one command.
-  const std::uint64_t max_bytes = max_hw_bytes_.value_or(128 * 1024);
-  max_sectors = std::min<std::uint64_t>(max_sectors, std::max<std::uint64_t>(1, max_bytes / id->logical_sector_bytes));
+  max_sectors = std::min<std::uint64_t>(max_sectors, std::max<std::uint64_t>(1, max_hw_bytes() / id->logical_sector_bytes));
   out.max_transfer_sectors = static_cast<std::uint32_t>(max_sectors);
   out.extra = {
       {"LBA48", yes_no(id->lba48_supported)},
@@ -110,7 +100,7 @@ ResetOutcome SatDevice::soft_reset() {
     if (r.good) return wait_until_answers(start, fmt::format("{} through ATA PASS-THROUGH", name));
     const auto s = decode_sense(r.raw.sense);
     if (r.raw.end == SgCompletion::End::kCompleted && s &&
-        s->sense_key == sense_key::kIllegalRequest) {
+        s->sense_key == SPC_SK_ILLEGAL_REQUEST) {
       refused += refused.empty() ? name : fmt::format(" and {}", name);
       continue;
     }

@@ -48,13 +48,12 @@ class SatDevice final : public SgDisk {
   void restore_own_settings() override;
 
  private:
-  SatDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
-            const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes);
+  friend class SgDisk;  // open_disk() builds it
+  using SgDisk::SgDisk;
   std::optional<std::uint16_t> read_erc_timer(std::string& why);
   bool set_erc_timer(std::uint16_t deciseconds, std::string& why);
 
   commands::AtaIdentity ata_;
-  std::optional<std::uint64_t> max_hw_bytes_;
   /// The drive's read timer (100 ms units) before --erc changed it.
   std::optional<std::uint16_t> erc_saved_;
 };

@@ -14,16 +14,8 @@ std::unique_ptr<ScsiDevice> ScsiDevice::open(SysIo& io, const std::string& sg_pa
                                              const std::string& user_path,
                                              const PassThroughOptions& options,
                                              const std::string& block_name) {
-  auto channel = open_sg_channel(io, sg_path, user_path);
-  std::unique_ptr<ScsiDevice> dev(new ScsiDevice(io, std::move(channel), options, user_path,
-                                                 max_hw_transfer_bytes(block_name, options.paths)));
-  dev->initialize();
-  return dev;
+  return open_disk<ScsiDevice>(io, sg_path, user_path, options, block_name);
 }
-
-ScsiDevice::ScsiDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
-                       const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes)
-    : SgDisk(io, std::move(channel), options, user_path), max_hw_bytes_(max_hw_bytes) {}
 
 ScsiDevice::~ScsiDevice() { restore_settings(); }
 
@@ -70,9 +62,8 @@ std::optional<std::string> ScsiDevice::query_identity(DeviceIdentity& out) {
   out.capacity_sectors = cap->blocks();
   out.logical_sector_size = cap->block_bytes;
   out.physical_sector_size = static_cast<std::uint32_t>(cap->physical_block_bytes());
-  const std::uint64_t max_bytes = max_hw_bytes_.value_or(128 * 1024);
   out.max_transfer_sectors = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(
-      max_bytes / cap->block_bytes, 1, 0xffffffffu));
+      max_hw_bytes() / cap->block_bytes, 1, 0xffffffffu));
   if (cap->protection_enabled)
     out.extra.emplace_back("protection", fmt::format("type {} (reads send RDPROTECT 0)", cap->protection_type + 1));
   out.extra.emplace_back("SCSI vendor", data->vendor);
@@ -91,7 +82,7 @@ bool ScsiDevice::answers() {
     const Reply r = run(commands::scsi_test_unit_ready(), options_.probe_timeout);
     if (r.good) return true;
     const auto s = commands::decode_sense(r.raw.sense);
-    if (!s || s->sense_key != commands::sense_key::kUnitAttention) return false;
+    if (!s || s->sense_key != SPC_SK_UNIT_ATTENTION) return false;
   }
   return false;
 }

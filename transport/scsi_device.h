@@ -39,10 +39,8 @@ class ScsiDevice final : public SgDisk {
   ResetOutcome soft_reset() override;
 
  private:
-  ScsiDevice(SysIo& io, std::unique_ptr<SgChannel> channel, const PassThroughOptions& options,
-             const std::string& user_path, std::optional<std::uint64_t> max_hw_bytes);
-
-  std::optional<std::uint64_t> max_hw_bytes_;
+  friend class SgDisk;  // open_disk() builds it
+  using SgDisk::SgDisk;
 };
 
 }  // namespace ptrescue

@@ -64,8 +64,8 @@ std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path
 }
 
 SgDisk::SgDisk(SysIo& io, std::unique_ptr<SgChannel> channel, PassThroughOptions options,
-               std::string user_path)
-    : io_(io), options_(std::move(options)), channel_(std::move(channel)), runner_(io) {
+               std::string user_path, std::optional<std::uint64_t> max_hw_bytes)
+    : io_(io), options_(std::move(options)), channel_(std::move(channel)), max_hw_bytes_(max_hw_bytes), runner_(io) {
   identity_.path = std::move(user_path);
   identity_.command_node = channel_->path();
 }
@@ -105,8 +105,8 @@ SgDisk::Reply SgDisk::run(const commands::ScsiCdb& cdb, Millis timeout) {
     // how a SAT layer returns registers asked for with CK_COND.
     const auto s = commands::decode_sense(c.sense);
     reply.good = s && !s->deferred &&
-                 (s->sense_key == commands::sense_key::kRecoveredError ||
-                  s->sense_key == commands::sense_key::kNoSense);
+                 (s->sense_key == SPC_SK_RECOVERED_ERROR ||
+                  s->sense_key == SPC_SK_NO_SENSE);
     if (!reply.good)
       reply.detail = s ? commands::sense_text(*s) : "CHECK CONDITION with undecodable sense";
   } else {

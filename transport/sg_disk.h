@@ -15,12 +15,21 @@
 #include "transport/deadline_runner.h"
 #include "transport/device.h"
 #include "transport/drive_settings.h"
+#include "transport/node_lookup.h"
 #include "transport/pass_through_options.h"
 #include "transport/sg_channel.h"
 #include "transport/sg_outcome.h"
 #include "transport/sys_io.h"
 
 namespace ptrescue {
+
+/// The sg reserved buffer asked for at open: the engine's largest read (1 MiB).
+inline constexpr std::size_t kSgReservedBytes = 1 << 20;
+
+/// Opens an sg node for the asynchronous interface (reserved buffer of
+/// kSgReservedBytes asked for); throws TransportError.
+std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path,
+                                           const std::string& user_path);
 
 class SgDisk : public Device, public DriveSettings {
  public:
@@ -44,8 +53,27 @@ class SgDisk : public Device, public DriveSettings {
   SgChannel* channel() { return channel_.get(); }
 
  protected:
+  /// `max_hw_bytes`: the host's transfer limit as sysfs gives it, if it does.
   SgDisk(SysIo& io, std::unique_ptr<SgChannel> channel, PassThroughOptions options,
-         std::string user_path);
+         std::string user_path, std::optional<std::uint64_t> max_hw_bytes);
+
+  /// The factory of each back end (Disk befriends SgDisk and inherits its
+  /// constructor): opens the sg node `sg_path`, asks sysfs for the transfer
+  /// limit of `block_name`, builds the Disk and identifies the drive.
+  /// Throws TransportError.
+  template <typename Disk>
+  static std::unique_ptr<Disk> open_disk(SysIo& io, const std::string& sg_path, const std::string& user_path,
+                                         const PassThroughOptions& options, const std::string& block_name) {
+    auto channel = open_sg_channel(io, sg_path, user_path);
+    std::unique_ptr<Disk> disk(new Disk(io, std::move(channel), options, user_path,
+                                        max_hw_transfer_bytes(block_name, options.paths)));
+    disk->initialize();
+    return disk;
+  }
+
+  /// The largest transfer the host takes in one command: sysfs' word, else
+  /// 128 KiB, what every SATA and SCSI host takes.
+  std::uint64_t max_hw_bytes() const { return max_hw_bytes_.value_or(128 * 1024); }
 
   /// Identifies the drive (throws TransportError with `why` if it does not
   /// answer) and applies the settings asked for. Called by the factories.
@@ -90,19 +118,12 @@ class SgDisk : public Device, public DriveSettings {
   void apply_dsense(bool again);
 
   std::unique_ptr<SgChannel> channel_;
+  std::optional<std::uint64_t> max_hw_bytes_;
   DeadlineRunner runner_;
   int last_refusal_ = 0;  // errno of the last command the kernel refused
   std::vector<std::string> notes_;
   /// The Control mode page as it was before --dsense changed it.
   std::optional<commands::ControlModePage> dsense_saved_;
 };
-
-/// The sg reserved buffer asked for at open: the engine's largest read (1 MiB).
-inline constexpr std::size_t kSgReservedBytes = 1 << 20;
-
-/// Opens an sg node for the asynchronous interface (reserved buffer of
-/// kSgReservedBytes asked for); throws TransportError.
-std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path,
-                                           const std::string& user_path);
 
 }  // namespace ptrescue

@@ -1,19 +1,21 @@
 #include "transport/sg_outcome.h"
 
+#include <scsi/sg_lib.h>
+
 #include <fmt/format.h>
 
 namespace ptrescue {
 
 namespace {
 
-// SAM-5 "Status codes".
-constexpr std::uint8_t kGood = 0x00;
-constexpr std::uint8_t kCheckCondition = 0x02;
-constexpr std::uint8_t kConditionMet = 0x04;
-constexpr std::uint8_t kBusy = 0x08;
-constexpr std::uint8_t kTaskSetFull = 0x28;
-constexpr std::uint8_t kAcaActive = 0x30;
-constexpr std::uint8_t kTaskAborted = 0x40;
+// SCSI status codes (SAM-5 "Status codes") are libsgutils2's SAM_STAT_*.
+
+// "SCSI status 0x08 (Busy)": the code and libsgutils2's name for it.
+std::string scsi_status_text(std::uint8_t status) {
+  char name[64] = {};
+  sg_get_scsi_status_str(status, sizeof name, name);
+  return fmt::format("SCSI status 0x{:02x} ({})", status, name);
+}
 
 // include/scsi/scsi_status.h (Linux 6.1): host byte values.
 enum HostStatus : std::uint16_t {
@@ -100,9 +102,9 @@ ReadOutcome read_outcome_from_sg(const SgCompletion& c, Lba lba, std::uint32_t c
         r.status = ReadStatus::kTimeout;
         r.needs_reset = true;
         r.detail = "DRIVER_TIMEOUT: the kernel timed the command out";
-      } else if (c.status == kGood || c.status == kConditionMet) {
+      } else if (c.status == SAM_STAT_GOOD || c.status == SAM_STAT_CONDITION_MET) {
         r.status = ReadStatus::kOk;
-      } else if (c.status == kCheckCondition) {
+      } else if (c.status == SAM_STAT_CHECK_CONDITION) {
         const commands::DecodedError e = decode(c.sense, lba, count);
         r.status = read_status_from_error(e.kind);
         // An LBA equal to the command's first one, for a command of several
@@ -119,13 +121,13 @@ ReadOutcome read_outcome_from_sg(const SgCompletion& c, Lba lba, std::uint32_t c
         if (r.status != ReadStatus::kOk) r.detail = e.text;
         if (r.status == ReadStatus::kMediaError && names_only_the_start)
           r.detail += " (the LBA reported is the command's first: not taken as the failing one)";
-      } else if (c.status == kBusy || c.status == kTaskSetFull || c.status == kAcaActive ||
-                 c.status == kTaskAborted) {
+      } else if (c.status == SAM_STAT_BUSY || c.status == SAM_STAT_TASK_SET_FULL ||
+                 c.status == SAM_STAT_ACA_ACTIVE || c.status == SAM_STAT_TASK_ABORTED) {
         r.status = ReadStatus::kAborted;
-        r.detail = fmt::format("SCSI status 0x{:02x}: the device did not carry the command out", c.status);
+        r.detail = scsi_status_text(c.status) + ": the device did not carry the command out";
       } else {
         r.status = ReadStatus::kOther;
-        r.detail = fmt::format("SCSI status 0x{:02x}", c.status);
+        r.detail = scsi_status_text(c.status);
       }
       if (r.status == ReadStatus::kOk && c.resid != 0) {
         // A short transfer of a pass-through read: which bytes arrived is

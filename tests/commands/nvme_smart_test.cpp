@@ -114,7 +114,7 @@ TEST(NvmeErrorLog, ListsEntriesLatestFirstAndSkipsEmptyOnes) {
 }
 
 TEST(NvmeSmartCommands, GetLogPagePassesTheAllowListAndLspIsRefused) {
-  const NvmeCommand health = nvme_get_log_page(kNvmeLogSmartHealth, kNvmeAllNamespaces, kNvmeSmartLogBytes);
+  const NvmeCommand health = nvme_get_log_page(NVME_LOG_LID_SMART, NVME_NSID_ALL, kNvmeSmartLogBytes);
   EXPECT_TRUE(health.admin);
   EXPECT_EQ(health.opcode, 0x02);
   EXPECT_EQ(health.nsid, 0xffffffffu);
@@ -122,7 +122,7 @@ TEST(NvmeSmartCommands, GetLogPagePassesTheAllowListAndLspIsRefused) {
   EXPECT_EQ(health.cdw10 >> 16, 127u);  // NUMDL: 128 dwords, 0's based
   EXPECT_EQ(health.transfer_bytes, 512u);
   EXPECT_TRUE(is_allowed(health));
-  EXPECT_TRUE(is_allowed(nvme_get_log_page(kNvmeLogErrorInformation, kNvmeAllNamespaces, 16 * 64)));
+  EXPECT_TRUE(is_allowed(nvme_get_log_page(NVME_LOG_LID_ERROR, NVME_NSID_ALL, 16 * 64)));
   NvmeCommand lsp = health;
   lsp.cdw10 |= 0x1 << 8;  // a log specific field: may make the controller act
   EXPECT_FALSE(is_allowed(lsp));

@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/nvme.h"
 
 namespace ptrescue::commands {
 namespace {
-
-void put_le(std::vector<std::uint8_t>& b, std::size_t at, std::size_t n, std::uint64_t v) {
-  for (std::size_t i = 0; i < n; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
 
 void put_ascii(std::vector<std::uint8_t>& b, std::size_t at, std::size_t width, const std::string& s) {
   for (std::size_t i = 0; i < width; ++i) b[at + i] = i < s.size() ? s[i] : ' ';
@@ -87,6 +85,15 @@ TEST(NvmeStatus, QemuUnrecoveredReadIsAMediaError) {
   EXPECT_TRUE(decode_nvme_error(0x4281).do_not_retry);
 }
 
+TEST(NvmeStatus, TheFieldIsSplitIntoTypeCodeAndFlags) {
+  // SC 7:0, SCT 10:8, CRD 12:11, More 13, DNR 14.
+  EXPECT_NE(decode_nvme_error(0x281).text.find("(SCT 2h SC 81h)"), std::string::npos);
+  const DecodedError flagged = decode_nvme_error(0x7a81);  // DNR, More, CRD 3, SCT 2, SC 81h
+  EXPECT_EQ(flagged.kind, ErrorKind::kMediaError);
+  EXPECT_TRUE(flagged.do_not_retry);
+  EXPECT_NE(flagged.text.find("(SCT 2h SC 81h, DNR, More)"), std::string::npos) << flagged.text;
+}
+
 TEST(NvmeStatus, Table) {
   struct Case {
     std::uint32_t status;
@@ -139,13 +146,13 @@ TEST(NvmeStatus, Table) {
 
 TEST(NvmeIdentify, Controller) {
   std::vector<std::uint8_t> data(4096, 0);
-  put_le(data, 0, 2, 0x1b36);           // VID
+  sg_put_unaligned_le16(0x1b36, data.data());           // VID
   put_ascii(data, 4, 20, "deadbeef");   // SN
   put_ascii(data, 24, 40, "QEMU NVMe Ctrl");
   put_ascii(data, 64, 8, "7.2.0");
   data[77] = 7;                         // MDTS
-  put_le(data, 80, 4, 0x00010400);      // VER 1.4
-  put_le(data, 516, 4, 256);            // NN
+  sg_put_unaligned_le32(0x00010400, data.data() + 80);  // VER 1.4
+  sg_put_unaligned_le32(256, data.data() + 516);        // NN
   const auto id = parse_identify_controller(data);
   ASSERT_TRUE(id);
   EXPECT_EQ(id->pci_vendor_id, 0x1b36);
@@ -164,15 +171,15 @@ TEST(NvmeIdentify, Controller) {
 
 std::vector<std::uint8_t> namespace_page(std::uint8_t nlbaf, std::uint8_t flbas) {
   std::vector<std::uint8_t> data(4096, 0);
-  put_le(data, 0, 8, 0x1000000);   // NSZE
-  put_le(data, 8, 8, 0x1000000);   // NCAP
+  sg_put_unaligned_le64(0x1000000, data.data());       // NSZE
+  sg_put_unaligned_le64(0x1000000, data.data() + 8);   // NCAP
   data[25] = nlbaf;
   data[26] = flbas;
   data[29] = 0;                    // DPS
   // LBA formats from byte 128, 4 bytes each: MS (2), LBADS (1), RP (1).
-  put_le(data, 128 + 0 * 4, 2, 0);
+  sg_put_unaligned_le16(0, data.data() + 128 + 0 * 4);
   data[128 + 0 * 4 + 2] = 9;       // 512
-  put_le(data, 128 + 1 * 4, 2, 8);
+  sg_put_unaligned_le16(8, data.data() + 128 + 1 * 4);
   data[128 + 1 * 4 + 2] = 12;      // 4096 + 8 bytes metadata
   data[128 + 17 * 4 + 2] = 12;     // format 17 (NVMe 2.0: > 16 formats)
   return data;

@@ -210,14 +210,14 @@ TEST(Sense, FixedAndDescriptorNormalise) {
   auto s = decode_sense(hex("f0 00 03 00 00 07 d0 0a 00 00 00 00 11 00 00 00 00 00"));
   ASSERT_TRUE(s);
   EXPECT_FALSE(s->descriptor_format);
-  EXPECT_EQ(s->sense_key, sense_key::kMediumError);
+  EXPECT_EQ(s->sense_key, SPC_SK_MEDIUM_ERROR);
   EXPECT_EQ(s->asc, 0x11);
   EXPECT_EQ(s->information, 2000u);
 
   s = decode_sense(hex("72 03 11 00 00 00 00 0c 00 0a 80 00 00 00 00 00 00 00 07 d0"));
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->descriptor_format);
-  EXPECT_EQ(s->sense_key, sense_key::kMediumError);
+  EXPECT_EQ(s->sense_key, SPC_SK_MEDIUM_ERROR);
   EXPECT_EQ(s->information, 2000u);
 
   // VALID clear: INFORMATION bytes are not an LBA.

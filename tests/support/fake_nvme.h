@@ -17,7 +17,9 @@
 #include <set>
 #include <vector>
 
-#include "commands/byte_order.h"
+#include <scsi/sg_unaligned.h>
+
+#include "commands/nvme_types.h"
 #include "support/fake_sg_target.h"
 #include "support/fake_sys_io.h"
 
@@ -121,13 +123,13 @@ class FakeNvme {
   int admin(nvme_passthru_cmd& c) {
     std::lock_guard lk(m_);
     if (gone_) return -ENODEV;
-    if (c.opcode != 0x06 || c.data_len < 4096) return 0x4002;  // Invalid Field, DNR
+    if (c.opcode != nvme_admin_identify || c.data_len < 4096) return 0x4002;  // Invalid Field, DNR
     auto* p = reinterpret_cast<std::uint8_t*>(static_cast<std::uintptr_t>(c.addr));
     std::memset(p, 0, 4096);
     std::span<std::uint8_t> d(p, 4096);
     const std::uint32_t cns = c.cdw10 & 0xff;
-    if (cns == 1) {
-      commands::put_le(d, 0, 2, 0x1b36);
+    if (cns == NVME_IDENTIFY_CNS_CTRL) {
+      sg_put_unaligned_le16(0x1b36, d.data());
       auto str = [&](std::size_t off, std::size_t len, const std::string& s) {
         std::memset(p + off, ' ', len);
         std::memcpy(p + off, s.data(), std::min(len, s.size()));
@@ -136,17 +138,17 @@ class FakeNvme {
       str(24, 40, model);
       str(64, 8, "1.0");
       d[77] = mdts;
-      commands::put_le(d, 80, 4, 0x00010400);
-      commands::put_le(d, 516, 4, 1);
+      sg_put_unaligned_le32(0x00010400, d.data() + 80);
+      sg_put_unaligned_le32(1, d.data() + 516);
       return 0;
     }
-    if (cns == 0) {
+    if (cns == NVME_IDENTIFY_CNS_NS) {
       if (c.nsid != nsid) return 0x400b;  // Invalid Namespace
-      commands::put_le(d, 0, 8, capacity);
-      commands::put_le(d, 8, 8, capacity);
+      sg_put_unaligned_le64(capacity, d.data());
+      sg_put_unaligned_le64(capacity, d.data() + 8);
       d[25] = 0;                           // NLBAF: one format
       d[26] = metadata_extended ? 0x10 : 0x00;  // FLBAS
-      commands::put_le(d, 128, 2, metadata);    // LBAF0.MS
+      sg_put_unaligned_le16(metadata, d.data() + 128);    // LBAF0.MS
       d[130] = lbads;                           // LBAF0.LBADS
       return 0;
     }
@@ -157,7 +159,7 @@ class FakeNvme {
          std::uint32_t cdw11, std::uint32_t cdw12, std::uint32_t timeout_ms) {
     std::unique_lock lk(m_);
     if (gone_) return -ENODEV;
-    if (opcode != 0x02 || ns != nsid) return 0x4001;  // Invalid Opcode
+    if (opcode != nvme_cmd_read || ns != nsid) return 0x4001;  // Invalid Opcode
     cdw12_.push_back(cdw12);
     timeouts_.push_back(timeout_ms);
     const std::uint64_t slba = cdw10 | (std::uint64_t{cdw11} << 32);

@@ -21,8 +21,9 @@
 #include <set>
 #include <vector>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/ata.h"
-#include "commands/byte_order.h"
 #include "commands/sat.h"
 #include "support/fake_sys_io.h"
 #include "transport/device.h"
@@ -64,7 +65,7 @@ inline std::vector<std::uint8_t> fixed_sense(std::uint8_t key, std::uint8_t asc,
   std::vector<std::uint8_t> s(18, 0);
   s[0] = info ? 0xf0 : 0x70;
   s[2] = key;
-  if (info) commands::put_be(s, 3, 4, *info);
+  if (info) sg_put_unaligned_be32(*info, s.data() + 3);
   s[7] = 0x0a;
   s[12] = asc;
   s[13] = ascq;
@@ -81,7 +82,7 @@ inline std::vector<std::uint8_t> descriptor_sense(std::uint8_t key, std::uint8_t
     s[d] = 0x00;
     s[d + 1] = 0x0a;
     s[d + 2] = 0x80;  // VALID
-    commands::put_be(s, d + 4, 8, *info);
+    sg_put_unaligned_be64(*info, s.data() + d + 4);
   }
   s[7] = static_cast<std::uint8_t>(s.size() - 8);
   return s;
@@ -309,7 +310,7 @@ struct FakeControlPage {
     ScsiReply r;
     const int pc = cdb[2] >> 6;
     std::vector<std::uint8_t> d(8 + 12, 0);
-    commands::put_be(d, 0, 2, d.size() - 2);
+    sg_put_unaligned_be16(d.size() - 2, d.data());
     d[8] = 0x0a;
     d[9] = 0x0a;
     if (pc == 1) d[10] = changeable ? 0x04 : 0x00;  // changeable mask
@@ -359,8 +360,8 @@ class FakeAtaDisk final : public ScsiTarget {
       case 0x12: return inquiry(cdb);
       case 0x25: return read_capacity(8);
       case 0x9e: return read_capacity(32);
-      case 0x28: return scsi_read(get_be(cdb, 2, 4), static_cast<std::uint32_t>(get_be(cdb, 7, 2)));
-      case 0x88: return scsi_read(get_be(cdb, 2, 8), static_cast<std::uint32_t>(get_be(cdb, 10, 4)));
+      case 0x28: return scsi_read(sg_get_unaligned_be32(cdb.data() + 2), static_cast<std::uint32_t>(sg_get_unaligned_be16(cdb.data() + 7)));
+      case 0x88: return scsi_read(sg_get_unaligned_be64(cdb.data() + 2), static_cast<std::uint32_t>(sg_get_unaligned_be32(cdb.data() + 10)));
       case 0x5a: return control.mode_sense(cdb);
       case 0x55: return control.mode_select(data_out);
       case kAtaPassThrough16: break;
@@ -407,7 +408,7 @@ class FakeAtaDisk final : public ScsiTarget {
 
   std::vector<std::uint8_t> identify_page() const {
     std::vector<std::uint8_t> p(512, 0);
-    auto word = [&](int w, std::uint16_t v) { commands::put_le(p, 2 * w, 2, v); };
+    auto word = [&](int w, std::uint16_t v) { sg_put_unaligned_le16(v, p.data() + 2 * w); };
     auto str = [&](int w, int words, const std::string& s) {
       std::string padded = s;
       padded.resize(2 * words, ' ');
@@ -467,7 +468,7 @@ class FakeAtaDisk final : public ScsiTarget {
       } else if (cdb[2] == 0x89) {
         r.data.assign(572, 0);
         r.data[1] = 0x89;
-        commands::put_be(r.data, 2, 2, 572 - 4);
+        sg_put_unaligned_be16(572 - 4, r.data.data() + 2);
         const std::string sat = "linux   libata          ";
         std::copy(sat.begin(), sat.end(), r.data.begin() + 8);
         r.data[56] = 0xec;
@@ -495,11 +496,11 @@ class FakeAtaDisk final : public ScsiTarget {
     ScsiReply r;
     r.data.assign(bytes, 0);
     if (bytes == 8) {
-      commands::put_be(r.data, 0, 4, std::min<std::uint64_t>(capacity - 1, 0xffffffffu));
-      commands::put_be(r.data, 4, 4, sector_size);
+      sg_put_unaligned_be32(std::min<std::uint64_t>(capacity - 1, 0xffffffffu), r.data.data());
+      sg_put_unaligned_be32(sector_size, r.data.data() + 4);
     } else {
-      commands::put_be(r.data, 0, 8, capacity - 1);
-      commands::put_be(r.data, 8, 4, sector_size);
+      sg_put_unaligned_be64(capacity - 1, r.data.data());
+      sg_put_unaligned_be32(sector_size, r.data.data() + 8);
     }
     return r;
   }
@@ -536,7 +537,7 @@ class FakeAtaDisk final : public ScsiTarget {
 
   ScsiReply sct(const commands::AtaTaskfile& tf, bool ck_cond) {
     if (!erc_supported || tf.data_out.size() < 512) return abort_reply(0);
-    const auto word = [&](int w) { return static_cast<std::uint16_t>(commands::get_le(tf.data_out, 2 * w, 2)); };
+    const auto word = [&](int w) { return static_cast<std::uint16_t>(sg_get_unaligned_le16(tf.data_out.data() + 2 * w)); };
     if (word(0) != commands::sct::kActionErrorRecoveryControl) return abort_reply(0);
     if (word(2) != commands::sct::kSelectionReadTimer) return abort_reply(0);
     commands::AtaRegisters r;
@@ -595,8 +596,8 @@ class FakeScsiDisk final : public ScsiTarget {
       case 0x25: {
         ScsiReply r;
         r.data.assign(8, 0);
-        commands::put_be(r.data, 0, 4, capacity - 1 > 0xffffffffu ? 0xffffffffu : capacity - 1);
-        commands::put_be(r.data, 4, 4, sector_size);
+        sg_put_unaligned_be32(capacity - 1 > 0xffffffffu ? 0xffffffffu : capacity - 1, r.data.data());
+        sg_put_unaligned_be32(sector_size, r.data.data() + 4);
         return r;
       }
       case 0x9e:
@@ -605,14 +606,14 @@ class FakeScsiDisk final : public ScsiTarget {
         {
           ScsiReply r;
           r.data.assign(32, 0);
-          commands::put_be(r.data, 0, 8, capacity - 1);
-          commands::put_be(r.data, 8, 4, sector_size);
+          sg_put_unaligned_be64(capacity - 1, r.data.data());
+          sg_put_unaligned_be32(sector_size, r.data.data() + 8);
           return r;
         }
-      case 0x28: return read(commands::get_be(cdb, 2, 4), static_cast<std::uint32_t>(commands::get_be(cdb, 7, 2)));
+      case 0x28: return read(sg_get_unaligned_be32(cdb.data() + 2), static_cast<std::uint32_t>(sg_get_unaligned_be16(cdb.data() + 7)));
       case 0x88:
         if (!read16_supported) return ScsiReply::check_condition(fixed_sense(0x05, 0x20, 0x00));
-        return read(commands::get_be(cdb, 2, 8), static_cast<std::uint32_t>(commands::get_be(cdb, 10, 4)));
+        return read(sg_get_unaligned_be64(cdb.data() + 2), static_cast<std::uint32_t>(sg_get_unaligned_be32(cdb.data() + 10)));
       case 0x5a: return control.mode_sense(cdb);
       case 0x55: return control.mode_select(data_out);
       default:  // ATA PASS-THROUGH included: INVALID COMMAND OPERATION CODE

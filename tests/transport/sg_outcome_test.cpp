@@ -42,5 +42,19 @@ TEST(SgOutcome, AOneSectorReadNamesItsOwnSector) {
   EXPECT_EQ(r.error_lba, Lba{5000});
 }
 
+TEST(SgOutcome, AStatusOtherThanCheckConditionIsNamed) {
+  SgCompletion busy;
+  busy.status = 0x08;
+  const ReadOutcome aborted = read_outcome_from_sg(busy, 0, 8, 512, commands::decode_scsi_read_error);
+  EXPECT_EQ(aborted.status, ReadStatus::kAborted);
+  EXPECT_EQ(aborted.detail, "SCSI status 0x08 (Busy): the device did not carry the command out");
+
+  SgCompletion conflict;
+  conflict.status = 0x18;
+  const ReadOutcome other = read_outcome_from_sg(conflict, 0, 8, 512, commands::decode_scsi_read_error);
+  EXPECT_EQ(other.status, ReadStatus::kOther);
+  EXPECT_EQ(other.detail, "SCSI status 0x18 (Reservation Conflict)");
+}
+
 }  // namespace
 }  // namespace ptrescue

@@ -21,6 +21,15 @@ std::string error_of(std::string_view json) {
   return "(no error)";
 }
 
+std::string file_error_of(const std::filesystem::path& path) {
+  try {
+    SimProfile::from_json_file(path);
+  } catch (const SimProfileError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -300,17 +309,20 @@ TEST(SimProfile, FileStemIsTheNameUnlessTheFileGivesOne) {
   EXPECT_EQ(SimProfile::from_json_file(dir.write("tiny-drive.json", R"({"capacity": 1000})")).name, "tiny-drive");
   EXPECT_EQ(SimProfile::from_json_file(dir.write("x.json", R"({"capacity": 1000, "name": "y"})")).name, "y");
   // An error in a file names the file and the field.
-  const fs::path bad = dir.write("bad.json", R"({"capacity": 1000, "heads": 0})");
-  try {
-    SimProfile::from_json_file(bad);
-    FAIL() << "no exception";
-  } catch (const SimProfileError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("bad.json"), std::string::npos) << what;
-    EXPECT_NE(what.find("'heads'"), std::string::npos) << what;
-  }
+  const std::string what = file_error_of(dir.write("bad.json", R"({"capacity": 1000, "heads": 0})"));
+  EXPECT_NE(what.find("bad.json"), std::string::npos) << what;
+  EXPECT_NE(what.find("'heads'"), std::string::npos) << what;
   EXPECT_THROW(SimProfile::from_json_file(dir.write("broken.json", "{")), SimProfileError);
   EXPECT_THROW(SimProfile::from_json_file("/nonexistent/ptrescue/profile.json"), SimProfileError);
+}
+
+TEST(SimProfile, AFileThatCannotBeReadSaysWhy) {
+  TempDir dir;
+  const fs::path folder = dir.write("profile.json", "{}").parent_path() / "folder.json";
+  fs::create_directories(folder);
+  const std::string what = file_error_of(folder);
+  EXPECT_NE(what.find("folder.json"), std::string::npos) << what;
+  EXPECT_NE(what.find("is a directory"), std::string::npos) << what;
 }
 
 TEST(SimProfile, DefaultResetsCostMoreUpTheLadder) {

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <scsi/sg_unaligned.h>
+
 #include "commands/allow_list.h"
 #include "commands/ata_smart.h"
 #include "commands/nvme_smart.h"
@@ -239,10 +241,10 @@ class LogPageNode final : public test::FakeNode {
           const auto d = commands::encode_nvme_smart_log(h);
           std::memcpy(p, d.data(), std::min<std::size_t>(d.size(), c.data_len));
         } else {
-          commands::put_le(std::span(p, c.data_len), 0, 8, 1);  // one error, count 1
-          commands::put_le(std::span(p, c.data_len), 12, 2, 0x281 << 1);
-          commands::put_le(std::span(p, c.data_len), 16, 8, 4242);
-          commands::put_le(std::span(p, c.data_len), 24, 4, 1);
+          sg_put_unaligned_le64(1, (std::span(p, c.data_len)).data());  // one error, count 1
+          sg_put_unaligned_le16(0x281 << 1, (std::span(p, c.data_len)).data() + 12);
+          sg_put_unaligned_le64(4242, (std::span(p, c.data_len)).data() + 16);
+          sg_put_unaligned_le32(1, (std::span(p, c.data_len)).data() + 24);
         }
         return 0;
       }

@@ -1,31 +1,26 @@
 #include "transport/sim/sim_pattern.h"
 
-#include <bit>
+#include <array>
 #include <cstring>
+
+#include <scsi/sg_unaligned.h>
+
+#include "transport/sim/splitmix.h"
 
 namespace ptrescue {
 namespace {
 
-constexpr std::uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
-
-// splitmix64's output function: a cheap bijection with good avalanche.
-constexpr std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-constexpr std::uint64_t to_little_endian(std::uint64_t v) {
-  if constexpr (std::endian::native == std::endian::little) {
-    return v;
-  } else {
-    std::uint64_t r = 0;
-    for (int i = 0; i < 8; ++i) r |= ((v >> (8 * i)) & 0xFF) << (8 * (7 - i));
-    return r;
-  }
-}
+using splitmix::kGamma;
+using splitmix::mix;
 
 std::uint64_t sector_base(std::uint64_t seed, Lba lba) { return mix(lba ^ mix(seed)); }
+
+// Word `i` of a sector as its 8 little-endian bytes.
+std::array<std::uint8_t, 8> word_bytes(std::uint64_t base, std::size_t i) {
+  std::array<std::uint8_t, 8> bytes;
+  sg_put_unaligned_le64(mix(base + i * kGamma), bytes.data());
+  return bytes;
+}
 
 }  // namespace
 
@@ -33,14 +28,9 @@ void fill_sector_pattern(std::uint64_t seed, Lba lba, std::span<std::byte> secto
   const std::uint64_t base = sector_base(seed, lba);
   const std::size_t words = sector.size() / 8;
   std::byte* p = sector.data();
-  for (std::size_t i = 0; i < words; ++i) {
-    const std::uint64_t w = to_little_endian(mix(base + i * kGamma));
-    std::memcpy(p + i * 8, &w, 8);
-  }
-  if (const std::size_t tail = sector.size() % 8; tail != 0) {
-    const std::uint64_t w = to_little_endian(mix(base + words * kGamma));
-    std::memcpy(p + words * 8, &w, tail);
-  }
+  for (std::size_t i = 0; i < words; ++i) sg_put_unaligned_le64(mix(base + i * kGamma), p + i * 8);
+  if (const std::size_t tail = sector.size() % 8; tail != 0)
+    std::memcpy(p + words * 8, word_bytes(base, words).data(), tail);
 }
 
 void fill_sectors_pattern(std::uint64_t seed, Lba first_lba, std::uint32_t sector_size,
@@ -64,15 +54,9 @@ std::optional<Lba> first_pattern_mismatch(std::uint64_t seed, Lba first_lba,
     const Lba lba = first_lba + s;
     const std::byte* p = data.data() + s * sector_size;
     const std::uint64_t base = sector_base(seed, lba);
-    for (std::size_t i = 0; i < words; ++i) {
-      std::uint64_t actual = 0;
-      std::memcpy(&actual, p + i * 8, 8);
-      if (actual != to_little_endian(mix(base + i * kGamma))) return lba;
-    }
-    if (tail != 0) {
-      const std::uint64_t w = to_little_endian(mix(base + words * kGamma));
-      if (std::memcmp(&w, p + words * 8, tail) != 0) return lba;
-    }
+    for (std::size_t i = 0; i < words; ++i)
+      if (sg_get_unaligned_le64(p + i * 8) != mix(base + i * kGamma)) return lba;
+    if (tail != 0 && std::memcmp(word_bytes(base, words).data(), p + words * 8, tail) != 0) return lba;
   }
   // A trailing partial sector cannot be a whole sector of the pattern.
   if (data.size() % sector_size != 0) return first_lba + n;

@@ -5,16 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "transport/sim/splitmix.h"
+
 namespace ptrescue {
 namespace {
 
-constexpr std::uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
-
-constexpr std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using splitmix::kGamma;
+using splitmix::mix;
 
 // Salts keep the random placements independent of each other and of the
 // data pattern, which use the same seed.

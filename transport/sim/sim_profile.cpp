@@ -4,13 +4,13 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "base/text_file.h"
 
 namespace ptrescue {
 namespace {
@@ -46,6 +46,21 @@ void check_range(Lba start, Lba length, Lba capacity, std::string_view field) {
 }
 
 bool power_of_two(std::uint32_t v) { return v != 0 && std::has_single_bit(v); }
+
+// The heads a list names: each below the head count, none twice.
+class HeadTally {
+ public:
+  explicit HeadTally(int heads) : heads_(heads), seen_(static_cast<std::size_t>(heads), false) {}
+  void add(int head, const std::string& field) {
+    if (head < 0 || head >= heads_) fail(field, fmt::format("head {} is not below heads ({})", head, heads_));
+    if (seen_[static_cast<std::size_t>(head)]) fail(field, fmt::format("head {} is listed twice", head));
+    seen_[static_cast<std::size_t>(head)] = true;
+  }
+
+ private:
+  int heads_;
+  std::vector<bool> seen_;
+};
 
 // ---- JSON reading ----------------------------------------------------------
 
@@ -171,39 +186,10 @@ std::vector<int> as_head_list(const json& v, std::string_view field) {
   return heads;
 }
 
-std::vector<SimRange> as_ranges(const json& v, std::string_view field, std::uint32_t sector_size) {
-  std::vector<SimRange> out;
-  const json& a = as_array(v, field);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const ObjectReader r(a[i], indexed(field, i), {"start", "length"});
-    SimRange range;
-    const json* start = r.get("start");
-    const json* length = r.get("length");
-    if (start == nullptr) fail(r.field("start"), "is required");
-    if (length == nullptr) fail(r.field("length"), "is required");
-    range.start = as_size(*start, r.field("start"), sector_size);
-    range.length = as_size(*length, r.field("length"), sector_size);
-    out.push_back(range);
-  }
-  return out;
-}
+// ---- the profile's parts -----------------------------------------------------
 
-SimProfile parse_profile(const json& doc, std::string_view default_name) {
-  const ObjectReader top(
-      doc, "",
-      {"name", "model", "seed", "capacity", "logical_sector_size", "physical_sector_size",
-       "max_transfer", "heads", "zones", "stripe", "head_order", "serpentine", "rate_outer_mbps",
-       "rate_inner_mbps", "rpm", "seek_track_ms", "seek_full_stroke_ms", "head_switch_ms",
-       "command_overhead_ms", "error_latency_ms", "error_recovery_limit_ms", "reset_ms",
-       "die_after_error_reads", "bad_ranges", "bad_clusters", "weak_heads", "dead_heads",
-       "slow_ranges", "hang_ranges", "smart"});
-  SimProfile p;
-  p.name = std::string(default_name);
-  if (const json* v = top.get("name")) p.name = as_string(*v, "name");
-  if (const json* v = top.get("model")) p.model = as_string(*v, "model");
-  if (const json* v = top.get("seed")) p.seed = as_count(*v, "seed");
-
-  // Sector sizes first: every size field is counted in logical sectors.
+// Sector sizes first: every size field is counted in logical sectors.
+void read_sector_sizes(const ObjectReader& top, SimProfile& p) {
   if (const json* v = top.get("logical_sector_size"))
     p.logical_sector_size = as_u32(*v, "logical_sector_size");
   if (!power_of_two(p.logical_sector_size) || p.logical_sector_size < 512 ||
@@ -212,8 +198,11 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
   p.physical_sector_size = p.logical_sector_size;
   if (const json* v = top.get("physical_sector_size"))
     p.physical_sector_size = as_u32(*v, "physical_sector_size");
-  const std::uint32_t ss = p.logical_sector_size;
+}
 
+// Capacity, transfer limit, heads, zones and the stripe layout.
+void read_geometry(const ObjectReader& top, SimProfile& p) {
+  const std::uint32_t ss = p.logical_sector_size;
   const json* capacity = top.get("capacity");
   if (capacity == nullptr) fail("capacity", "is required");
   p.capacity_sectors = as_size(*capacity, "capacity", ss);
@@ -233,19 +222,23 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
   if (const json* v = top.get("stripe")) p.stripe_sectors = as_size(*v, "stripe", ss);
   if (const json* v = top.get("head_order")) p.head_order = as_head_list(*v, "head_order");
   if (const json* v = top.get("serpentine")) p.serpentine = as_bool(*v, "serpentine");
+}
 
-  if (const json* v = top.get("rate_outer_mbps")) p.rate_outer_mbps = as_positive(*v, "rate_outer_mbps");
-  if (const json* v = top.get("rate_inner_mbps")) p.rate_inner_mbps = as_positive(*v, "rate_inner_mbps");
-  if (const json* v = top.get("rpm")) p.rpm = as_positive(*v, "rpm");
-  if (const json* v = top.get("seek_track_ms")) p.seek_track_ms = as_ms(*v, "seek_track_ms");
-  if (const json* v = top.get("seek_full_stroke_ms"))
-    p.seek_full_stroke_ms = as_ms(*v, "seek_full_stroke_ms");
-  if (const json* v = top.get("head_switch_ms")) p.head_switch_ms = as_ms(*v, "head_switch_ms");
-  if (const json* v = top.get("command_overhead_ms"))
-    p.command_overhead_ms = as_ms(*v, "command_overhead_ms");
-  if (const json* v = top.get("error_latency_ms")) p.error_latency_ms = as_ms(*v, "error_latency_ms");
-  if (const json* v = top.get("error_recovery_limit_ms"))
-    p.error_recovery_limit_ms = as_ms(*v, "error_recovery_limit_ms");
+// Transfer rates, seek and command times, the cost of each reset.
+void read_timing(const ObjectReader& top, SimProfile& p) {
+  const std::pair<std::string_view, double*> positives[] = {
+      {"rate_outer_mbps", &p.rate_outer_mbps}, {"rate_inner_mbps", &p.rate_inner_mbps}, {"rpm", &p.rpm}};
+  for (const auto& [key, slot] : positives)
+    if (const json* v = top.get(key)) *slot = as_positive(*v, key);
+  const std::pair<std::string_view, double*> times[] = {
+      {"seek_track_ms", &p.seek_track_ms},
+      {"seek_full_stroke_ms", &p.seek_full_stroke_ms},
+      {"head_switch_ms", &p.head_switch_ms},
+      {"command_overhead_ms", &p.command_overhead_ms},
+      {"error_latency_ms", &p.error_latency_ms},
+      {"error_recovery_limit_ms", &p.error_recovery_limit_ms}};
+  for (const auto& [key, slot] : times)
+    if (const json* v = top.get(key)) *slot = as_ms(*v, key);
   if (const json* v = top.get("reset_ms")) {
     const ObjectReader r(*v, "reset_ms", {"soft", "device", "target", "bus", "host", "power_cycle"});
     const std::pair<std::string_view, double*> kinds[] = {
@@ -256,77 +249,123 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
     for (const auto& [key, slot] : kinds)
       if (const json* k = r.get(key)) *slot = as_ms(*k, r.field(key));
   }
-  if (const json* v = top.get("die_after_error_reads"))
-    p.die_after_error_reads = as_count(*v, "die_after_error_reads");
-  if (const json* v = top.get("smart")) {
-    const ObjectReader r(*v, "smart",
-                         {"enabled", "power_on_hours", "power_cycles", "reallocated", "pending",
-                          "reallocate_fraction", "udma_crc_errors", "temperature_c", "temperature_max_c",
-                          "heat_minutes"});
-    SimSmart& m = p.smart;
-    if (const json* k = r.get("enabled")) m.enabled = as_bool(*k, r.field("enabled"));
-    const std::pair<std::string_view, std::uint64_t*> counts[] = {
-        {"power_on_hours", &m.power_on_hours}, {"power_cycles", &m.power_cycles},
-        {"reallocated", &m.reallocated},       {"pending", &m.pending},
-        {"udma_crc_errors", &m.udma_crc_errors}};
-    for (const auto& [key, slot] : counts)
-      if (const json* k = r.get(key)) *slot = as_count(*k, r.field(key));
-    if (const json* k = r.get("reallocate_fraction"))
-      m.reallocate_fraction = as_fraction(*k, r.field("reallocate_fraction"));
-    if (const json* k = r.get("temperature_c")) m.temperature_c = as_positive(*k, r.field("temperature_c"));
-    if (const json* k = r.get("temperature_max_c"))
-      m.temperature_max_c = as_positive(*k, r.field("temperature_max_c"));
-    if (const json* k = r.get("heat_minutes")) m.heat_minutes = as_positive(*k, r.field("heat_minutes"));
-  }
+}
 
+SimSmart as_smart(const json& v) {
+  const ObjectReader r(v, "smart",
+                       {"enabled", "power_on_hours", "power_cycles", "reallocated", "pending",
+                        "reallocate_fraction", "udma_crc_errors", "temperature_c", "temperature_max_c",
+                        "heat_minutes"});
+  SimSmart m;
+  if (const json* k = r.get("enabled")) m.enabled = as_bool(*k, r.field("enabled"));
+  const std::pair<std::string_view, std::uint64_t*> counts[] = {
+      {"power_on_hours", &m.power_on_hours}, {"power_cycles", &m.power_cycles},
+      {"reallocated", &m.reallocated},       {"pending", &m.pending},
+      {"udma_crc_errors", &m.udma_crc_errors}};
+  for (const auto& [key, slot] : counts)
+    if (const json* k = r.get(key)) *slot = as_count(*k, r.field(key));
+  if (const json* k = r.get("reallocate_fraction"))
+    m.reallocate_fraction = as_fraction(*k, r.field("reallocate_fraction"));
+  const std::pair<std::string_view, double*> positives[] = {
+      {"temperature_c", &m.temperature_c}, {"temperature_max_c", &m.temperature_max_c},
+      {"heat_minutes", &m.heat_minutes}};
+  for (const auto& [key, slot] : positives)
+    if (const json* k = r.get(key)) *slot = as_positive(*k, r.field(key));
+  return m;
+}
+
+// Each element of the array `v` (named `field`) read by `read_one` from its
+// ObjectReader, which allows `keys`.
+template <typename Item, typename ReadOne>
+std::vector<Item> as_objects(const json& v, std::string_view field,
+                             std::initializer_list<std::string_view> keys, ReadOne read_one) {
+  std::vector<Item> out;
+  const json& a = as_array(v, field);
+  for (std::size_t i = 0; i < a.size(); ++i) out.push_back(read_one(ObjectReader(a[i], indexed(field, i), keys)));
+  return out;
+}
+
+const json& required(const ObjectReader& r, std::string_view key) {
+  const json* v = r.get(key);
+  if (v == nullptr) fail(r.field(key), "is required");
+  return *v;
+}
+
+std::vector<SimRange> as_ranges(const json& v, std::string_view field, std::uint32_t ss) {
+  return as_objects<SimRange>(v, field, {"start", "length"}, [&](const ObjectReader& r) {
+    const json& start = required(r, "start");
+    const json& length = required(r, "length");
+    return SimRange{.start = as_size(start, r.field("start"), ss), .length = as_size(length, r.field("length"), ss)};
+  });
+}
+
+std::vector<SimClusterGroup> as_cluster_groups(const json& v, std::uint32_t ss) {
+  return as_objects<SimClusterGroup>(v, "bad_clusters", {"count", "length"}, [&](const ObjectReader& r) {
+    SimClusterGroup g;
+    g.count = as_count(required(r, "count"), r.field("count"));
+    if (const json* len = r.get("length")) g.length = as_size(*len, r.field("length"), ss);
+    return g;
+  });
+}
+
+std::vector<SimWeakHead> as_weak_heads(const json& v, std::uint32_t ss) {
+  return as_objects<SimWeakHead>(
+      v, "weak_heads", {"head", "extra_latency_ms", "bad_fraction", "cluster"}, [&](const ObjectReader& r) {
+        SimWeakHead w;
+        w.cluster_sectors = kDefaultClusterBytes / ss;
+        w.head = as_small_int(required(r, "head"), r.field("head"));
+        if (const json* k = r.get("extra_latency_ms")) w.extra_latency_ms = as_ms(*k, r.field("extra_latency_ms"));
+        if (const json* k = r.get("bad_fraction")) w.bad_fraction = as_fraction(*k, r.field("bad_fraction"));
+        if (const json* k = r.get("cluster")) w.cluster_sectors = as_size(*k, r.field("cluster"), ss);
+        return w;
+      });
+}
+
+std::vector<SimSlowRange> as_slow_ranges(const json& v, std::uint32_t ss) {
+  return as_objects<SimSlowRange>(v, "slow_ranges", {"start", "length", "extra_ms"}, [&](const ObjectReader& r) {
+    SimSlowRange s;
+    const json& start = required(r, "start");
+    const json& extra = required(r, "extra_ms");
+    s.start = as_size(start, r.field("start"), ss);
+    s.length = 1;
+    if (const json* len = r.get("length")) s.length = as_size(*len, r.field("length"), ss);
+    s.extra_ms = as_ms(extra, r.field("extra_ms"));
+    return s;
+  });
+}
+
+// Where the drive fails: bad, hanging and slow sectors, weak and dead heads.
+void read_defects(const ObjectReader& top, SimProfile& p) {
+  const std::uint32_t ss = p.logical_sector_size;
   if (const json* v = top.get("bad_ranges")) p.bad_ranges = as_ranges(*v, "bad_ranges", ss);
   if (const json* v = top.get("hang_ranges")) p.hang_ranges = as_ranges(*v, "hang_ranges", ss);
-  if (const json* v = top.get("bad_clusters")) {
-    const json& a = as_array(*v, "bad_clusters");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const ObjectReader r(a[i], indexed("bad_clusters", i), {"count", "length"});
-      SimClusterGroup g;
-      const json* count = r.get("count");
-      if (count == nullptr) fail(r.field("count"), "is required");
-      g.count = as_count(*count, r.field("count"));
-      if (const json* len = r.get("length")) g.length = as_size(*len, r.field("length"), ss);
-      p.bad_clusters.push_back(g);
-    }
-  }
-  if (const json* v = top.get("weak_heads")) {
-    const json& a = as_array(*v, "weak_heads");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const ObjectReader r(a[i], indexed("weak_heads", i),
-                           {"head", "extra_latency_ms", "bad_fraction", "cluster"});
-      SimWeakHead w;
-      w.cluster_sectors = kDefaultClusterBytes / ss;
-      const json* head = r.get("head");
-      if (head == nullptr) fail(r.field("head"), "is required");
-      w.head = as_small_int(*head, r.field("head"));
-      if (const json* k = r.get("extra_latency_ms"))
-        w.extra_latency_ms = as_ms(*k, r.field("extra_latency_ms"));
-      if (const json* k = r.get("bad_fraction")) w.bad_fraction = as_fraction(*k, r.field("bad_fraction"));
-      if (const json* k = r.get("cluster")) w.cluster_sectors = as_size(*k, r.field("cluster"), ss);
-      p.weak_heads.push_back(w);
-    }
-  }
+  if (const json* v = top.get("bad_clusters")) p.bad_clusters = as_cluster_groups(*v, ss);
+  if (const json* v = top.get("weak_heads")) p.weak_heads = as_weak_heads(*v, ss);
   if (const json* v = top.get("dead_heads")) p.dead_heads = as_head_list(*v, "dead_heads");
-  if (const json* v = top.get("slow_ranges")) {
-    const json& a = as_array(*v, "slow_ranges");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const ObjectReader r(a[i], indexed("slow_ranges", i), {"start", "length", "extra_ms"});
-      SimSlowRange s;
-      const json* start = r.get("start");
-      const json* extra = r.get("extra_ms");
-      if (start == nullptr) fail(r.field("start"), "is required");
-      if (extra == nullptr) fail(r.field("extra_ms"), "is required");
-      s.start = as_size(*start, r.field("start"), ss);
-      s.length = 1;
-      if (const json* len = r.get("length")) s.length = as_size(*len, r.field("length"), ss);
-      s.extra_ms = as_ms(*extra, r.field("extra_ms"));
-      p.slow_ranges.push_back(s);
-    }
-  }
+  if (const json* v = top.get("slow_ranges")) p.slow_ranges = as_slow_ranges(*v, ss);
+}
+
+SimProfile parse_profile(const json& doc, std::string_view default_name) {
+  const ObjectReader top(
+      doc, "",
+      {"name", "model", "seed", "capacity", "logical_sector_size", "physical_sector_size",
+       "max_transfer", "heads", "zones", "stripe", "head_order", "serpentine", "rate_outer_mbps",
+       "rate_inner_mbps", "rpm", "seek_track_ms", "seek_full_stroke_ms", "head_switch_ms",
+       "command_overhead_ms", "error_latency_ms", "error_recovery_limit_ms", "reset_ms",
+       "die_after_error_reads", "bad_ranges", "bad_clusters", "weak_heads", "dead_heads",
+       "slow_ranges", "hang_ranges", "smart"});
+  SimProfile p;
+  p.name = std::string(default_name);
+  if (const json* v = top.get("name")) p.name = as_string(*v, "name");
+  if (const json* v = top.get("model")) p.model = as_string(*v, "model");
+  if (const json* v = top.get("seed")) p.seed = as_count(*v, "seed");
+  read_sector_sizes(top, p);
+  read_geometry(top, p);
+  read_timing(top, p);
+  if (const json* v = top.get("die_after_error_reads"))
+    p.die_after_error_reads = as_count(*v, "die_after_error_reads");
+  if (const json* v = top.get("smart")) p.smart = as_smart(*v);
+  read_defects(top, p);
   p.validate();
   return p;
 }
@@ -444,13 +483,15 @@ SimProfile SimProfile::from_json(std::string_view text) {
 }
 
 SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SimProfileError(fmt::format("cannot open simulator profile '{}'", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  try {
+    text = read_whole_file(path.string());
+  } catch (const FileReadError& e) {
+    throw SimProfileError(fmt::format("cannot read simulator profile {}", e.what()));
+  }
   json doc;
   try {
-    doc = json::parse(text.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     throw SimProfileError(fmt::format("simulator profile '{}': invalid JSON: {}", path.string(), e.what()));
   }
@@ -461,106 +502,119 @@ SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
   }
 }
 
-void SimProfile::validate() const {
-  const std::uint32_t ls = logical_sector_size;
+namespace {
+
+void check_geometry(const SimProfile& p) {
+  const std::uint32_t ls = p.logical_sector_size;
   if (!power_of_two(ls) || ls < 512 || ls > kMaxSectorSize)
     fail("logical_sector_size", "must be a power of two from 512 to 65536");
-  if (!power_of_two(physical_sector_size) || physical_sector_size < ls ||
-      physical_sector_size > kMaxSectorSize)
+  if (!power_of_two(p.physical_sector_size) || p.physical_sector_size < ls ||
+      p.physical_sector_size > kMaxSectorSize)
     fail("physical_sector_size", "must be a power of two from logical_sector_size to 65536");
-  const Lba per_phys = logical_per_physical();
-  if (capacity_sectors == 0) fail("capacity", "must be at least 1 sector");
-  if (capacity_sectors > static_cast<Lba>(std::numeric_limits<std::int64_t>::max()) / ls)
+  const Lba per_phys = p.logical_per_physical();
+  if (p.capacity_sectors == 0) fail("capacity", "must be at least 1 sector");
+  if (p.capacity_sectors > static_cast<Lba>(std::numeric_limits<std::int64_t>::max()) / ls)
     fail("capacity", "is too large");
-  if (capacity_sectors % per_phys != 0) fail("capacity", "must be a whole number of physical sectors");
-  if (max_transfer_sectors == 0) fail("max_transfer", "must be at least 1 sector");
-  if (heads < 1 || heads > kMaxHeads) fail("heads", fmt::format("must be from 1 to {}", kMaxHeads));
-  if (zones < 1 || static_cast<Lba>(zones) > capacity_sectors / per_phys)
+  if (p.capacity_sectors % per_phys != 0) fail("capacity", "must be a whole number of physical sectors");
+  if (p.max_transfer_sectors == 0) fail("max_transfer", "must be at least 1 sector");
+  if (p.heads < 1 || p.heads > kMaxHeads) fail("heads", fmt::format("must be from 1 to {}", kMaxHeads));
+  if (p.zones < 1 || static_cast<Lba>(p.zones) > p.capacity_sectors / per_phys)
     fail("zones", "must be from 1 to the number of physical sectors");
-  if (stripe_sectors == 0 || stripe_sectors % per_phys != 0)
+  if (p.stripe_sectors == 0 || p.stripe_sectors % per_phys != 0)
     fail("stripe", "must be a positive whole number of physical sectors");
-  if (!head_order.empty()) {
-    if (head_order.size() != static_cast<std::size_t>(heads))
-      fail("head_order", fmt::format("must list each of the {} heads once", heads));
-    std::vector<bool> seen(static_cast<std::size_t>(heads), false);
-    for (std::size_t i = 0; i < head_order.size(); ++i) {
-      const int h = head_order[i];
-      if (h < 0 || h >= heads) fail(indexed("head_order", i), fmt::format("head {} is not below heads ({})", h, heads));
-      if (seen[static_cast<std::size_t>(h)]) fail(indexed("head_order", i), fmt::format("head {} is listed twice", h));
-      seen[static_cast<std::size_t>(h)] = true;
-    }
+  if (!p.head_order.empty()) {
+    if (p.head_order.size() != static_cast<std::size_t>(p.heads))
+      fail("head_order", fmt::format("must list each of the {} heads once", p.heads));
+    HeadTally listed(p.heads);
+    for (std::size_t i = 0; i < p.head_order.size(); ++i) listed.add(p.head_order[i], indexed("head_order", i));
   }
-  if (!(rate_outer_mbps > 0) || !std::isfinite(rate_outer_mbps)) fail("rate_outer_mbps", "must be greater than 0");
-  if (!(rate_inner_mbps > 0) || !std::isfinite(rate_inner_mbps)) fail("rate_inner_mbps", "must be greater than 0");
-  if (!(rpm > 0) || !std::isfinite(rpm)) fail("rpm", "must be greater than 0");
-  check_ms(seek_track_ms, "seek_track_ms");
-  check_ms(seek_full_stroke_ms, "seek_full_stroke_ms");
-  if (seek_full_stroke_ms < seek_track_ms) fail("seek_full_stroke_ms", "must not be below seek_track_ms");
-  check_ms(head_switch_ms, "head_switch_ms");
-  check_ms(command_overhead_ms, "command_overhead_ms");
-  check_ms(error_latency_ms, "error_latency_ms");
-  check_ms(error_recovery_limit_ms, "error_recovery_limit_ms");
-  check_ms(reset_ms.soft_ms, "reset_ms.soft");
-  check_ms(reset_ms.device_ms, "reset_ms.device");
-  check_ms(reset_ms.target_ms, "reset_ms.target");
-  check_ms(reset_ms.bus_ms, "reset_ms.bus");
-  check_ms(reset_ms.host_ms, "reset_ms.host");
-  check_ms(reset_ms.power_cycle_ms, "reset_ms.power_cycle");
+}
+
+void check_timing(const SimProfile& p) {
+  if (!(p.rate_outer_mbps > 0) || !std::isfinite(p.rate_outer_mbps)) fail("rate_outer_mbps", "must be greater than 0");
+  if (!(p.rate_inner_mbps > 0) || !std::isfinite(p.rate_inner_mbps)) fail("rate_inner_mbps", "must be greater than 0");
+  if (!(p.rpm > 0) || !std::isfinite(p.rpm)) fail("rpm", "must be greater than 0");
+  check_ms(p.seek_track_ms, "seek_track_ms");
+  check_ms(p.seek_full_stroke_ms, "seek_full_stroke_ms");
+  if (p.seek_full_stroke_ms < p.seek_track_ms) fail("seek_full_stroke_ms", "must not be below seek_track_ms");
+  check_ms(p.head_switch_ms, "head_switch_ms");
+  check_ms(p.command_overhead_ms, "command_overhead_ms");
+  check_ms(p.error_latency_ms, "error_latency_ms");
+  check_ms(p.error_recovery_limit_ms, "error_recovery_limit_ms");
+  check_ms(p.reset_ms.soft_ms, "reset_ms.soft");
+  check_ms(p.reset_ms.device_ms, "reset_ms.device");
+  check_ms(p.reset_ms.target_ms, "reset_ms.target");
+  check_ms(p.reset_ms.bus_ms, "reset_ms.bus");
+  check_ms(p.reset_ms.host_ms, "reset_ms.host");
+  check_ms(p.reset_ms.power_cycle_ms, "reset_ms.power_cycle");
+}
+
+void check_smart(const SimSmart& smart) {
   if (!(smart.temperature_c > 0) || smart.temperature_c > 125) fail("smart.temperature_c", "must be above 0 and at most 125");
   if (smart.temperature_max_c < smart.temperature_c || smart.temperature_max_c > 125)
     fail("smart.temperature_max_c", "must be from smart.temperature_c to 125");
   if (!(smart.heat_minutes > 0) || !std::isfinite(smart.heat_minutes)) fail("smart.heat_minutes", "must be greater than 0");
   if (!(smart.reallocate_fraction >= 0 && smart.reallocate_fraction <= 1))
     fail("smart.reallocate_fraction", "must be from 0 to 1");
+}
 
-  for (std::size_t i = 0; i < bad_ranges.size(); ++i)
-    check_range(bad_ranges[i].start, bad_ranges[i].length, capacity_sectors, indexed("bad_ranges", i));
-  for (std::size_t i = 0; i < hang_ranges.size(); ++i)
-    check_range(hang_ranges[i].start, hang_ranges[i].length, capacity_sectors, indexed("hang_ranges", i));
+void check_bad_clusters(const std::vector<SimClusterGroup>& groups, Lba capacity) {
   std::uint64_t clusters = 0;
-  for (std::size_t i = 0; i < bad_clusters.size(); ++i) {
-    const auto& g = bad_clusters[i];
-    if (g.length == 0 || g.length > capacity_sectors)
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = groups[i];
+    if (g.length == 0 || g.length > capacity)
       fail(indexed("bad_clusters", i) + ".length", "must be from 1 sector to the capacity");
     if (g.count > kMaxClusters - clusters)
       fail(indexed("bad_clusters", i) + ".count", fmt::format("more than {} clusters in all", kMaxClusters));
     clusters += g.count;
   }
-  std::vector<bool> weak(static_cast<std::size_t>(heads), false);
-  for (std::size_t i = 0; i < weak_heads.size(); ++i) {
-    const auto& w = weak_heads[i];
+}
+
+void check_heads(const SimProfile& p) {
+  const Lba per_phys = p.logical_per_physical();
+  HeadTally weak(p.heads);
+  for (std::size_t i = 0; i < p.weak_heads.size(); ++i) {
+    const auto& w = p.weak_heads[i];
     const std::string f = indexed("weak_heads", i);
-    if (w.head < 0 || w.head >= heads)
-      fail(f + ".head", fmt::format("head {} is not below heads ({})", w.head, heads));
-    if (weak[static_cast<std::size_t>(w.head)]) fail(f + ".head", fmt::format("head {} is listed twice", w.head));
-    weak[static_cast<std::size_t>(w.head)] = true;
+    weak.add(w.head, f + ".head");
     check_ms(w.extra_latency_ms, f + ".extra_latency_ms");
     if (!(w.bad_fraction >= 0 && w.bad_fraction <= 1)) fail(f + ".bad_fraction", "must be between 0 and 1");
     if (w.cluster_sectors == 0 || w.cluster_sectors % per_phys != 0)
       fail(f + ".cluster", "must be a positive whole number of physical sectors");
   }
-  std::vector<bool> dead(static_cast<std::size_t>(heads), false);
-  for (std::size_t i = 0; i < dead_heads.size(); ++i) {
-    const int h = dead_heads[i];
-    if (h < 0 || h >= heads) fail(indexed("dead_heads", i), fmt::format("head {} is not below heads ({})", h, heads));
-    if (dead[static_cast<std::size_t>(h)]) fail(indexed("dead_heads", i), fmt::format("head {} is listed twice", h));
-    dead[static_cast<std::size_t>(h)] = true;
-  }
-  std::vector<std::size_t> order(slow_ranges.size());
-  for (std::size_t i = 0; i < slow_ranges.size(); ++i) {
-    const auto& s = slow_ranges[i];
-    check_range(s.start, s.length, capacity_sectors, indexed("slow_ranges", i));
-    check_ms(s.extra_ms, indexed("slow_ranges", i) + ".extra_ms");
+  HeadTally dead(p.heads);
+  for (std::size_t i = 0; i < p.dead_heads.size(); ++i) dead.add(p.dead_heads[i], indexed("dead_heads", i));
+}
+
+void check_slow_ranges(const std::vector<SimSlowRange>& slow, Lba capacity) {
+  std::vector<std::size_t> order(slow.size());
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    check_range(slow[i].start, slow[i].length, capacity, indexed("slow_ranges", i));
+    check_ms(slow[i].extra_ms, indexed("slow_ranges", i) + ".extra_ms");
     order[i] = i;
   }
   // Slow ranges may not overlap: "extra per read touching the range" would
   // otherwise be ambiguous where two meet.
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return slow_ranges[a].start < slow_ranges[b].start; });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return slow[a].start < slow[b].start; });
   for (std::size_t k = 1; k < order.size(); ++k) {
-    if (slow_ranges[order[k]].start < slow_ranges[order[k - 1]].end())
+    if (slow[order[k]].start < slow[order[k - 1]].end())
       fail(indexed("slow_ranges", order[k]), fmt::format("overlaps slow_ranges[{}]", order[k - 1]));
   }
+}
+
+}  // namespace
+
+void SimProfile::validate() const {
+  check_geometry(*this);
+  check_timing(*this);
+  check_smart(smart);
+  for (std::size_t i = 0; i < bad_ranges.size(); ++i)
+    check_range(bad_ranges[i].start, bad_ranges[i].length, capacity_sectors, indexed("bad_ranges", i));
+  for (std::size_t i = 0; i < hang_ranges.size(); ++i)
+    check_range(hang_ranges[i].start, hang_ranges[i].length, capacity_sectors, indexed("hang_ranges", i));
+  check_bad_clusters(bad_clusters, capacity_sectors);
+  check_heads(*this);
+  check_slow_ranges(slow_ranges, capacity_sectors);
 }
 
 }  // namespace ptrescue
