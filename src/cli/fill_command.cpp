@@ -49,9 +49,7 @@ FillOptions fill_options(const SubcommandArgs& a) {
   return options;
 }
 
-int fill(const std::vector<std::string>& args, const Subcommand& command) {
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int fill(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
   const std::string& image = a.files[0];
   const std::string& mapfile = a.files[1];
@@ -87,7 +85,7 @@ int fill(const std::vector<std::string>& args, const Subcommand& command) {
 
 int run_fill_command(const std::vector<std::string>& args) {
   const Subcommand command = fill_command();
-  return run_subcommand(command.name, [&] { return fill(args, command); });
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) { return fill(a, command); });
 }
 
 }  // namespace ptrescue

@@ -68,9 +68,7 @@ void print_hash_text(const std::string& image, const ImageHash& h, const std::st
                record->complete ? "" : fmt::format(" ({} bytes of the image are not rescued)", record->unrescued_bytes));
 }
 
-int hash(const std::vector<std::string>& args, const Subcommand& command) {
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int hash(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 1, 1);
   const std::string& image = a.files[0];
   const auto algorithms = parse_hash_list(a.text("hash", "sha256"));
@@ -96,7 +94,7 @@ int hash(const std::vector<std::string>& args, const Subcommand& command) {
 
 int run_hash_command(const std::vector<std::string>& args) {
   const Subcommand command = hash_command();
-  return run_subcommand(command.name, [&] { return hash(args, command); });
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) { return hash(a, command); });
 }
 
 }  // namespace ptrescue

@@ -117,10 +117,7 @@ std::vector<Lba> error_positions(const MapFile& map, const std::vector<LoggedRea
   return errors;
 }
 
-int headmap_infer(const std::vector<std::string>& args) {
-  const Subcommand command = headmap_infer_command();
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int headmap_infer(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 1, 2);
   const std::uint32_t ss = a.has("sector-size") ? parse_sector_size_option(a.text("sector-size")) : 512;
   const MapFile map = load_named_mapfile(a.files[0]);
@@ -168,10 +165,7 @@ std::string comma_list(const std::vector<int>& heads) {
   return heads.empty() ? "none" : fmt::format("{}", fmt::join(heads, ","));
 }
 
-int headmap_show(const std::vector<std::string>& args) {
-  const Subcommand command = headmap_show_command();
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int headmap_show(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 1, 1);
   const std::string& what = a.files[0];
   const HeadMap map = load_head_map(what);
@@ -235,10 +229,7 @@ void print_replay_text(const std::string& profile, const ReplayResult& r) {
       seconds(r.time_to_90_s), seconds(r.time_to_99_s), seconds(r.time_to_100_s));
 }
 
-int sim_replay(const std::vector<std::string>& args) {
-  const Subcommand command = sim_replay_command();
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int sim_replay(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
   const SimPhysics physics(load_profile(a.files[0]));
   const ReplayResult r = replay_reads(physics, load_reads_log(a.files[1]));
@@ -249,11 +240,12 @@ int sim_replay(const std::vector<std::string>& args) {
 
 // ---- sim testmap, sim ceiling -------------------------------------------------
 
-int sim_testmap(const std::vector<std::string>& args) {
-  const Subcommand command("sim testmap", "PROFILE OUT.map",
-                           "Writes a ddrescue test mapfile (-H) of the simulated drive's unreadable sectors.");
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+Subcommand sim_testmap_command() {
+  return Subcommand("sim testmap", "PROFILE OUT.map",
+                    "Writes a ddrescue test mapfile (-H) of the simulated drive's unreadable sectors.");
+}
+
+int sim_testmap(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
   const SimPhysics physics(load_profile(a.files[0]));
   const std::int64_t ss = physics.profile().logical_sector_size;
@@ -268,13 +260,15 @@ int sim_testmap(const std::vector<std::string>& args) {
   return exit_code::kOk;
 }
 
-int sim_ceiling(const std::vector<std::string>& args) {
-  Subcommand command("sim ceiling", "PROFILE OUT.log [--cluster SECTORS]",
-                     "Writes the reads of a scheduler that knows the head map: healthy heads first,\n"
-                     "then the weak heads cluster by cluster.");
-  command.options.add_options()("cluster", po::value<std::string>(), "sectors per read (default 128)");
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+Subcommand sim_ceiling_command() {
+  Subcommand c("sim ceiling", "PROFILE OUT.log [--cluster SECTORS]",
+               "Writes the reads of a scheduler that knows the head map: healthy heads first,\n"
+               "then the weak heads cluster by cluster.");
+  c.options.add_options()("cluster", po::value<std::string>(), "sectors per read (default 128)");
+  return c;
+}
+
+int sim_ceiling(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
   const Lba cluster = a.has("cluster") ? static_cast<Lba>(parse_size(a.text("cluster"), 1, "--cluster")) : 128;
   if (cluster == 0) throw UsageError("invalid --cluster: must be at least 1");
@@ -285,10 +279,11 @@ int sim_ceiling(const std::vector<std::string>& args) {
   return exit_code::kOk;
 }
 
-/// Each action under run_subcommand, named for its --help hint.
-Action guarded(const std::string& name, int (*action)(const std::vector<std::string>&)) {
-  return [name, action](const std::vector<std::string>& args) {
-    return run_subcommand(name, [&] { return action(args); });
+/// One action of a group: its command line, and what it does with it.
+Action action(Subcommand (*command)(), int (*body)(const SubcommandArgs&, const Subcommand&)) {
+  return [command, body](const std::vector<std::string>& args) {
+    const Subcommand c = command();
+    return run_subcommand(c, args, [&](const SubcommandArgs& a) { return body(a, c); });
   };
 }
 
@@ -296,15 +291,15 @@ Action guarded(const std::string& name, int (*action)(const std::vector<std::str
 
 int run_headmap_command(const std::vector<std::string>& args) {
   return run_group("headmap", kHeadmapUsage,
-                   {{"infer", guarded("headmap infer", headmap_infer)}, {"show", guarded("headmap show", headmap_show)}},
+                   {{"infer", action(headmap_infer_command, headmap_infer)}, {"show", action(headmap_show_command, headmap_show)}},
                    args);
 }
 
 int run_sim_command(const std::vector<std::string>& args) {
   return run_group("sim", kSimUsage,
-                   {{"replay", guarded("sim replay", sim_replay)},
-                    {"testmap", guarded("sim testmap", sim_testmap)},
-                    {"ceiling", guarded("sim ceiling", sim_ceiling)}},
+                   {{"replay", action(sim_replay_command, sim_replay)},
+                    {"testmap", action(sim_testmap_command, sim_testmap)},
+                    {"ceiling", action(sim_ceiling_command, sim_ceiling)}},
                    args);
 }
 

@@ -86,9 +86,7 @@ void print_identity_text(const DeviceIdentity& id, const std::string& source) {
 
 int run_demo_command(const std::vector<std::string>& args) {
   const Subcommand command = demo_command();
-  return run_subcommand(command.name, [&] {
-    const SubcommandArgs a = parse_subcommand_args(args, command);
-    if (a.help()) return print_usage(command);
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) {
     expect_files(a, command, 0, 0);
     const std::string dir = make_demo_folder();
     std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",

@@ -39,9 +39,7 @@ ReportOptions report_options(const SubcommandArgs& a) {
   return o;
 }
 
-int report(const std::vector<std::string>& args, const Subcommand& command) {
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int report(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 1, 1);
   const ReportOptions o = report_options(a);
   RescueReport report;
@@ -63,7 +61,7 @@ int report(const std::vector<std::string>& args, const Subcommand& command) {
 
 int run_report_command(const std::vector<std::string>& args) {
   const Subcommand command = report_command();
-  return run_subcommand(command.name, [&] { return report(args, command); });
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) { return report(a, command); });
 }
 
 }  // namespace ptrescue

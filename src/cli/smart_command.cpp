@@ -41,9 +41,7 @@ int run_smart_diff_command(const std::vector<std::string>& args) {
   Subcommand command("smart-diff", "MAPFILE [--json]",
                      "The SMART values that changed between the first and the last snapshot in MAPFILE.smart.jsonl.");
   command.options.add_options()("json", "the changes as JSON");
-  return run_subcommand(command.name, [&] {
-    const SubcommandArgs a = parse_subcommand_args(args, command);
-    if (a.help()) return print_usage(command);
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) {
     expect_files(a, command, 1, 1);
     const SmartSidecar sidecar(smart_sidecar_path(a.files[0]));
     if (!path_exists(sidecar.path()))

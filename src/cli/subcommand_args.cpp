@@ -90,6 +90,15 @@ int run_subcommand(const std::string& name, const std::function<int()>& body) {
   }
 }
 
+int run_subcommand(const Subcommand& command, const std::vector<std::string>& args,
+                   const std::function<int(const SubcommandArgs&)>& body) {
+  return run_subcommand(command.name, [&] {
+    const SubcommandArgs a = parse_subcommand_args(args, command);
+    if (a.help()) return print_usage(command);
+    return body(a);
+  });
+}
+
 std::string read_named_file(const std::string& path, std::string_view what) {
   try {
     return read_whole_file(path);

@@ -81,6 +81,11 @@ int run_subcommand(const std::string& name, const std::function<int()>& body);
 /// PATH: reason" (`what` is "reads log", "head map", ...).
 std::string read_named_file(const std::string& path, std::string_view what);
 
+/// The usual shape of a subcommand: parses `args`, answers --help, else
+/// runs `body` on the parsed arguments, all under run_subcommand.
+int run_subcommand(const Subcommand& command, const std::vector<std::string>& args,
+                   const std::function<int(const SubcommandArgs&)>& body);
+
 /// Parses a mapfile given on the command line; `what` names it in errors
 /// ("mapfile", "test mapfile"). Throws BadInputFile if it is malformed,
 /// std::runtime_error if it cannot be read.

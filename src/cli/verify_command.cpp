@@ -164,9 +164,7 @@ VerifyResult compare_with_source(const VerifyRequest& q, const std::optional<Map
   return verify_image(*source, q.image, m, q.timeout, &progress, &g_verify_stop);
 }
 
-int verify(const std::vector<std::string>& args, const Subcommand& command) {
-  const SubcommandArgs a = parse_subcommand_args(args, command);
-  if (a.help()) return print_usage(command);
+int verify(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 3);
   const VerifyRequest q = verify_request(a);
   const std::optional<MapFile> map =
@@ -182,7 +180,7 @@ int verify(const std::vector<std::string>& args, const Subcommand& command) {
 
 int run_verify_command(const std::vector<std::string>& args) {
   const Subcommand command = verify_command();
-  return run_subcommand(command.name, [&] { return verify(args, command); });
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) { return verify(a, command); });
 }
 
 }  // namespace ptrescue
