@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  headmap infer|show ...                  infer a head map from errors; print one\n"
     "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
-    "Run 'ptrescue rescue --help' for the rescue options.\n";
+    "Run 'ptrescue COMMAND --help' for the options of a command.\n";
 
 }  // namespace
 

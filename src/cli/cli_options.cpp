@@ -4,23 +4,25 @@
 
 #include <algorithm>
 #include <limits>
-#include <sstream>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include "base/units.h"
+#include "base/word_list.h"
+#include "transport/transport_detect.h"
 
 namespace po = boost::program_options;
 
 namespace ptrescue {
-namespace {
 
-po::options_description rescue_options_description() {
-  po::options_description d("Options");
+Subcommand rescue_command() {
+  Subcommand c("rescue", "[options] SOURCE IMAGE MAPFILE",
+               "SOURCE is a regular file, a block device, or sim:NAME / sim:PROFILE.json\n"
+               "(built-in simulated drives: demo, healthy, weak-head, scattered, hang).\n"
+               "Sizes take units (4Mi, 64KiB, 128s sectors); durations 500ms, 2s, 1m.");
   // clang-format off
-  d.add_options()
-    ("help,h", "show this help")
+  c.options.add_options()
     ("version,V", "show the version")
     ("retry-passes,r", po::value<int>(), "retry bad sectors N times (-1 = until done)")
     ("reverse,R", "reverse the direction of all passes")
@@ -64,177 +66,161 @@ po::options_description rescue_options_description() {
     ("smart", po::value<std::string>(), "SMART snapshots into MAPFILE.smart.jsonl: off, passes (default) or interval:DUR")
     ("smart-stop", po::value<std::string>(), "stop when a SMART rule fires, e.g. 'pending+=50,reallocated+=100,temperature>=60'");
   // clang-format on
+  return c;
+}
+
+namespace {
+
+std::chrono::milliseconds positive_timeout(std::string_view text, const std::string& what) {
+  const auto d = parse_duration(text, what);
+  if (d.count() <= 0) throw UsageError(fmt::format("invalid {}: must be above zero", what));
   return d;
 }
 
 }  // namespace
 
-std::string rescue_usage() {
-  return fmt::format(
-      "Usage: ptrescue rescue [options] SOURCE IMAGE MAPFILE\n"
-      "SOURCE is a regular file, a block device, or sim:NAME / sim:PROFILE.json\n"
-      "(built-in simulated drives: demo, healthy, weak-head, scattered, hang).\n"
-      "Sizes take units (4Mi, 64KiB, 128s sectors); durations 500ms, 2s, 1m.\n\n{}",
-      [] {
-        std::ostringstream os;
-        os << rescue_options_description();
-        return os.str();
-      }());
-}
-
 PhaseTimeouts parse_phase_timeouts(const std::string& text) {
-  PhaseTimeouts t;
   if (text.find('=') == std::string::npos) {
-    const auto d = parse_duration(text, "--timeout");
-    if (d.count() <= 0) throw UsageError("invalid --timeout: must be above zero");
+    const auto d = positive_timeout(text, "--timeout");
     return PhaseTimeouts{d, d, d, d};
   }
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  PhaseTimeouts t;
+  for (const std::string& item : split_list(text)) {
     const std::size_t eq = item.find('=');
     if (eq == std::string::npos)
       throw UsageError(fmt::format("invalid --timeout item '{}': expected PHASE=DURATION", item));
     const std::string phase = item.substr(0, eq);
-    const auto d = parse_duration(item.substr(eq + 1), "--timeout " + phase);
-    if (d.count() <= 0) throw UsageError(fmt::format("invalid --timeout {}: must be above zero", phase));
+    const auto d = positive_timeout(item.substr(eq + 1), "--timeout " + phase);
     if (phase == "copy") t.copy = d;
     else if (phase == "trim") t.trim = d;
     else if (phase == "scrape") t.scrape = d;
     else if (phase == "retry") t.retry = d;
     else throw UsageError(fmt::format("invalid --timeout phase '{}': use copy, trim, scrape or retry", phase));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return t;
 }
 
 std::vector<ResetKind> parse_reset_ladder(const std::string& text) {
   std::vector<ResetKind> ladder;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const std::string w = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    bool found = false;
-    for (ResetKind k : {ResetKind::kSoft, ResetKind::kDevice, ResetKind::kTarget, ResetKind::kBus,
-                        ResetKind::kHost, ResetKind::kPowerCycle})
-      if (w == reset_word(k)) {
-        ladder.push_back(k);
-        found = true;
-      }
-    if (!found)
+  for (const std::string& word : split_list(text)) {
+    const auto kinds = {ResetKind::kSoft, ResetKind::kDevice, ResetKind::kTarget, ResetKind::kBus,
+                        ResetKind::kHost, ResetKind::kPowerCycle};
+    const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](ResetKind k) { return word == reset_word(k); });
+    if (kind == kinds.end())
       throw UsageError(fmt::format(
-          "invalid --reset step '{}': use soft, device, target, bus, host or power-cycle", w));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+          "invalid --reset step '{}': use soft, device, target, bus, host or power-cycle", word));
+    ladder.push_back(*kind);
   }
+  if (ladder.empty()) throw UsageError("invalid --reset: name the steps, e.g. soft,device,bus");
   return ladder;
 }
 
-RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
-  po::options_description all = rescue_options_description();
-  all.add_options()("positional", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description pos;
-  pos.add("positional", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
+namespace {
+
+/// -r -R -n -N -A -c -e --max-error-reads --mapfile-interval --timeout --reset:
+/// how the engine's passes run.
+void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
+  if (a.has("retry-passes")) {
+    e.retry_passes = a.options["retry-passes"].as<int>();
+    if (e.retry_passes < -1) throw UsageError("invalid --retry-passes: must be -1 or more");
+    if (e.retry_passes == -1) e.retry_passes = std::numeric_limits<int>::max();
   }
-  RescueCommandLine c;
-  c.help = vm.count("help") > 0;
-  c.version = vm.count("version") > 0;
-  if (c.help || c.version) return c;
-  const auto files = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
-                                            : std::vector<std::string>{};
-  if (files.size() != 3)
-    throw UsageError(fmt::format("expected SOURCE IMAGE MAPFILE, got {} file name{}", files.size(),
-                                 files.size() == 1 ? "" : "s"));
-  c.source = files[0];
-  c.image = files[1];
-  c.mapfile = files[2];
-  auto str = [&](const char* name) { return vm.count(name) ? vm[name].as<std::string>() : std::string(); };
-  if (vm.count("retry-passes")) {
-    c.engine.retry_passes = vm["retry-passes"].as<int>();
-    if (c.engine.retry_passes < -1) throw UsageError("invalid --retry-passes: must be -1 or more");
-    if (c.engine.retry_passes == -1) c.engine.retry_passes = std::numeric_limits<int>::max();
+  e.reverse = a.has("reverse");
+  e.no_scrape = a.has("no-scrape");
+  e.no_trim = a.has("no-trim");
+  e.try_again = a.has("try-again");
+  if (a.has("cluster-size")) {
+    e.cluster_sectors = parse_size(a.text("cluster-size"), 1, "--cluster-size");
+    if (e.cluster_sectors < 1) throw UsageError("invalid --cluster-size: must be at least 1");
   }
-  c.engine.reverse = vm.count("reverse") > 0;
-  c.engine.no_scrape = vm.count("no-scrape") > 0;
-  c.engine.no_trim = vm.count("no-trim") > 0;
-  c.engine.try_again = vm.count("try-again") > 0;
-  if (vm.count("sector-size")) {
-    const auto b = parse_size(str("sector-size"), 512, "--sector-size");
-    if (b < 512 || b > (1 << 20) || (b & (b - 1)) != 0)
-      throw UsageError(fmt::format("invalid --sector-size {}: must be a power of two from 512", b));
-    c.sector_size = static_cast<std::uint32_t>(b);
+  if (a.has("max-error-reads")) {
+    e.max_error_reads = parse_size(a.text("max-error-reads"), 1, "--max-error-reads");
+    if (e.max_error_reads < 1) throw UsageError("invalid --max-error-reads: must be at least 1");
   }
-  if (vm.count("cluster-size")) {
-    c.engine.cluster_sectors = parse_size(str("cluster-size"), 1, "--cluster-size");
-    if (c.engine.cluster_sectors < 1) throw UsageError("invalid --cluster-size: must be at least 1");
-  }
-  c.skip_size = str("skip-size");
-  if (vm.count("input-position")) c.input_position = str("input-position");
-  c.output_position = str("output-position");
-  c.size = str("size");
-  c.domain_mapfile = str("domain-mapfile");
-  c.test_mapfile = str("test-mode");
-  c.log_reads = str("log-reads");
-  parse_head_options(c.heads, str("head-map"), str("head-timeout"), str("head-retries"), str("skip-head"),
-                     str("head-order"));
-  if (vm.count("max-error-reads")) {
-    c.engine.max_error_reads = parse_size(str("max-error-reads"), 1, "--max-error-reads");
-    if (c.engine.max_error_reads < 1) throw UsageError("invalid --max-error-reads: must be at least 1");
-  }
-  c.hash = str("hash");
-  c.fill = str("fill");
-  if (vm.count("smart")) c.smart = str("smart");
-  c.smart_stop = str("smart-stop");
-  c.preallocate = vm.count("preallocate") > 0;
-  c.sparse = vm.count("sparse") > 0;
-  c.direct = vm.count("idirect") > 0;
-  c.force = vm.count("force") > 0;
-  if (vm.count("max-bad-areas")) {
-    std::string e = str("max-bad-areas");
-    if (!e.empty() && e[0] == '+') {
-      c.engine.max_bad_areas_new_only = true;
-      e.erase(0, 1);
+  if (a.has("max-bad-areas")) {
+    std::string limit = a.text("max-bad-areas");
+    if (!limit.empty() && limit[0] == '+') {
+      e.max_bad_areas_new_only = true;
+      limit.erase(0, 1);
     }
-    c.engine.max_bad_areas = parse_size(e, 1, "--max-bad-areas");
+    e.max_bad_areas = parse_size(limit, 1, "--max-bad-areas");
   }
-  if (vm.count("mapfile-interval"))
-    c.engine.mapfile_interval = parse_duration(str("mapfile-interval"), "--mapfile-interval");
-  if (vm.count("timeout")) c.engine.timeouts = parse_phase_timeouts(str("timeout"));
-  if (vm.count("reset")) c.engine.reset_ladder = parse_reset_ladder(str("reset"));
-  if (vm.count("transport")) {
-    c.transport = str("transport");
-    if (c.transport != "auto" && c.transport != "sat" && c.transport != "scsi" && c.transport != "nvme" &&
-        c.transport != "block")
+  if (a.has("mapfile-interval")) e.mapfile_interval = parse_duration(a.text("mapfile-interval"), "--mapfile-interval");
+  if (a.has("timeout")) e.timeouts = parse_phase_timeouts(a.text("timeout"));
+  if (a.has("reset")) e.reset_ladder = parse_reset_ladder(a.text("reset"));
+}
+
+/// --transport --erc --dsense --[no-]limited-retry --power-cycle-cmd
+/// (docs/TRANSPORTS.md).
+void read_pass_through_options(RescueCommandLine& c, const SubcommandArgs& a) {
+  if (a.has("transport")) {
+    c.transport = a.text("transport");
+    if (!parse_transport_choice(c.transport))
       throw UsageError(fmt::format("invalid --transport '{}': use auto, sat, scsi, nvme or block", c.transport));
   }
-  if (vm.count("erc")) {
-    c.erc = parse_duration(str("erc"), "--erc");
-    if (c.erc->count() < 0 || c.erc->count() > 6553500)
-      throw UsageError("invalid --erc: from 0 (no limit) to 6553.5s");
+  if (a.has("erc")) {
+    c.erc = parse_duration(a.text("erc"), "--erc");
+    if (c.erc->count() < 0 || c.erc->count() > 6553500) throw UsageError("invalid --erc: from 0 (no limit) to 6553.5s");
   }
-  c.dsense = vm.count("dsense") > 0;
-  if (vm.count("limited-retry") && vm.count("no-limited-retry"))
+  c.dsense = a.has("dsense");
+  if (a.has("limited-retry") && a.has("no-limited-retry"))
     throw UsageError("--limited-retry and --no-limited-retry contradict each other");
-  c.limited_retry = vm.count("no-limited-retry") == 0;
-  c.power_cycle_cmd = str("power-cycle-cmd");
+  c.limited_retry = !a.has("no-limited-retry");
+  c.power_cycle_cmd = a.text("power-cycle-cmd");
   // A power-cycle command is the ladder's last rung even when --reset does
   // not name it.
-  if (!c.power_cycle_cmd.empty() &&
-      std::find(c.engine.reset_ladder.begin(), c.engine.reset_ladder.end(), ResetKind::kPowerCycle) ==
-          c.engine.reset_ladder.end())
-    c.engine.reset_ladder.push_back(ResetKind::kPowerCycle);
-  c.verbosity = vm.count("verbose") ? 1 : 0;
-  if (vm.count("json")) c.status = StatusMode::kJson;
-  else if (vm.count("quiet")) c.status = StatusMode::kQuiet;
-  else c.status = ::isatty(STDOUT_FILENO) ? StatusMode::kTerminal : StatusMode::kPlain;
+  auto& ladder = c.engine.reset_ladder;
+  if (!c.power_cycle_cmd.empty() && std::find(ladder.begin(), ladder.end(), ResetKind::kPowerCycle) == ladder.end())
+    ladder.push_back(ResetKind::kPowerCycle);
+}
+
+/// Positions, sizes and the files beside the rescue, kept as text where
+/// they wait for the source's sector size.
+void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
+  if (a.has("sector-size")) c.sector_size = parse_sector_size_option(a.text("sector-size"));
+  c.skip_size = a.text("skip-size");
+  c.input_position = a.text("input-position", "0");
+  c.output_position = a.text("output-position");
+  c.size = a.text("size");
+  c.domain_mapfile = a.text("domain-mapfile");
+  c.test_mapfile = a.text("test-mode");
+  c.log_reads = a.text("log-reads");
+  parse_head_options(c.heads, a.text("head-map"), a.text("head-timeout"), a.text("head-retries"),
+                     a.text("skip-head"), a.text("head-order"));
+  c.hash = a.text("hash");
+  c.fill = a.text("fill");
+  c.smart = a.text("smart");
+  c.smart_stop = a.text("smart-stop");
+  c.preallocate = a.has("preallocate");
+  c.sparse = a.has("sparse");
+  c.direct = a.has("idirect");
+  c.force = a.has("force");
+}
+
+StatusMode status_mode(const SubcommandArgs& a) {
+  if (a.has("json")) return StatusMode::kJson;
+  if (a.has("quiet")) return StatusMode::kQuiet;
+  return ::isatty(STDOUT_FILENO) ? StatusMode::kTerminal : StatusMode::kPlain;
+}
+
+}  // namespace
+
+RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
+  const Subcommand command = rescue_command();
+  const SubcommandArgs a = parse_subcommand_args(args, command);
+  RescueCommandLine c;
+  c.help = a.help();
+  c.version = a.has("version");
+  if (c.help || c.version) return c;
+  expect_files(a, command, 3, 3);
+  c.source = a.files[0];
+  c.image = a.files[1];
+  c.mapfile = a.files[2];
+  read_pass_options(c.engine, a);
+  read_file_options(c, a);
+  read_pass_through_options(c, a);
+  c.verbosity = a.has("verbose") ? 1 : 0;
+  c.status = status_mode(a);
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include "src/heads/head_options.h"
 #include "src/engine/rescue_options.h"
 #include "src/cli/status_display.h"
+#include "src/cli/subcommand_args.h"
 
 namespace ptrescue {
 
@@ -49,6 +50,7 @@ PhaseTimeouts parse_phase_timeouts(const std::string& text);
 /// "soft,device,target,bus,host" (and "power-cycle").
 std::vector<ResetKind> parse_reset_ladder(const std::string& text);
 
-std::string rescue_usage();
+/// The `rescue` command line: usage, about and the options above.
+Subcommand rescue_command();
 
 }  // namespace ptrescue

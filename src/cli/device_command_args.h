@@ -3,11 +3,10 @@
 #pragma once
 
 #include <string>
-#include <string_view>
-#include <variant>
 #include <vector>
 
 #include "src/cli/open_device.h"
+#include "src/cli/subcommand_args.h"
 
 namespace ptrescue {
 
@@ -15,13 +14,14 @@ struct DeviceCommandArgs {
   std::string source;
   bool json = false;
   SourceOptions options;
+  bool help = false;
 };
 
-/// Reads `SOURCE [--json|-j] [--transport WORD|--transport=WORD] [--help|-h]`.
-/// Returns the arguments, or the exit code to end with: kOk after printing
-/// `help` for --help, kEnvironment after a one-line error naming the bad word.
-std::variant<DeviceCommandArgs, int> parse_device_command_args(std::string_view command,
-                                                               const std::vector<std::string>& args,
-                                                               std::string_view help);
+/// The command line of `identify` or `smart` (`name`), `about` for --help.
+Subcommand device_command(std::string name, std::string about);
+
+/// Reads `SOURCE [--json|-j] [--transport WORD]` (or --help). Throws
+/// UsageError naming the bad word.
+DeviceCommandArgs parse_device_command_args(const Subcommand& command, const std::vector<std::string>& args);
 
 }  // namespace ptrescue

@@ -19,8 +19,4 @@ int run_verify_command(const std::vector<std::string>& args);
 /// `ptrescue fill IMAGE MAPFILE [--types ?*/-] [--text TEXT] [-b N] [-f] [--json] [-q]`.
 int run_fill_command(const std::vector<std::string>& args);
 
-std::string hash_usage();
-std::string verify_usage();
-std::string fill_usage();
-
 }  // namespace ptrescue

@@ -9,93 +9,111 @@
 
 #include "src/cli/device_command_args.h"
 #include "src/cli/exit_codes.h"
-#include "src/cli/rescue_command.h"
 #include "src/cli/open_device.h"
+#include "src/cli/rescue_command.h"
+#include "src/cli/subcommand_args.h"
 
 namespace ptrescue {
 
-int run_demo_command(const std::vector<std::string>& args) {
-  std::vector<std::string> extra;
-  for (const auto& a : args) {
-    if (a == "--json" || a == "-q" || a == "--quiet") extra.push_back(a);
-    else {
-      fmt::print(stderr, "ptrescue: demo takes only --json or --quiet, not '{}'\n", a);
-      return exit_code::kEnvironment;
-    }
-  }
+namespace {
+
+Subcommand demo_command() {
+  Subcommand c("demo", "[--json] [--quiet]",
+               "Rescues the built-in simulated failing drive (sim:demo) into a new temporary folder\n"
+               "and says where the image, the mapfile and the reads log are.");
+  c.options.add_options()("json", "status as JSON lines on stdout")("quiet,q", "no status output");
+  return c;
+}
+
+/// A fresh folder for the demo's files, under $TMPDIR or /tmp.
+std::string make_demo_folder() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string dir = fmt::format("{}/ptrescue-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (::mkdtemp(dir.data()) == nullptr) {
-    fmt::print(stderr, "ptrescue: cannot create a folder for the demo in '{}': {}\n",
-               tmp && *tmp ? tmp : "/tmp", std::strerror(errno));
-    return exit_code::kEnvironment;
-  }
-  std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",
-                                       "--log-reads", dir + "/reads.log", "--sparse"};
-  rescue_args.insert(rescue_args.end(), extra.begin(), extra.end());
-  std::string command_line = "ptrescue rescue";
-  for (const auto& a : rescue_args) command_line += " " + a;
-  const int rc = run_rescue_command(rescue_args, command_line);
-  if (extra.empty())
-    fmt::print(
-        "\nDemo done: a simulated 1 GiB drive with a weak head, scattered bad sectors and slow\n"
-        "sectors, imaged in virtual time.\n  image:     {0}/demo.img\n  mapfile:   {0}/demo.map\n"
-        "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n"
-        "See the sector map:      ptrescue report {0}/demo.map --html {0}/report.html\n",
-        dir);
-  return rc;
+  const std::string parent = tmp && *tmp ? tmp : "/tmp";
+  std::string dir = parent + "/ptrescue-demo-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr)
+    throw std::runtime_error(
+        fmt::format("cannot create a folder for the demo in '{}': {}", parent, std::strerror(errno)));
+  return dir;
+}
+
+void print_demo_summary(const std::string& dir) {
+  fmt::print(
+      "\nDemo done: a simulated 1 GiB drive with a weak head, scattered bad sectors and slow\n"
+      "sectors, imaged in virtual time.\n  image:     {0}/demo.img\n  mapfile:   {0}/demo.map\n"
+      "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n"
+      "See the sector map:      ptrescue report {0}/demo.map --html {0}/report.html\n",
+      dir);
+}
+
+nlohmann::json identity_json(const DeviceIdentity& id, const std::string& source) {
+  const auto support = [](const std::optional<bool>& b) -> nlohmann::json {
+    return b ? nlohmann::json(*b) : nlohmann::json(nullptr);
+  };
+  nlohmann::json details = nlohmann::json::object();
+  for (const auto& [k, v] : id.extra) details[k] = v;
+  return nlohmann::json{{"transport", id.transport},
+                        {"path", source},
+                        {"command_node", id.command_node.empty() ? source : id.command_node},
+                        {"model", id.model},
+                        {"serial", id.serial},
+                        {"firmware", id.firmware},
+                        {"capacity_bytes", id.capacity_bytes()},
+                        {"capacity_sectors", id.capacity_sectors},
+                        {"logical_sector_size", id.logical_sector_size},
+                        {"physical_sector_size", id.physical_sector_size},
+                        {"max_transfer_sectors", id.max_transfer_sectors},
+                        {"smart_supported", support(id.smart_supported)},
+                        {"sct_supported", support(id.sct_supported)},
+                        {"erc_supported", support(id.erc_supported)},
+                        {"details", details}};
+}
+
+void print_identity_text(const DeviceIdentity& id, const std::string& source) {
+  const auto support_text = [](const std::optional<bool>& b) { return b ? (*b ? "yes" : "no") : "unknown"; };
+  fmt::print(
+      "transport:       {}\nmodel:           {}\nserial:          {}\nfirmware:        {}\n"
+      "capacity:        {} bytes ({} sectors)\nsector size:     {} logical, {} physical\n"
+      "max transfer:    {} sectors\n",
+      id.transport, id.model, id.serial, id.firmware, id.capacity_bytes(), id.capacity_sectors,
+      id.logical_sector_size, id.physical_sector_size, id.max_transfer_sectors);
+  if (!id.command_node.empty() && id.command_node != source) fmt::print("command node:    {}\n", id.command_node);
+  fmt::print("SMART:           {}\nSCT:             {}\nSCT ERC:         {}\n", support_text(id.smart_supported),
+             support_text(id.sct_supported), support_text(id.erc_supported));
+  for (const auto& [k, v] : id.extra) fmt::print("{:<16} {}\n", k + ":", v);
+}
+
+}  // namespace
+
+int run_demo_command(const std::vector<std::string>& args) {
+  const Subcommand command = demo_command();
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) {
+    expect_files(a, command, 0, 0);
+    const std::string dir = make_demo_folder();
+    std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",
+                                         "--log-reads", dir + "/reads.log", "--sparse"};
+    if (a.has("json")) rescue_args.push_back("--json");
+    if (a.has("quiet")) rescue_args.push_back("--quiet");
+    std::string command_line = "ptrescue rescue";
+    for (const auto& word : rescue_args) command_line += " " + word;
+    const int rc = run_rescue_command(rescue_args, command_line);
+    if (!a.has("json") && !a.has("quiet")) print_demo_summary(dir);
+    return rc;
+  });
 }
 
 int run_identify_command(const std::vector<std::string>& args) {
-  const auto parsed = parse_device_command_args(
-      "identify", args, "Identifies the drive: transport, model, serial, capacity, sector size (read-only).");
-  if (const int* rc = std::get_if<int>(&parsed)) return *rc;
-  const auto& [source, json, options] = std::get<DeviceCommandArgs>(parsed);
-  try {
-    const OpenedSource opened = open_source_with_notes(source, options);
+  const Subcommand command = device_command(
+      "identify", "Identifies the drive: transport, model, serial, capacity, sector size (read-only).");
+  return run_subcommand(command.name, [&] {
+    const DeviceCommandArgs a = parse_device_command_args(command, args);
+    if (a.help) return print_usage(command);
+    const OpenedSource opened = open_source_with_notes(a.source, a.options);
     for (const auto& n : opened.notes) fmt::print(stderr, "ptrescue: {}\n", n);
     const DeviceIdentity& id = opened.device->identity();
-    const auto support = [](const std::optional<bool>& b) -> nlohmann::json {
-      return b ? nlohmann::json(*b) : nlohmann::json(nullptr);
-    };
-    const auto support_text = [](const std::optional<bool>& b) { return b ? (*b ? "yes" : "no") : "unknown"; };
-    if (json) {
-      nlohmann::json details = nlohmann::json::object();
-      for (const auto& [k, v] : id.extra) details[k] = v;
-      fmt::print("{}\n", nlohmann::json{{"transport", id.transport},
-                                        {"path", source},
-                                        {"command_node", id.command_node.empty() ? source : id.command_node},
-                                        {"model", id.model},
-                                        {"serial", id.serial},
-                                        {"firmware", id.firmware},
-                                        {"capacity_bytes", id.capacity_bytes()},
-                                        {"capacity_sectors", id.capacity_sectors},
-                                        {"logical_sector_size", id.logical_sector_size},
-                                        {"physical_sector_size", id.physical_sector_size},
-                                        {"max_transfer_sectors", id.max_transfer_sectors},
-                                        {"smart_supported", support(id.smart_supported)},
-                                        {"sct_supported", support(id.sct_supported)},
-                                        {"erc_supported", support(id.erc_supported)},
-                                        {"details", details}}
-                             .dump(2));
-    } else {
-      fmt::print(
-          "transport:       {}\nmodel:           {}\nserial:          {}\nfirmware:        {}\n"
-          "capacity:        {} bytes ({} sectors)\nsector size:     {} logical, {} physical\n"
-          "max transfer:    {} sectors\n",
-          id.transport, id.model, id.serial, id.firmware, id.capacity_bytes(), id.capacity_sectors,
-          id.logical_sector_size, id.physical_sector_size, id.max_transfer_sectors);
-      if (!id.command_node.empty() && id.command_node != source)
-        fmt::print("command node:    {}\n", id.command_node);
-      fmt::print("SMART:           {}\nSCT:             {}\nSCT ERC:         {}\n", support_text(id.smart_supported),
-                 support_text(id.sct_supported), support_text(id.erc_supported));
-      for (const auto& [k, v] : id.extra) fmt::print("{:<16} {}\n", k + ":", v);
-    }
+    if (a.json) fmt::print("{}\n", identity_json(id, a.source).dump(2));
+    else print_identity_text(id, a.source);
     return exit_code::kOk;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
-    return exit_code::kEnvironment;
-  }
+  });
 }
 
 }  // namespace ptrescue

@@ -6,7 +6,7 @@
 
 namespace ptrescue {
 
-/// `ptrescue demo [--keep] [--json]`: rescues the built-in simulated failing
+/// `ptrescue demo [--json] [--quiet]`: rescues the built-in simulated failing
 /// drive into a fresh temporary folder and says where the results are.
 int run_demo_command(const std::vector<std::string>& args);
 

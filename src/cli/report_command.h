@@ -9,6 +9,5 @@
 namespace ptrescue {
 
 int run_report_command(const std::vector<std::string>& args);
-std::string report_usage();
 
 }  // namespace ptrescue

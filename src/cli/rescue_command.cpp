@@ -7,9 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,6 +30,8 @@
 #include "base/timestamp.h"
 #include "base/units.h"
 #include "src/cli/open_device.h"
+#include "src/cli/subcommand_args.h"
+#include "base/word_list.h"
 
 namespace ptrescue {
 namespace {
@@ -53,30 +53,6 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-}
-
-/// Reads a whole (small) file a user named; throws naming it.
-std::string read_text_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// Parse errors in a file the user gave: exit 2, naming the file.
-class BadInputFile : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-MapFile parse_named_mapfile(const std::string& path, std::string_view what) {
-  const std::string text = read_text_file(path, what);
-  try {
-    return MapFile::parse(text);
-  } catch (const MapFileError& e) {
-    throw BadInputFile(fmt::format("{} '{}': {}", what, path, e.what()));
-  }
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -161,52 +137,59 @@ std::string phase_comment(const MapCursor& c) {
   }
 }
 
-int rescue(const RescueCommandLine& cl, const std::string& command_line) {
+int signal_exit_status() { return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT); }
+
+void refuse_overlapping_files(const RescueCommandLine& cl) {
   if (same_file(cl.source, cl.image)) throw std::runtime_error("the image is the source itself");
   if (same_file(cl.source, cl.mapfile) || same_file(cl.image, cl.mapfile))
     throw std::runtime_error("the mapfile is the source or the image");
   if (cl.image == cl.mapfile) throw std::runtime_error("the image and the mapfile are the same file");
-  const std::vector<HashAlgorithm> hashes = cl.hash.empty() ? std::vector<HashAlgorithm>{} : parse_hash_list(cl.hash);
-  const std::vector<BlockStatus> fill_types = cl.fill.empty() ? std::vector<BlockStatus>{} : parse_fill_types(cl.fill);
-  const SmartSchedule smart_schedule = parse_smart_schedule(cl.smart.empty() ? "passes" : cl.smart);
-  std::vector<SmartStopRule> smart_rules = cl.smart_stop.empty() ? std::vector<SmartStopRule>{}
-                                                                 : parse_smart_stop_rules(cl.smart_stop);
-  if (!smart_rules.empty() && smart_schedule.mode == SmartSchedule::Mode::kOff)
+}
+
+/// --hash, --fill, --smart and --smart-stop, checked before the source is opened.
+struct RunChoices {
+  std::vector<HashAlgorithm> hashes;
+  std::vector<BlockStatus> fill_types;
+  SmartSchedule smart_schedule;
+  std::vector<SmartStopRule> smart_rules;
+};
+
+RunChoices parse_run_choices(const RescueCommandLine& cl) {
+  RunChoices c;
+  if (!cl.hash.empty()) c.hashes = parse_hash_list(cl.hash);
+  if (!cl.fill.empty()) c.fill_types = parse_fill_types(cl.fill);
+  c.smart_schedule = parse_smart_schedule(cl.smart.empty() ? "passes" : cl.smart);
+  if (!cl.smart_stop.empty()) c.smart_rules = parse_smart_stop_rules(cl.smart_stop);
+  if (!c.smart_rules.empty() && c.smart_schedule.mode == SmartSchedule::Mode::kOff)
     throw UsageError("--smart-stop needs SMART snapshots: drop --smart=off");
+  return c;
+}
 
-  OpenedSource opened_source = open_source_with_notes(cl.source, source_options(cl));
-  std::unique_ptr<Device>& opened = opened_source.device;
-  DriveSettingsSession drive_settings(opened_source.settings, opened_source.notes);
-  Device* source = opened.get();
-  std::unique_ptr<TestModeDevice> test_mode;
-  if (!cl.test_mapfile.empty()) {
-    test_mode = std::make_unique<TestModeDevice>(*opened, parse_named_mapfile(cl.test_mapfile, "test mapfile"));
-    source = test_mode.get();
-  }
-  const DeviceIdentity& id = source->identity();
-  const std::uint32_t ss = id.logical_sector_size;
-  const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
+/// -K initial[,max], in bytes once the sector size is known.
+void apply_skip_size(const std::string& text, std::uint32_t ss, RescueOptions& options) {
+  if (text.empty()) return;
+  const std::vector<std::string> sizes = split_list(text);
+  if (sizes.size() > 2) throw UsageError(fmt::format("invalid --skip-size '{}': initial[,max]", text));
+  if (!sizes[0].empty()) options.skip_initial = parse_size(sizes[0], ss, "--skip-size");
+  if (sizes.size() == 2) options.skip_max = parse_size(sizes[1], ss, "--skip-size max");
+  if (options.skip_max > 0 && options.skip_max < options.skip_initial)
+    throw UsageError("invalid --skip-size: max is below initial");
+}
 
-  RescueOptions options = cl.engine;
-  if (!cl.skip_size.empty()) {
-    const auto comma = cl.skip_size.find(',');
-    const std::string first = cl.skip_size.substr(0, comma);
-    if (!first.empty()) options.skip_initial = parse_size(first, ss, "--skip-size");
-    if (comma != std::string::npos)
-      options.skip_max = parse_size(cl.skip_size.substr(comma + 1), ss, "--skip-size max");
-    if (options.skip_max > 0 && options.skip_max < options.skip_initial)
-      throw UsageError("invalid --skip-size: max is below initial");
-  }
+/// -i and -s as the source bytes asked for; sets the output offset from -o.
+Extent wanted_range(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t source_size, RescueOptions& options) {
   const std::int64_t ipos = parse_size(cl.input_position, ss, "--input-position");
   if (ipos >= source_size)
-    throw UsageError(fmt::format("--input-position {} is beyond the end of the source ({} bytes)",
-                                 ipos, source_size));
+    throw UsageError(fmt::format("--input-position {} is beyond the end of the source ({} bytes)", ipos, source_size));
   std::int64_t size = source_size - ipos;
   if (!cl.size.empty()) size = std::min(size, parse_size(cl.size, ss, "--size"));
   const std::int64_t opos = cl.output_position.empty() ? ipos : parse_size(cl.output_position, ss, "--output-position");
   options.output_offset = opos - ipos;
+  return Extent{ipos, size};
+}
 
-  MapFileStore store(cl.mapfile);
+/// The mapfile of an earlier run (to resume), or a new one over the source.
+MapFile load_or_start_map(MapFileStore& store, const std::string& path, std::int64_t source_size) {
   std::optional<MapFile> loaded;
   try {
     loaded = store.load();
@@ -215,180 +198,235 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   }
   MapFile map = loaded ? std::move(*loaded) : MapFile(source_size);
   if (map.end_pos() > source_size)
-    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}",
-                                   cl.mapfile, map.end_pos(), source_size));
+    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}", path,
+                                   map.end_pos(), source_size));
   map.extend_to(source_size);
-  const std::int64_t dpos = std::max(ipos, map.begin_pos());
-  const std::int64_t dend = std::min(ipos + size, map.end_pos());
-  const Domain domain = cl.domain_mapfile.empty()
-                            ? Domain(dpos, std::max<std::int64_t>(0, dend - dpos))
-                            : Domain(parse_named_mapfile(cl.domain_mapfile, "domain mapfile"), dpos,
-                                     std::max<std::int64_t>(0, dend - dpos));
+  return map;
+}
 
-  // Before anything is created or read: refuse a destination on the
-  // source's disk, or too little room for the image.
-  enforce_preflight(PreflightInput{cl.source, cl.source.rfind("sim:", 0) != 0, cl.image, cl.mapfile,
-                                   cl.log_reads, domain.end_pos() + options.output_offset,
-                                   domain.total_size(), cl.sparse, cl.force},
-                    BlockTopology(), stderr);
+/// The bytes to rescue: the wanted range within the mapfile, and only the
+/// '+' blocks of -m's domain mapfile when given.
+Domain rescue_domain(const RescueCommandLine& cl, const MapFile& map, const Extent& wanted) {
+  const std::int64_t begin = std::max(wanted.pos, map.begin_pos());
+  const std::int64_t size = std::max<std::int64_t>(0, std::min(wanted.pos + wanted.size, map.end_pos()) - begin);
+  if (cl.domain_mapfile.empty()) return Domain(begin, size);
+  return Domain(load_named_mapfile(cl.domain_mapfile, "domain mapfile"), begin, size);
+}
 
-  ImageFile image(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force,
-                                             domain.end_pos() + options.output_offset});
-
-  const std::string start_time = local_timestamp();
-  SaveMap save = [&](const MapFile& m) {
+SaveMap mapfile_saver(MapFileStore& store, const std::string& command_line) {
+  return [&store, command_line, start_time = local_timestamp()](const MapFile& m) {
     store.save(m, {fmt::format("Mapfile. Created by ptrescue version {}", PTRESCUE_VERSION),
                    "Command line: " + command_line, "Start time:   " + start_time,
                    "Current time: " + local_timestamp(), phase_comment(m.cursor())});
   };
+}
 
-  // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
-  HeadSetup heads = setup_head_scheduling(cl.heads, cl.mapfile, *opened, map, domain, options);
-  const Domain& run_domain = heads.domain ? *heads.domain : domain;
-
-  ObserverList observers;
-  StatusDisplay display(cl.status, stdout, map, source->clock(), run_domain.total_size());
-  if (heads.scheduler)
-    display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
-  observers.add(&display);
-  observers.add(&drive_settings);
+/// What watches the run besides the display: the reads log, SMART
+/// snapshots of the real drive (not the -H wrapper) and the hasher.
+struct RunWatchers {
   std::unique_ptr<ReadsLog> reads_log;
-  if (!cl.log_reads.empty()) {
-    reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, source->clock());
-    observers.add(reads_log.get());
-  }
-  // SMART snapshots of the real drive (not the -H wrapper) into MAPFILE.smart.jsonl.
   std::unique_ptr<SmartMonitor> smart;
-  if (smart_schedule.mode != SmartSchedule::Mode::kOff) {
-    smart = std::make_unique<SmartMonitor>(*opened, SmartSidecar(smart_sidecar_path(cl.mapfile)), smart_schedule,
-                                           std::move(smart_rules), g_stop, stderr,
-                                           !cl.smart.empty() || !cl.smart_stop.empty());
-    observers.add(smart.get());
-  }
-  // At the end: the last snapshot, then what changed since the first.
-  auto finish_smart = [&] {
-    if (!smart) return;
-    smart->at_end();
-    if (!smart->active() || cl.status == StatusMode::kQuiet) return;
-    const auto diff = smart_diff(smart->sidecar().read_all());
-    if (!diff) return;
-    if (cl.status == StatusMode::kJson)
-      fmt::print("{}\n", nlohmann::json{{"smart_diff", smart_diff_json(*diff)}}.dump());
-    else
-      fmt::print("{}", smart_diff_text(*diff));
-  };
   std::unique_ptr<OnTheFlyHasher> hasher;
-  if (!hashes.empty()) {
-    hasher = std::make_unique<OnTheFlyHasher>(hashes, options.output_offset);
-    observers.add(hasher.get());
-  }
-  const FinishingOptions finishing{
-      hashes, fill_types, cl.image, cl.mapfile, options.output_offset,
-      domain.end_pos() + options.output_offset, ss, cl.force,
-      cl.status == StatusMode::kJson    ? ProgressLine::Style::kJson
-      : cl.status == StatusMode::kQuiet ? ProgressLine::Style::kQuiet
-      : cl.status == StatusMode::kTerminal ? ProgressLine::Style::kTerminal
-                                           : ProgressLine::Style::kPlain,
-      &g_stop};
-  if (cl.status == StatusMode::kTerminal || cl.status == StatusMode::kPlain)
-    fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\nPress Ctrl-C to interrupt\n",
-               PTRESCUE_VERSION, cl.source, id.transport, source_size, ss);
+};
 
-  install_signal_handlers();
-  if (smart) smart->before_first_pass();  // a rule firing here stops the run before its first read
-  RescueEngine engine(*source, image, map, run_domain, options, save, observers, g_stop);
-  if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
-  RunEnd end;
+RunWatchers attach_watchers(const RescueCommandLine& cl, const std::string& command_line, RunChoices& choices,
+                            Device& drive, const Clock& clock, std::int64_t output_offset,
+                            ObserverList& observers) {
+  RunWatchers w;
+  if (!cl.log_reads.empty()) {
+    w.reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, clock);
+    observers.add(w.reads_log.get());
+  }
+  if (choices.smart_schedule.mode != SmartSchedule::Mode::kOff) {
+    w.smart = std::make_unique<SmartMonitor>(drive, SmartSidecar(smart_sidecar_path(cl.mapfile)),
+                                             choices.smart_schedule, std::move(choices.smart_rules), g_stop, stderr,
+                                             !cl.smart.empty() || !cl.smart_stop.empty());
+    observers.add(w.smart.get());
+  }
+  if (!choices.hashes.empty()) {
+    w.hasher = std::make_unique<OnTheFlyHasher>(choices.hashes, output_offset);
+    observers.add(w.hasher.get());
+  }
+  return w;
+}
+
+ProgressLine::Style progress_style_of(StatusMode status) {
+  switch (status) {
+    case StatusMode::kJson: return ProgressLine::Style::kJson;
+    case StatusMode::kQuiet: return ProgressLine::Style::kQuiet;
+    case StatusMode::kTerminal: return ProgressLine::Style::kTerminal;
+    default: return ProgressLine::Style::kPlain;
+  }
+}
+
+bool shows_text(StatusMode status) { return status == StatusMode::kTerminal || status == StatusMode::kPlain; }
+
+/// How the run ends, and what it needs to say so.
+struct RunEnding {
+  StatusDisplay& display;
+  SmartMonitor* smart;
+  StatusMode status;
+  const FinishingOptions& finishing;
+  const RescueOptions& options;
+};
+
+/// At the end: the last SMART snapshot, then what changed since the first.
+void finish_smart(const RunEnding& e) {
+  if (e.smart == nullptr) return;
+  e.smart->at_end();
+  if (!e.smart->active() || e.status == StatusMode::kQuiet) return;
+  const auto diff = smart_diff(e.smart->sidecar().read_all());
+  if (!diff) return;
+  if (e.status == StatusMode::kJson) fmt::print("{}\n", nlohmann::json{{"smart_diff", smart_diff_json(*diff)}}.dump());
+  else fmt::print("{}", smart_diff_text(*diff));
+}
+
+/// A run that ended before finishing: no hashing or filling; the message
+/// says why and that the same command resumes.
+int stop_early(const RunEnding& e, std::string_view status_line, const std::string& message, int exit_status) {
+  e.display.finish(status_line);
+  finish_smart(e);
+  skip_finishing(e.finishing, stdout);
+  fmt::print(stderr, "ptrescue: {}\n", message);
+  return exit_status;
+}
+
+int finish_run(const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher) {
+  e.display.finish("Finished");
+  finish_smart(e);
+  if (e.smart != nullptr && e.smart->fired())
+    fmt::print(stderr, "ptrescue: SMART stop rule {} at the last snapshot (the run had finished)\n",
+               *e.smart->fired());
+  if (!finish_rescue(e.finishing, map, hasher, stdout)) return signal_exit_status();
+  return exit_code::kOk;
+}
+
+int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher) {
+  switch (end) {
+    case RunEnd::kFinished:
+      return finish_run(e, map, hasher);
+    case RunEnd::kInterrupted:
+      if (g_signal == 0 && e.smart != nullptr && e.smart->fired())
+        return stop_early(e, "Stopped: SMART stop rule",
+                          fmt::format("SMART stop rule {}; stopped, the mapfile is saved ({} has the snapshots). Run "
+                                      "the same command to resume (raise or drop the rule to go on)",
+                                      *e.smart->fired(), e.smart->sidecar().path()),
+                          exit_code::kSmartStop);
+      return stop_early(e, "Interrupted",
+                        fmt::format("interrupted by signal {}; the mapfile is saved, run the same command to resume",
+                                    static_cast<int>(g_signal)),
+                        signal_exit_status());
+    case RunEnd::kDeviceGone:
+      return stop_early(e, "Stopped: source device gone",
+                        "the source stopped answering (device gone or dead); the mapfile is saved, run the same "
+                        "command to resume",
+                        exit_code::kDeviceGone);
+    case RunEnd::kTooManyBadAreas:
+      return stop_early(e, "Stopped: too many bad areas",
+                        fmt::format("more than {} bad areas (-e); the mapfile is saved", e.options.max_bad_areas),
+                        exit_code::kTooManyBadAreas);
+    case RunEnd::kErrorBudgetSpent:
+      return stop_early(e, "Stopped: --max-error-reads reached",
+                        fmt::format("{} failed reads (--max-error-reads); the mapfile is saved", e.options.max_error_reads),
+                        exit_code::kTooManyBadAreas);
+  }
+  return exit_code::kInternal;
+}
+
+/// Runs the engine; a full disk stops it with the mapfile saved.
+RunEnd run_engine(RescueEngine& engine, HeadSetup& heads, StatusDisplay& display, StatusMode status) {
   try {
-    end = engine.run();
+    const RunEnd end = engine.run();
     if (heads.scheduler) {
       heads.scheduler->save_if_changed();
-      if (cl.status == StatusMode::kTerminal || cl.status == StatusMode::kPlain)
-        fmt::print("{}\n", heads.scheduler->describe());
+      if (shows_text(status)) fmt::print("{}\n", heads.scheduler->describe());
     }
+    return end;
   } catch (const ImageWriteError& e) {
     display.finish("Stopped: image write failed");
     throw std::runtime_error(fmt::format(
         "{}; the mapfile was saved: make room and run the same command again to resume", e.what()));
   }
-  const bool smart_stopped = end == RunEnd::kInterrupted && g_signal == 0 && smart && smart->fired();
-  switch (end) {
-    case RunEnd::kFinished:
-      display.finish("Finished");
-      finish_smart();
-      if (smart && smart->fired())
-        fmt::print(stderr, "ptrescue: SMART stop rule {} at the last snapshot (the run had finished)\n",
-                   *smart->fired());
-      if (!finish_rescue(finishing, map, hasher.get(), stdout))
-        return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
-      return exit_code::kOk;
-    case RunEnd::kInterrupted:
-      if (smart_stopped) {
-        display.finish("Stopped: SMART stop rule");
-        finish_smart();
-        skip_finishing(finishing, stdout);
-        fmt::print(stderr,
-                   "ptrescue: SMART stop rule {}; stopped, the mapfile is saved ({} has the snapshots). Run "
-                   "the same command to resume (raise or drop the rule to go on)\n",
-                   *smart->fired(), smart->sidecar().path());
-        return exit_code::kSmartStop;
-      }
-      display.finish("Interrupted");
-      finish_smart();
-      skip_finishing(finishing, stdout);
-      fmt::print(stderr, "ptrescue: interrupted by signal {}; the mapfile is saved, run the same command to resume\n",
-                 static_cast<int>(g_signal));
-      return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
-    case RunEnd::kDeviceGone:
-      display.finish("Stopped: source device gone");
-      finish_smart();
-      skip_finishing(finishing, stdout);
-      fmt::print(stderr, "ptrescue: the source stopped answering (device gone or dead); the mapfile is saved, run the same command to resume\n");
-      return exit_code::kDeviceGone;
-    case RunEnd::kTooManyBadAreas:
-      display.finish("Stopped: too many bad areas");
-      finish_smart();
-      skip_finishing(finishing, stdout);
-      fmt::print(stderr, "ptrescue: more than {} bad areas (-e); the mapfile is saved\n", options.max_bad_areas);
-      return exit_code::kTooManyBadAreas;
-    case RunEnd::kErrorBudgetSpent:
-      display.finish("Stopped: --max-error-reads reached");
-      finish_smart();
-      skip_finishing(finishing, stdout);
-      fmt::print(stderr, "ptrescue: {} failed reads (--max-error-reads); the mapfile is saved\n",
-                 options.max_error_reads);
-      return exit_code::kTooManyBadAreas;
-  }
-  return exit_code::kInternal;
+}
+
+/// Opens the image once the preflight passed: before anything is created
+/// or read, a destination on the source's disk, or too little room for the
+/// image, is refused.
+ImageFile checked_image(const RescueCommandLine& cl, const Domain& domain, std::int64_t image_end) {
+  enforce_preflight(PreflightInput{cl.source, cl.source.rfind("sim:", 0) != 0, cl.image, cl.mapfile, cl.log_reads,
+                                   image_end, domain.total_size(), cl.sparse, cl.force},
+                    BlockTopology(), stderr);
+  return ImageFile(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force, image_end});
+}
+
+void print_banner(const std::string& source, const DeviceIdentity& id) {
+  fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\nPress Ctrl-C to interrupt\n",
+             PTRESCUE_VERSION, source, id.transport, id.capacity_bytes(), id.logical_sector_size);
+}
+
+/// The source the engine reads: the drive, or -H's test-mode wrapper of it.
+std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device& drive) {
+  if (cl.test_mapfile.empty()) return nullptr;
+  return std::make_unique<TestModeDevice>(drive, load_named_mapfile(cl.test_mapfile, "test mapfile"));
+}
+
+int rescue(const RescueCommandLine& cl, const std::string& command_line) {
+  refuse_overlapping_files(cl);
+  RunChoices choices = parse_run_choices(cl);
+  OpenedSource opened = open_source_with_notes(cl.source, source_options(cl));
+  Device& drive = *opened.device;
+  DriveSettingsSession drive_settings(opened.settings, opened.notes);
+  const std::unique_ptr<TestModeDevice> test_mode = test_mode_of(cl, drive);
+  Device& source = test_mode ? *test_mode : drive;
+  const DeviceIdentity& id = source.identity();
+  const std::uint32_t ss = id.logical_sector_size;
+  const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
+
+  RescueOptions options = cl.engine;
+  apply_skip_size(cl.skip_size, ss, options);
+  const Extent wanted = wanted_range(cl, ss, source_size, options);
+  MapFileStore store(cl.mapfile);
+  MapFile map = load_or_start_map(store, cl.mapfile, source_size);
+  const Domain domain = rescue_domain(cl, map, wanted);
+  const std::int64_t image_end = domain.end_pos() + options.output_offset;
+  ImageFile image = checked_image(cl, domain, image_end);
+  const SaveMap save = mapfile_saver(store, command_line);
+
+  // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
+  HeadSetup heads = setup_head_scheduling(cl.heads, cl.mapfile, drive, map, domain, options);
+  const Domain& run_domain = heads.domain ? *heads.domain : domain;
+  StatusDisplay display(cl.status, stdout, map, source.clock(), run_domain.total_size());
+  if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
+  ObserverList observers;
+  observers.add(&display);
+  observers.add(&drive_settings);
+  const RunWatchers watchers =
+      attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset, observers);
+  const FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
+                                   image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
+  if (shows_text(cl.status)) print_banner(cl.source, id);
+
+  install_signal_handlers();
+  if (watchers.smart) watchers.smart->before_first_pass();  // a rule firing here stops the run before its first read
+  RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
+  if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
+  const RunEnd end = run_engine(engine, heads, display, cl.status);
+  return end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
+                 watchers.hasher.get());
 }
 
 }  // namespace
 
 int run_rescue_command(const std::vector<std::string>& args, const std::string& command_line) {
-  try {
+  return run_subcommand("rescue", [&] {
     const RescueCommandLine cl = parse_rescue_args(args);
-    if (cl.help) {
-      fmt::print("{}", rescue_usage());
-      return exit_code::kOk;
-    }
+    if (cl.help) return print_usage(rescue_command());
     if (cl.version) {
       fmt::print("ptrescue {}\n", PTRESCUE_VERSION);
       return exit_code::kOk;
     }
     return rescue(cl, command_line);
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "ptrescue: {}\n(try 'ptrescue rescue --help')\n", e.what());
-    return exit_code::kEnvironment;
-  } catch (const BadInputFile& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
-    return exit_code::kBadInput;
-  } catch (const HeadMapFileError& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
-    return exit_code::kBadInput;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
-    return exit_code::kEnvironment;
-  }
+  });
 }
 
 }  // namespace ptrescue

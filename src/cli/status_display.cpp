@@ -104,26 +104,31 @@ void StatusDisplay::maybe_draw(bool force) {
 
 void StatusDisplay::draw() {
   const Figures f = figures();
-  if (mode_ == StatusMode::kJson) {
-    nlohmann::json j{{"event", "status"},
-                     {"ipos", f.ipos},
-                     {"non_tried", f.totals.non_tried},
-                     {"non_trimmed", f.totals.non_trimmed},
-                     {"non_scraped", f.totals.non_scraped},
-                     {"bad_sector", f.totals.bad_sector},
-                     {"rescued", f.totals.finished},
-                     {"bad_areas", f.totals.bad_areas},
-                     {"read_errors", f.read_errors},
-                     {"current_rate", static_cast<std::int64_t>(f.current_rate)},
-                     {"average_rate", static_cast<std::int64_t>(f.average_rate)},
-                     {"run_time_s", static_cast<double>(f.run_time.count()) / 1e6},
-                     {"pct_rescued", f.pct_rescued},
-                     {"phase", f.phase}};
-    if (extra_line_) j["heads"] = extra_line_();
-    fmt::print(out_, "{}\n", j.dump());
-    std::fflush(out_);
-    return;
-  }
+  if (mode_ == StatusMode::kJson) draw_json(f);
+  else draw_text(text_block(f));
+  std::fflush(out_);
+}
+
+void StatusDisplay::draw_json(const Figures& f) {
+  nlohmann::json j{{"event", "status"},
+                   {"ipos", f.ipos},
+                   {"non_tried", f.totals.non_tried},
+                   {"non_trimmed", f.totals.non_trimmed},
+                   {"non_scraped", f.totals.non_scraped},
+                   {"bad_sector", f.totals.bad_sector},
+                   {"rescued", f.totals.finished},
+                   {"bad_areas", f.totals.bad_areas},
+                   {"read_errors", f.read_errors},
+                   {"current_rate", static_cast<std::int64_t>(f.current_rate)},
+                   {"average_rate", static_cast<std::int64_t>(f.average_rate)},
+                   {"run_time_s", static_cast<double>(f.run_time.count()) / 1e6},
+                   {"pct_rescued", f.pct_rescued},
+                   {"phase", f.phase}};
+  if (extra_line_) j["heads"] = extra_line_();
+  fmt::print(out_, "{}\n", j.dump());
+}
+
+std::string StatusDisplay::text_block(const Figures& f) const {
   const std::int64_t remaining = f.totals.non_tried + f.totals.non_trimmed + f.totals.non_scraped;
   const std::string remaining_time =
       f.average_rate > 0 && remaining > 0
@@ -148,18 +153,20 @@ void StatusDisplay::draw() {
     const std::string extra = extra_line_();
     block += (extra.empty() ? std::string("heads: no head map yet") : extra) + "\n";
   }
-  if (mode_ == StatusMode::kTerminal && lines_drawn_ > 0)
-    fmt::print(out_, "\x1b[{}A", lines_drawn_);  // back to the top of the block
-  if (mode_ == StatusMode::kTerminal) {
-    // Clear each line's tail so a shorter phase text leaves no debris.
-    std::string cleared;
-    for (char c : block) cleared += c == '\n' ? std::string("\x1b[K\n") : std::string(1, c);
-    fmt::print(out_, "{}", cleared);
-    lines_drawn_ = extra_line_ ? 7 : 6;
-  } else {
+  return block;
+}
+
+void StatusDisplay::draw_text(const std::string& block) {
+  if (mode_ != StatusMode::kTerminal) {
     fmt::print(out_, "{}", block);
+    return;
   }
-  std::fflush(out_);
+  if (lines_drawn_ > 0) fmt::print(out_, "\x1b[{}A", lines_drawn_);  // back to the top of the block
+  // Clear each line's tail so a shorter phase text leaves no debris.
+  std::string cleared;
+  for (char c : block) cleared += c == '\n' ? std::string("\x1b[K\n") : std::string(1, c);
+  fmt::print(out_, "{}", cleared);
+  lines_drawn_ = extra_line_ ? 7 : 6;
 }
 
 void StatusDisplay::finish(std::string_view final_message) {

@@ -51,6 +51,9 @@ class StatusDisplay final : public RescueObserver {
  private:
   void maybe_draw(bool force);
   void draw();
+  void draw_json(const Figures& f);
+  std::string text_block(const Figures& f) const;
+  void draw_text(const std::string& block);
 
   StatusMode mode_;
   std::FILE* out_;
