@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what ptrescue needs on Debian 12 (idempotent) and builds the
-# Debug + ASan/UBSan build in build/ that the tests and the demo use.
+# Release ptrescue in build/: the binary a recovery engineer runs on a real
+# drive, and the tree `cmake --install build` and `cpack` (in build/) package.
+# The tests use their own Debug + ASan/UBSan build: tools/build-tests.sh.
+#
+#   tools/setup.sh [--packages-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +16,8 @@ packages=(
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
   chromium    # renders the HTML report in a test (headless screenshot)
+  file        # CPack's Debian package generator finds the binaries to scan with it
+  man-db groff-base  # the install test renders the packaged man page
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -24,7 +30,11 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" = --packages-only ] && exit 0
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug -DPTRESCUE_SANITIZE=ON >/dev/null
-cmake --build build -j"$(nproc)"
-echo "setup: built build/ptrescue"
+# The options are spelled out so that a build/ configured otherwise before
+# (it held the Debug + ASan build once) turns into the Release build.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPTRESCUE_SANITIZE=OFF \
+  -DPTRESCUE_TESTS=OFF -DPTRESCUE_FUZZ=OFF >/dev/null
+cmake --build build --target ptrescue -j"$(nproc)"
+echo "setup: built build/ptrescue (Release)"

@@ -37,7 +37,9 @@ ensure_packages() {
 }
 
 # Builds the Release binary if it is missing or any source is newer than it.
-# The Debug/ASan build in build/ would measure the sanitizers, not ptrescue.
+# Its own tree: the tests' Debug/ASan build (build-tests/) would measure the
+# sanitizers, and build/ (Release too) is tools/setup.sh's, rebuilt from
+# whatever the checkout holds, while a benchmark may measure a snapshot.
 ensure_release_build() {
   local stale=""
   if [ -n "${PTRESCUE_NO_BUILD:-}" ]; then
