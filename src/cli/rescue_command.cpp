@@ -30,6 +30,11 @@
 #include "base/timestamp.h"
 #include "base/units.h"
 #include "src/cli/open_device.h"
+#include "base/durable_file.h"
+#include "src/engine/run_lock.h"
+#include "src/engine/run_paths.h"
+#include "src/smart/smart_sidecar.h"
+#include "src/verify/hash_sidecar.h"
 #include "src/cli/subcommand_args.h"
 #include "base/word_list.h"
 
@@ -53,12 +58,6 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-}
-
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /// Fans the engine's events out to the display and the reads log.
@@ -139,11 +138,27 @@ std::string phase_comment(const MapCursor& c) {
 
 int signal_exit_status() { return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT); }
 
-void refuse_overlapping_files(const RescueCommandLine& cl) {
-  if (same_file(cl.source, cl.image)) throw std::runtime_error("the image is the source itself");
-  if (same_file(cl.source, cl.mapfile) || same_file(cl.image, cl.mapfile))
-    throw std::runtime_error("the mapfile is the source or the image");
-  if (cl.image == cl.mapfile) throw std::runtime_error("the image and the mapfile are the same file");
+/// Every file the run reads or writes, in its role. Sidecars are listed
+/// whether or not this run writes them: a later resume may.
+std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
+  const bool simulated = cl.source.rfind("sim:", 0) == 0;
+  const std::string head_map = cl.heads.source == HeadOptions::MapSource::kFile ? cl.heads.map_path : "";
+  return {
+      {simulated ? "" : cl.source, "source", false},
+      {cl.domain_mapfile == "-" ? "" : cl.domain_mapfile, "domain mapfile", false},
+      {cl.test_mapfile, "test mapfile", false},
+      {head_map, "head map", false},
+      {cl.image, "image", true},
+      {cl.mapfile, "mapfile", true},
+      {temporary_path_for(cl.mapfile), "mapfile's temporary file", true},
+      {lock_path_for(cl.mapfile), "mapfile's lock file", true},
+      {hash_sidecar_path(cl.mapfile), "hash sidecar", true},
+      {temporary_path_for(hash_sidecar_path(cl.mapfile)), "hash sidecar's temporary file", true},
+      {smart_sidecar_path(cl.mapfile), "SMART sidecar", true},
+      {head_map_path_for(cl.mapfile), "head map file", true},
+      {temporary_path_for(head_map_path_for(cl.mapfile)), "head map's temporary file", true},
+      {cl.log_reads, "reads log", true},
+  };
 }
 
 /// --hash, --fill, --smart and --smart-stop, checked before the source is opened.
@@ -371,7 +386,8 @@ std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device
 }
 
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
-  refuse_overlapping_files(cl);
+  check_run_paths(run_paths(cl));
+  const MapFileLock map_lock(cl.mapfile);
   RunChoices choices = parse_run_choices(cl);
   OpenedSource opened = open_source_with_notes(cl.source, source_options(cl));
   Device& drive = *opened.device;
@@ -390,6 +406,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const Domain domain = rescue_domain(cl, map, wanted);
   const std::int64_t image_end = domain.end_pos() + options.output_offset;
   ImageFile image = checked_image(cl, domain, image_end);
+  lock_image(image.fd(), cl.image);
   const SaveMap save = mapfile_saver(store, command_line);
 
   // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.

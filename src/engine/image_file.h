@@ -38,6 +38,8 @@ class ImageFile {
   /// Extends a sparse image to its full size (holes), at the end of a run.
   void finish();
   const std::string& path() const { return path_; }
+  /// The open file, for the run's lock on it (run_lock.h).
+  int fd() const { return fd_.get(); }
 
  private:
   std::string path_;

@@ -211,6 +211,51 @@ TEST_F(CliRefusal, ImageIsTheSource) {
   EXPECT_EQ(read_file(src()), source_) << "the source was modified";
 }
 
+// Issue 16: a path the run writes must never be one it was told to read.
+TEST_F(CliRefusal, TheMapfilesTemporaryFileAsSourceIsLeftIntact) {
+  write_file(dir_.file("map.tmp"), source_);
+  const ProcessResult r = run_ptrescue({"rescue", "-q", "-f", dir_.file("map.tmp"), img(), map()});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("temporary file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("source"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(dir_.file("map.tmp")), source_) << "the source was overwritten";
+  EXPECT_FALSE(exists(img()));
+  EXPECT_FALSE(exists(map()));
+}
+
+TEST_F(CliRefusal, AReadsLogNamingTheImageIsRefusedBeforeAnythingIsWritten) {
+  const ProcessResult first = run_ptrescue({"rescue", "-q", "-f", src(), img(), map()});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  const std::string image = read_file(img()), mapfile = read_file(map());
+  // Through a symlink, so only the file's identity can tell.
+  std::filesystem::create_symlink(img(), dir_.file("log-link"));
+  const ProcessResult r =
+      run_ptrescue({"rescue", "-q", "-f", "--log-reads", dir_.file("log-link"), src(), img(), map()});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("reads log"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(img()), image) << "the image was changed";
+  EXPECT_EQ(read_file(map()), mapfile) << "the mapfile was changed";
+}
+
+TEST_F(CliRefusal, ASecondRunOnTheSameMapfileNamesTheFirstRunsPid) {
+  test::Process first({PTRESCUE_BINARY, "rescue", "-q", "sim:demo", img(), map()});
+  // The mapfile appears once the first run holds its lock and has begun.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!exists(map()) && !first.poll() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(exists(map())) << "the first run never began";
+  const ProcessResult second = run_ptrescue({"rescue", "-q", "sim:demo", dir_.file("other.img"), map()});
+  first.signal(SIGINT);
+  const ProcessResult& r = first.wait();
+  EXPECT_EQ(second.exit_code, 1) << second.describe();
+  EXPECT_NE(second.err.find(fmt::format("PID {}", first.pid())), std::string::npos) << second.err;
+  EXPECT_FALSE(exists(dir_.file("other.img")));
+  // The first run was not disturbed: it stopped on the signal with a pair that resumes.
+  EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.describe();
+  const ProcessResult resumed = run_ptrescue({"rescue", "-q", "sim:demo", img(), map()});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.describe();
+}
+
 TEST_F(CliRefusal, MalformedMapfileIsExit2NamingTheLine) {
   write_file(map(),
              "# Mapfile\n0x00000000     ?               1\n0x00000000  0x00010000  +\n"
