@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "src/mapfile/status_index.h"
+#include "src/mapfile/block_status_index.h"
 
 namespace ptrescue {
 
@@ -36,11 +36,11 @@ std::int64_t& bytes_of(MapTotals& t, BlockStatus s) {
 }
 
 std::uint8_t status_bit(BlockStatus s) {
-  return static_cast<std::uint8_t>(1u << status_index(s));
+  return static_cast<std::uint8_t>(1u << block_status_index(s));
 }
 
 void check_status(BlockStatus s) {
-  if (status_index(s) < 0)
+  if (block_status_index(s) < 0)
     throw std::invalid_argument(fmt::format("invalid block status {:#04x}",
                                             static_cast<unsigned char>(s)));
 }
@@ -286,7 +286,7 @@ void MapFile::append_block(std::int64_t pos, BlockStatus status) {
   Chunk& ch = *chunks_.back();
   ch.pos[ch.size] = pos;
   ch.status[ch.size] = status;
-  ++ch.count[static_cast<std::size_t>(status_index(status))];
+  ++ch.count[static_cast<std::size_t>(block_status_index(status))];
   ++ch.size;
   ++block_count_;
 }
@@ -298,7 +298,7 @@ void MapFile::replace(Loc first, std::size_t count, const Entry* with, std::size
   if (first.i + count <= ch.size && ch.size - count + with_count <= chunk_limit_) {
     // Within one chunk: the usual case (a read moves one boundary).
     for (std::size_t j = first.i; j < first.i + count; ++j)
-      --ch.count[static_cast<std::size_t>(status_index(ch.status[j]))];
+      --ch.count[static_cast<std::size_t>(block_status_index(ch.status[j]))];
     const std::size_t tail = ch.size - first.i - count;
     if (with_count != count) {
       std::memmove(&ch.pos[first.i + with_count], &ch.pos[first.i + count], tail * sizeof ch.pos[0]);
@@ -307,7 +307,7 @@ void MapFile::replace(Loc first, std::size_t count, const Entry* with, std::size
     for (std::size_t k = 0; k < with_count; ++k) {
       ch.pos[first.i + k] = with[k].pos;
       ch.status[first.i + k] = with[k].status;
-      ++ch.count[static_cast<std::size_t>(status_index(with[k].status))];
+      ++ch.count[static_cast<std::size_t>(block_status_index(with[k].status))];
     }
     ch.size = ch.size - count + with_count;
     block_count_ = block_count_ - count + with_count;
@@ -337,7 +337,7 @@ void MapFile::erase_blocks(Loc first, std::size_t count) {
       if (emptied_from == kNone) emptied_from = c;
       emptied_to = c + 1;
     } else {
-      for (std::size_t j = i; j < i + n; ++j) --ch.count[static_cast<std::size_t>(status_index(ch.status[j]))];
+      for (std::size_t j = i; j < i + n; ++j) --ch.count[static_cast<std::size_t>(block_status_index(ch.status[j]))];
       const std::size_t tail = ch.size - i - n;
       std::memmove(&ch.pos[i], &ch.pos[i + n], tail * sizeof ch.pos[0]);
       std::memmove(&ch.status[i], &ch.status[i + n], tail * sizeof ch.status[0]);
@@ -392,7 +392,7 @@ void MapFile::insert_blocks(const Entry* with, std::size_t with_count) {
   for (std::size_t k = 0; k < with_count; ++k) {
     ch.pos[i + k] = with[k].pos;
     ch.status[i + k] = with[k].status;
-    ++ch.count[static_cast<std::size_t>(status_index(with[k].status))];
+    ++ch.count[static_cast<std::size_t>(block_status_index(with[k].status))];
   }
   ch.size += with_count;
   if (first_chunk)
@@ -409,7 +409,7 @@ void MapFile::split_chunk(std::size_t c, std::size_t at) {
   std::memcpy(next->pos, &ch.pos[at], next->size * sizeof ch.pos[0]);
   std::memcpy(next->status, &ch.status[at], next->size * sizeof ch.status[0]);
   for (std::size_t j = 0; j < next->size; ++j) {
-    const auto k = static_cast<std::size_t>(status_index(next->status[j]));
+    const auto k = static_cast<std::size_t>(block_status_index(next->status[j]));
     --ch.count[k];
     ++next->count[k];
   }
@@ -605,7 +605,7 @@ void MapFile::check_invariants() const {
     if (firsts_[c] != ch.pos[0]) fail(fmt::format("firsts_[{}]", c));
     std::array<std::uint32_t, 5> count{};
     for (std::size_t i = 0; i < ch.size; ++i) {
-      const int s = status_index(ch.status[i]);
+      const int s = block_status_index(ch.status[i]);
       if (s < 0) fail("bad status");
       if (ch.pos[i] <= prev_start) fail(fmt::format("block starts not increasing at {}", ch.pos[i]));
       if (s == prev_status) fail(fmt::format("unmerged neighbours at {}", ch.pos[i]));

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "src/mapfile/mapfile_text.h"
-#include "src/mapfile/status_index.h"
+#include "src/mapfile/block_status_index.h"
 
 namespace ptrescue {
 
@@ -212,7 +212,7 @@ bool MapFile::Parser::join_tail(Parser& t) {
     if (first.status[0] == last_status_) {
       // Equal neighbours across the seam: merged, as add_block() does.
       if (first.status[0] == BlockStatus::kBadSector) --t.bad_areas_;
-      --first.count[static_cast<std::size_t>(status_index(first.status[0]))];
+      --first.count[static_cast<std::size_t>(block_status_index(first.status[0]))];
       --first.size;
       --t.map_.block_count_;
       std::memmove(first.pos, first.pos + 1, first.size * sizeof first.pos[0]);
@@ -239,11 +239,11 @@ MapFile MapFile::Parser::finish() {
   flush_carry();
   if (!have_status_line_) throw MapFileError(std::max(line_no_, 1), "missing status line");
   MapTotals& t = map_.totals_;
-  t.non_tried = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kNonTried))];
-  t.non_trimmed = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kNonTrimmed))];
-  t.non_scraped = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kNonScraped))];
-  t.bad_sector = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kBadSector))];
-  t.finished = bytes_[static_cast<std::size_t>(status_index(BlockStatus::kFinished))];
+  t.non_tried = bytes_[static_cast<std::size_t>(block_status_index(BlockStatus::kNonTried))];
+  t.non_trimmed = bytes_[static_cast<std::size_t>(block_status_index(BlockStatus::kNonTrimmed))];
+  t.non_scraped = bytes_[static_cast<std::size_t>(block_status_index(BlockStatus::kNonScraped))];
+  t.bad_sector = bytes_[static_cast<std::size_t>(block_status_index(BlockStatus::kBadSector))];
+  t.finished = bytes_[static_cast<std::size_t>(block_status_index(BlockStatus::kFinished))];
   t.bad_areas = bad_areas_;
   map_.end_ = std::max<std::int64_t>(last_end_, 0);
   map_.reindex();
@@ -260,7 +260,7 @@ MapFile MapFile::Parser::finish() {
   }
   last_pos_ = pos;
   last_end_ = pos + size;
-  const auto k = static_cast<std::size_t>(status_index(status));
+  const auto k = static_cast<std::size_t>(block_status_index(status));
   bytes_[k] += size;
   // ddrescue may write neighbours of equal status; we keep them merged.
   if (status == last_status_) return;

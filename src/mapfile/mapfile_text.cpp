@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "src/mapfile/status_index.h"
+#include "src/mapfile/block_status_index.h"
 
 namespace ptrescue {
 

@@ -8,8 +8,9 @@
 namespace ptrescue {
 
 /// Index into a chunk's per-status counts and bit in the status index; -1 for
-/// a char that is no block status.
-inline int status_index(BlockStatus s) {
+/// a char that is no block status. (Not report's status_index, which orders
+/// statuses by how bad they are: one inline name each, or the linker keeps one.)
+inline int block_status_index(BlockStatus s) {
   switch (s) {
     case BlockStatus::kNonTried: return 0;
     case BlockStatus::kNonTrimmed: return 1;
@@ -20,6 +21,6 @@ inline int status_index(BlockStatus s) {
   return -1;
 }
 
-inline bool is_block_status(char c) { return status_index(static_cast<BlockStatus>(c)) >= 0; }
+inline bool is_block_status(char c) { return block_status_index(static_cast<BlockStatus>(c)) >= 0; }
 
 }  // namespace ptrescue
