@@ -28,17 +28,12 @@ std::optional<std::uint64_t> parse_number(std::string_view w) {
 
 std::vector<int> parse_head_list(std::string_view w, int line, std::string_view what) {
   std::vector<int> heads;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = w.find(',', start);
-    const std::string_view item = w.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+  for (const std::string& item : split_list(w)) {
     const auto v = parse_number(item);
     if (!v || *v >= static_cast<std::uint64_t>(HeadMap::kMaxHeads))
       throw HeadMapError(line, fmt::format("{} '{}': expected head numbers 0..{} separated by commas", what,
                                            w, HeadMap::kMaxHeads - 1));
     heads.push_back(static_cast<int>(*v));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   return heads;
 }
