@@ -214,7 +214,7 @@ void expect_clean_ending(const ProcessResult& r, const std::string& where) {
   }
 }
 
-void expect_only_told_paths(const std::map<std::string, std::string>& before,
+void expect_only_told_paths(const std::map<std::string, std::string>& inputs,
                             const std::map<std::string, std::string>& after, const Trial& t,
                             const std::string& dir, const std::string& where) {
   const auto name = [&](const std::string& path) { return std::filesystem::relative(path, dir).string(); };
@@ -222,12 +222,11 @@ void expect_only_told_paths(const std::map<std::string, std::string>& before,
   for (const char* side : {".lock", ".hash", ".smart.jsonl", ".headmap"}) allowed.insert(name(t.map + side));
   if (!t.reads_log.empty()) allowed.insert(name(t.reads_log));
   for (const auto& [file, bytes] : after) {
-    if (before.count(file) == 0) {
+    if (inputs.count(file) == 0) {
       EXPECT_EQ(allowed.count(file), 1u) << where << "wrote " << file << ", a path it was not told to write";
     }
   }
-  // Every file there before is an input of the run (the source, -H's map, a profile).
-  for (const auto& [file, bytes] : before) {
+  for (const auto& [file, bytes] : inputs) {
     const auto now = after.find(file);
     EXPECT_TRUE(now != after.end() && now->second == bytes) << where << "changed or removed its input " << file;
   }
@@ -266,19 +265,24 @@ TEST(RescueProperty, RandomOptionSetsNeitherCrashNorWriteElsewhereAndKeepRescued
     TempDir dir;
     const Source source = dice.chance(0.3) ? sim_source(dice, dir) : file_source(dice, dir);
     const Trial trial = random_trial(dice, dir, source);
-    const auto before = snapshot(dir.path());
-    std::vector<std::string> argv = trial.args;
-    const ProcessResult r = test::run_ptrescue(argv, std::chrono::seconds(20));
-    const std::string where = fmt::format("PTRESCUE_PROPERTY_SEED={} trial {}: {}\n", seed, i, command_line(trial));
-    expect_clean_ending(r, where);
-    expect_only_told_paths(before, snapshot(dir.path()), trial, dir.path(), where);
-    expect_image_true_where_rescued(trial, source, where);
-    ++exits[r.exited() ? r.exit_code : 128 + r.term_signal];
+    // The files there before the first run are its inputs; a second run with
+    // the same command (a resume, one trial in four) is held to the same rules.
+    const auto inputs = snapshot(dir.path());
+    const int runs = dice.chance(0.25) ? 2 : 1;
+    for (int run = 1; run <= runs; ++run) {
+      const ProcessResult r = test::run_ptrescue(trial.args, std::chrono::seconds(20));
+      const std::string where =
+          fmt::format("PTRESCUE_PROPERTY_SEED={} trial {} run {}: {}\n", seed, i, run, command_line(trial));
+      expect_clean_ending(r, where);
+      expect_only_told_paths(inputs, snapshot(dir.path()), trial, dir.path(), where);
+      expect_image_true_where_rescued(trial, source, where);
+      ++exits[r.exited() ? r.exit_code : 128 + r.term_signal];
+    }
     if (HasFailure()) break;  // one reproducible case is enough
   }
   std::string spread;
   for (const auto& [code, n] : exits) spread += fmt::format(" exit {}: {};", code, n);
-  std::cout << "[ seed " << seed << " ] " << trials << " runs:" << spread << "\n";
+  std::cout << "[ seed " << seed << " ] " << trials << " trials:" << spread << "\n";
   // Both outcomes must occur, or the generator has drifted into testing one path.
   EXPECT_GT(exits[0], 0);
   EXPECT_GT(exits[1], 0);
