@@ -258,7 +258,7 @@ void expect_image_true_where_rescued(const Trial& t, const Source& source, const
 
 TEST(RescueProperty, RandomOptionSetsNeitherCrashNorWriteElsewhereAndKeepRescuedBytesTrue) {
   const std::uint64_t seed = env_number("PTRESCUE_PROPERTY_SEED", 16);
-  const std::uint64_t trials = env_number("PTRESCUE_PROPERTY_TRIALS", 100);
+  const std::uint64_t trials = env_number("PTRESCUE_PROPERTY_TRIALS", 80);
   std::map<int, int> exits;
   for (std::uint64_t i = 0; i < trials; ++i) {
     Dice dice(seed * 1000003 + i);
