@@ -21,6 +21,7 @@
 
 #include "src/mapfile/mapfile.h"
 #include "support/file_bytes.h"
+#include "support/required_tool.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
@@ -128,8 +129,8 @@ void expect_ddrescuelog_agrees(const std::string& map_path, const MapFile& map) 
 class DdrescueInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::on_path("ddrescue") || !test::on_path("ddrescuelog"))
-      GTEST_SKIP() << "GNU ddrescue (ddrescue, ddrescuelog) is not on PATH; apt-get install gddrescue";
+    PTRESCUE_REQUIRE_TOOL("ddrescue");
+    PTRESCUE_REQUIRE_TOOL("ddrescuelog");
     source_ = random_bytes(static_cast<std::size_t>(kSize), 11);
     write_file(src(), source_);
     test_map_ = random_test_map(kSize, 60, 12);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "support/file_bytes.h"
+#include "support/required_tool.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
@@ -817,15 +818,6 @@ TEST(MapFileParser, FastPathAgreesWithTheGeneralParserOnDamagedLines) {
 
 // ---- agreement with GNU ddrescue's own tools ----------------------------------
 
-bool on_path(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::stringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
 struct CommandResult {
   int status = -1;
   std::string out;
@@ -912,7 +904,7 @@ void expect_listing_agrees(const MapFile& m, const std::string& mapfile, std::in
 }
 
 TEST(MapFileDdrescue, DdrescuelogReadsOurMapsAsWeDo) {
-  if (!on_path("ddrescuelog")) GTEST_SKIP() << "ddrescuelog (GNU ddrescue) is not on PATH";
+  PTRESCUE_REQUIRE_TOOL("ddrescuelog");
   TempDir dir;
   std::mt19937_64 rng(2024);
   for (int i = 0; i < 6; ++i) {
@@ -927,8 +919,8 @@ TEST(MapFileDdrescue, DdrescuelogReadsOurMapsAsWeDo) {
 }
 
 TEST(MapFileDdrescue, WeReadWhatDdrescueWritesAsDdrescuelogDoes) {
-  if (!on_path("ddrescue") || !on_path("ddrescuelog"))
-    GTEST_SKIP() << "ddrescue/ddrescuelog (GNU ddrescue) are not on PATH";
+  PTRESCUE_REQUIRE_TOOL("ddrescue");
+  PTRESCUE_REQUIRE_TOOL("ddrescuelog");
   TempDir dir;
   constexpr std::int64_t kSize = 256 * 1024;
   write_file(dir.file("input.bin"), std::string(kSize, 'x'));
@@ -981,7 +973,7 @@ TEST(MapFileDdrescue, WeReadWhatDdrescueWritesAsDdrescuelogDoes) {
 }
 
 TEST(MapFileDdrescue, DdrescueResumesFromOurMapfile) {
-  if (!on_path("ddrescue")) GTEST_SKIP() << "ddrescue (GNU ddrescue) is not on PATH";
+  PTRESCUE_REQUIRE_TOOL("ddrescue");
   TempDir dir;
   constexpr std::int64_t kSize = 64 * 1024;
   write_file(dir.file("input.bin"), std::string(kSize, 'x'));

@@ -20,6 +20,7 @@
 
 #include "src/mapfile/mapfile.h"
 #include "support/run_process.h"
+#include "support/required_tool.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
@@ -322,8 +323,7 @@ int expected_bad_runs(const MapFile& m, std::int64_t cell_bytes, int columns) {
 
 TEST(ReportInChromium, TheScreenshotShowsEveryBadRunOfTheMap) {
   const std::string chromium = chromium_binary();
-  if (chromium.empty())
-    GTEST_SKIP() << "chromium is not on PATH: install Debian's 'chromium' package (tools/setup.sh does) to run this test";
+  if (chromium.empty()) PTRESCUE_REQUIRE_TOOL("chromium");
   TempDir dir;
   // 64 MiB: bad areas of a few sectors to a few hundred KiB, far apart, one
   // straddling two cells; other statuses in between must not count as red.

@@ -21,6 +21,7 @@
 #include "src/report/sector_map_grid.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
+#include "support/required_tool.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
@@ -28,7 +29,6 @@ namespace {
 
 using test::read_file;
 using test::write_file;
-using test::on_path;
 using test::run_process;
 using test::run_ptrescue;
 using test::TempDir;
@@ -58,7 +58,7 @@ TEST(ReportTotals, SizesAreFormattedAsDdrescueDoes) {
 }
 
 TEST(ReportTotals, EqualDdrescuelogLineForLine) {
-  if (!on_path("ddrescuelog")) GTEST_SKIP() << "ddrescuelog (GNU ddrescue) is not on PATH";
+  PTRESCUE_REQUIRE_TOOL("ddrescuelog");
   TempDir dir;
   const std::vector<std::pair<std::int64_t, std::int64_t>> shapes{
       {0, 1 << 20}, {0, 300'000'000}, {1 << 20, 17'000'000}, {0, 5'000'000'000'000}, {4096, 999'424}};
@@ -355,7 +355,7 @@ TEST(ReportCommand, SummarisesARescueWithItsSidecarsAndReadsLog) {
   ASSERT_GE(slow_read, 0) << "no read covered sector 3000";
   EXPECT_NE(r.out.find(fmt::format("0x{:08X}", slow_read)), std::string::npos) << r.out;
 
-  if (on_path("ddrescuelog")) {
+  if (test::cross_check_tool_present("ddrescuelog")) {
     const auto t = run_process({"ddrescuelog", "-t", dir.file("map")});
     EXPECT_NE(r.out.find("Totals (as ddrescuelog -t):\n" + t.out), std::string::npos) << r.out << t.out;
   }

@@ -22,6 +22,7 @@
 #include "src/mapfile/mapfile.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
+#include "support/required_tool.h"
 #include "support/temp_dir.h"
 #include "transport/sim/sim_pattern.h"
 #include "transport/sim/sim_physics.h"
@@ -130,10 +131,7 @@ MapFile sim_truth(const SimPhysics& physics, double timeout_ms = std::numeric_li
 // ddrescuelog reads the mapfile as we do: the same number of areas of each
 // status (-t) and the same bad sectors (-l-).
 void expect_ddrescuelog_agrees(const std::string& map_path, const MapFile& map, std::uint32_t ss) {
-  if (!test::on_path("ddrescuelog")) {
-    std::cout << "[ note ] ddrescuelog is not on PATH: mapfile not cross-checked\n";
-    return;
-  }
+  if (!test::cross_check_tool_present("ddrescuelog")) return;
   const ProcessResult t = test::run_process({"ddrescuelog", "-t", "-b", std::to_string(ss), map_path});
   ASSERT_EQ(t.exit_code, 0) << t.describe();
   std::map<BlockStatus, std::int64_t> areas;

@@ -205,3 +205,33 @@ reads_covering() {
   done <"$1"
   echo "${out[*]}"
 }
+
+# require_runnable_ptrescue: run when this file is sourced, at the start of
+# every guest run. The host shares its ptrescue when it has one
+# (PTRESCUE_ON_HOST=1 in env.sh); then the guest must be able to run it, or
+# the test's `[ -x "$PTRESCUE" ]` checks and unchecked calls would pass
+# without ptrescue ever running (a missing shared library in the guest is
+# exit 127, a binary it cannot execute 126). Without a binary on the host the
+# ptrescue checks are skipped with a note, except with VM_REQUIRE=1 (CI).
+# Sets PTRESCUE_VERSION_MS, the time of that first (cold) start.
+require_runnable_ptrescue() {
+  local out rc t0 why
+  if [ "${PTRESCUE_ON_HOST:-0}" != 1 ]; then
+    [ "${VM_REQUIRE:-0}" = 1 ] && { fail "no ptrescue binary at $PTRESCUE on the host and VM_REQUIRE=1"; finish; }
+    return 0
+  fi
+  t0=$(now_ms)
+  out=$("$PTRESCUE" --version 2>&1)
+  rc=$?
+  PTRESCUE_VERSION_MS=$(($(now_ms) - t0))
+  if ((rc == 0)) && [[ $out == ptrescue* ]]; then return 0; fi
+  case $rc in
+    127) why="not found or a shared library is missing in the guest" ;;
+    126) why="the guest cannot execute it" ;;
+    0) why="it printed no version" ;;
+    *) why="exit $rc" ;;
+  esac
+  fail "ptrescue cannot run in the guest: '$PTRESCUE --version': $why: $(head -n 3 <<<"$out" | tr -c '[:print:]\n' '?' | paste -sd'|')"
+  finish
+}
+require_runnable_ptrescue

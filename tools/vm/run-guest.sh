@@ -120,6 +120,9 @@ env_sh="$out/env.sh"
 {
   echo "# written by run-guest.sh: the disks of this boot"
   echo "PTRESCUE=$ptrescue"
+  # The guest checks that a binary the host has runs there (guest-lib.sh).
+  echo "PTRESCUE_ON_HOST=$([ -e "$ptrescue" ] && echo 1 || echo 0)"
+  echo "VM_REQUIRE=${VM_REQUIRE:-0}"
   echo "VM_KERNEL=$kver"
   echo "VM_ACCEL=$accel"
   echo "VM_DISKS=()"
