@@ -117,6 +117,12 @@ FillSummary fill_image(const std::string& image_path, const MapFile& map, const 
   map.for_each([&](const MapBlock& b) {
     if (wanted(options.types, b.status) && b.size > 0) todo.push_back(b);
   });
+  // Filling never grows a regular-file image: a map that reaches past it
+  // belongs to another image (or is corrupt).
+  if (S_ISREG(st.st_mode) && !todo.empty() && todo.back().end() + options.output_offset > st.st_size)
+    throw std::runtime_error(fmt::format(
+        "the mapfile's areas to fill reach byte {} but image '{}' has only {} bytes: refusing to grow it",
+        todo.back().end() + options.output_offset, image_path, st.st_size));
   for (const MapBlock& b : todo) {
     if (b.pos + options.output_offset < 0)
       throw std::runtime_error(fmt::format("fill: block at byte {} lies before the image start", b.pos));
