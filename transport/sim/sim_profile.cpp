@@ -486,7 +486,7 @@ SimProfile SimProfile::from_json(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw SimProfileError(fmt::format("simulator profile: invalid JSON: {}", e.what()));
   }
   return parse_profile(doc, "custom");
@@ -502,7 +502,7 @@ SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw SimProfileError(fmt::format("simulator profile '{}': invalid JSON: {}", path.string(), e.what()));
   }
   try {
