@@ -51,7 +51,7 @@ void parse_assignments(const std::string& text, const std::string& option, F&& f
 // "H,H,...": every head once.
 std::vector<int> parse_head_list(const std::string& text, const std::string& option) {
   std::vector<int> heads;
-  for (const auto& w : split_list(text)) heads.push_back(parse_unique_head(w, option, heads));
+  for (const auto& w : split_list(text)) parse_unique_head(w, option, heads);
   return heads;
 }
 
