@@ -56,11 +56,36 @@ std::int64_t parse_size(std::string_view text, std::uint32_t sector_size, std::s
   return static_cast<std::int64_t>(value * mult);
 }
 
+std::int64_t parse_size_up_to(std::string_view text, std::uint32_t sector_size, std::string_view what,
+                              std::int64_t limit) {
+  const std::int64_t value = parse_size(text, sector_size, what);
+  if (value > limit) throw bad(what, text, fmt::format("too large (up to {})", binary_size_text(limit)));
+  return value;
+}
+
+std::int64_t checked_position_add(std::int64_t a, std::int64_t b, std::string_view what) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum) || sum < 0)
+    throw UsageError(fmt::format("{} is beyond the largest position (2^63 - 1 bytes)", what));
+  return sum;
+}
+
+std::string binary_size_text(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (u < 6 && bytes != 0 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++u;
+  }
+  return fmt::format("{} {}", bytes, kUnits[u]);
+}
+
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what) {
   double value = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || p == text.data()) throw bad(what, text, "not a duration (e.g. 500ms, 2s, 1m)");
-  if (value < 0 || !std::isfinite(value)) throw bad(what, text, "negative");
+  if (!std::isfinite(value)) throw bad(what, text, "not a finite duration");
+  if (value < 0) throw bad(what, text, "negative");
   std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
   double ms = 0;
   if (unit == "ms") ms = value;
@@ -69,7 +94,7 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
   else if (unit == "h") ms = value * 3600e3;
   else if (unit == "d") ms = value * 86400e3;
   else throw bad(what, text, "unknown unit (use ms, s, m, h or d)");
-  if (ms > 1e15) throw bad(what, text, "too large");
+  if (ms > static_cast<double>(kMaxDuration.count())) throw bad(what, text, "too large (up to 100d)");
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
 }
 

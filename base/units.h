@@ -23,7 +23,24 @@ class UsageError : public std::runtime_error {
 /// naming `what` on junk, negatives or overflow.
 std::int64_t parse_size(std::string_view text, std::uint32_t sector_size, std::string_view what);
 
-/// Parses a duration: a number then ms, s, m, h or d (bare number = seconds).
+/// parse_size, refusing a value above `limit` with a message naming the
+/// limit ("up to 1 EiB").
+std::int64_t parse_size_up_to(std::string_view text, std::uint32_t sector_size, std::string_view what,
+                              std::int64_t limit);
+
+/// The largest duration parse_duration accepts: 100 days, so that any
+/// duration can be added to a clock reading in nanoseconds without overflow.
+inline constexpr std::chrono::milliseconds kMaxDuration{100LL * 24 * 3600 * 1000};
+
+/// a + b for byte positions; throws UsageError naming `what` when the sum
+/// would pass the largest position (2^63 - 1 bytes) or fall below zero.
+std::int64_t checked_position_add(std::int64_t a, std::int64_t b, std::string_view what);
+
+/// "1 MiB", "1 EiB", "1536 B": a limit as the user would type it.
+std::string binary_size_text(std::int64_t bytes);
+
+/// Parses a duration: a number then ms, s, m, h or d (bare number = seconds),
+/// up to kMaxDuration.
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what);
 
 /// "1048 MB", "512 B", "3 GB": SI units, at most 4 digits, like ddrescue.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -85,11 +86,14 @@ PhaseTimeouts parse_phase_timeouts(const std::string& text) {
     return PhaseTimeouts{d, d, d, d};
   }
   PhaseTimeouts t;
+  std::set<std::string> named;
   for (const std::string& item : split_list(text)) {
     const std::size_t eq = item.find('=');
     if (eq == std::string::npos)
       throw UsageError(fmt::format("invalid --timeout item '{}': expected PHASE=DURATION", item));
     const std::string phase = item.substr(0, eq);
+    if (!named.insert(phase).second)
+      throw UsageError(fmt::format("invalid --timeout: phase '{}' given twice", phase));
     const auto d = positive_timeout(item.substr(eq + 1), "--timeout " + phase);
     if (phase == "copy") t.copy = d;
     else if (phase == "trim") t.trim = d;
@@ -109,6 +113,8 @@ std::vector<ResetKind> parse_reset_ladder(const std::string& text) {
     if (kind == kinds.end())
       throw UsageError(fmt::format(
           "invalid --reset step '{}': use soft, device, target, bus, host or power-cycle", word));
+    if (std::find(ladder.begin(), ladder.end(), *kind) != ladder.end())
+      throw UsageError(fmt::format("invalid --reset: step '{}' given twice", word));
     ladder.push_back(*kind);
   }
   if (ladder.empty()) throw UsageError("invalid --reset: name the steps, e.g. soft,device,bus");
@@ -130,8 +136,7 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
   e.no_trim = a.has("no-trim");
   e.try_again = a.has("try-again");
   if (a.has("cluster-size")) {
-    e.cluster_sectors = parse_size(a.text("cluster-size"), 1, "--cluster-size");
-    if (e.cluster_sectors < 1) throw UsageError("invalid --cluster-size: must be at least 1");
+    e.cluster_sectors = parse_cluster_sectors_option(a.text("cluster-size"), "--cluster-size");
   }
   if (a.has("max-error-reads")) {
     e.max_error_reads = parse_size(a.text("max-error-reads"), 1, "--max-error-reads");
@@ -174,6 +179,14 @@ void read_pass_through_options(RescueCommandLine& c, const SubcommandArgs& a) {
     ladder.push_back(ResetKind::kPowerCycle);
 }
 
+/// The text of a list option; given empty ("--hash ''") it is refused, not
+/// taken for "not given".
+std::string given_list(const SubcommandArgs& a, const char* name) {
+  const std::string text = a.text(name);
+  if (a.has(name) && text.empty()) throw UsageError(fmt::format("invalid --{}: empty; name at least one", name));
+  return text;
+}
+
 /// Positions, sizes and the files beside the rescue, kept as text where
 /// they wait for the source's sector size.
 void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
@@ -187,10 +200,10 @@ void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
   c.log_reads = a.text("log-reads");
   parse_head_options(c.heads, a.text("head-map"), a.text("head-timeout"), a.text("head-retries"),
                      a.text("skip-head"), a.text("head-order"));
-  c.hash = a.text("hash");
-  c.fill = a.text("fill");
+  c.hash = given_list(a, "hash");
+  c.fill = given_list(a, "fill");
   c.smart = a.text("smart");
-  c.smart_stop = a.text("smart-stop");
+  c.smart_stop = given_list(a, "smart-stop");
   c.preallocate = a.has("preallocate");
   c.sparse = a.has("sparse");
   c.direct = a.has("idirect");

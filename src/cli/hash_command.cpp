@@ -1,5 +1,6 @@
 // `ptrescue hash IMAGE`: the image's digests, as BSD-style lines that
 // `sha256sum -c` / `md5sum -c` read, and with --mapfile also in MAPFILE.hash.
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -38,7 +39,9 @@ HashRecord hash_record(const std::string& image, const ImageHash& h, const MapFi
   record.image = image;
   record.bytes = h.size;
   record.method = "image";
-  record.unrescued_bytes = unrescued_in_image(map, 0, h.size);
+  // Bytes the map covers past the image's end are missing from it, rescued
+  // or not: a short image is never complete.
+  record.unrescued_bytes = unrescued_in_image(map, 0, h.size) + std::max<std::int64_t>(0, map.end_pos() - h.size);
   record.complete = record.unrescued_bytes == 0;
   record.unrescued_content =
       record.complete ? "none" : "what it holds now: zeros if never written, or a fill pattern after ptrescue fill";

@@ -270,8 +270,8 @@ Subcommand sim_ceiling_command() {
 
 int sim_ceiling(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
-  const Lba cluster = a.has("cluster") ? static_cast<Lba>(parse_size(a.text("cluster"), 1, "--cluster")) : 128;
-  if (cluster == 0) throw UsageError("invalid --cluster: must be at least 1");
+  const Lba cluster =
+      a.has("cluster") ? static_cast<Lba>(parse_cluster_sectors_option(a.text("cluster"), "--cluster")) : 128;
   const SimPhysics physics(load_profile(a.files[0]));
   replace_file_durably(a.files[1], format_reads_log(ceiling_reads(physics, cluster),
                                                     fmt::format("Head-aware ceiling of '{}' by ptrescue version {}",

@@ -186,8 +186,10 @@ void apply_skip_size(const std::string& text, std::uint32_t ss, RescueOptions& o
   if (text.empty()) return;
   const std::vector<std::string> sizes = split_list(text);
   if (sizes.size() > 2) throw UsageError(fmt::format("invalid --skip-size '{}': initial[,max]", text));
-  if (!sizes[0].empty()) options.skip_initial = parse_size(sizes[0], ss, "--skip-size");
-  if (sizes.size() == 2) options.skip_max = parse_size(sizes[1], ss, "--skip-size max");
+  // The skip doubles as errors repeat: 1 EiB keeps the doubling in range.
+  constexpr std::int64_t kMaxSkip = std::int64_t{1} << 60;
+  if (!sizes[0].empty()) options.skip_initial = parse_size_up_to(sizes[0], ss, "--skip-size", kMaxSkip);
+  if (sizes.size() == 2) options.skip_max = parse_size_up_to(sizes[1], ss, "--skip-size max", kMaxSkip);
   if (options.skip_max > 0 && options.skip_max < options.skip_initial)
     throw UsageError("invalid --skip-size: max is below initial");
 }
@@ -233,11 +235,25 @@ Domain rescue_domain(const RescueCommandLine& cl, const MapFile& map, const Exte
   return Domain(load_named_mapfile(cl.domain_mapfile, "domain mapfile"), begin, size);
 }
 
-SaveMap mapfile_saver(MapFileStore& store, const std::string& command_line) {
-  return [&store, command_line, start_time = local_timestamp()](const MapFile& m) {
-    store.save(m, {fmt::format("Mapfile. Created by ptrescue version {}", PTRESCUE_VERSION),
-                   "Command line: " + command_line, "Start time:   " + start_time,
-                   "Current time: " + local_timestamp(), phase_comment(m.cursor())});
+/// Whether the latest mapfile save reached the disk: the engine keeps going
+/// past a failed save after an image write error, and a message may say
+/// "saved" only when it is true.
+struct SaveRecord {
+  bool last_failed = false;
+  std::string failure;
+};
+
+SaveMap mapfile_saver(MapFileStore& store, const std::string& command_line, SaveRecord& record) {
+  return [&store, &record, command_line, start_time = local_timestamp()](const MapFile& m) {
+    try {
+      store.save(m, {fmt::format("Mapfile. Created by ptrescue version {}", PTRESCUE_VERSION),
+                     "Command line: " + command_line, "Start time:   " + start_time,
+                     "Current time: " + local_timestamp(), phase_comment(m.cursor())});
+      record = SaveRecord{};
+    } catch (const std::exception& e) {
+      record = SaveRecord{true, e.what()};
+      throw;
+    }
   };
 }
 
@@ -353,8 +369,10 @@ int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher
   return exit_code::kInternal;
 }
 
-/// Runs the engine; a full disk stops it with the mapfile saved.
-RunEnd run_engine(RescueEngine& engine, HeadSetup& heads, StatusDisplay& display, StatusMode status) {
+/// Runs the engine; a full disk stops it, with the mapfile saved if its
+/// save could succeed.
+RunEnd run_engine(RescueEngine& engine, HeadSetup& heads, StatusDisplay& display, StatusMode status,
+                  const SaveRecord& saves) {
   try {
     const RunEnd end = engine.run();
     if (heads.scheduler) {
@@ -364,6 +382,11 @@ RunEnd run_engine(RescueEngine& engine, HeadSetup& heads, StatusDisplay& display
     return end;
   } catch (const ImageWriteError& e) {
     display.finish("Stopped: image write failed");
+    if (saves.last_failed)
+      throw std::runtime_error(fmt::format(
+          "{}; the mapfile could NOT be saved ({}): it still holds the last save; make room and run the same "
+          "command again to resume from there",
+          e.what(), saves.failure));
     throw std::runtime_error(fmt::format(
         "{}; the mapfile was saved: make room and run the same command again to resume", e.what()));
   }
@@ -409,10 +432,12 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   MapFileStore store(cl.mapfile);
   MapFile map = load_or_start_map(store, cl.mapfile, source_size);
   const Domain domain = rescue_domain(cl, map, wanted);
-  const std::int64_t image_end = domain.end_pos() + options.output_offset;
+  const std::int64_t image_end =
+      checked_position_add(domain.end_pos(), options.output_offset, "--output-position plus the size to copy");
   ImageFile image = checked_image(cl, domain, image_end);
   lock_image(image.fd(), cl.image);
-  const SaveMap save = mapfile_saver(store, command_line);
+  SaveRecord saves;
+  const SaveMap save = mapfile_saver(store, command_line, saves);
 
   // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
   HeadSetup heads = setup_head_scheduling(cl.heads, cl.mapfile, drive, map, domain, options);
@@ -432,7 +457,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   if (watchers.smart) watchers.smart->before_first_pass();  // a rule firing here stops the run before its first read
   RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
-  const RunEnd end = run_engine(engine, heads, display, cl.status);
+  const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
   return end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
                  watchers.hasher.get());
 }

@@ -7,6 +7,7 @@
 #include "base/text_file.h"
 #include "base/units.h"
 #include "src/cli/exit_codes.h"
+#include "src/cli/terminal_text.h"
 #include "src/engine/head_setup.h"
 
 namespace po = boost::program_options;
@@ -73,19 +74,20 @@ int print_usage(const Subcommand& command) {
 }
 
 int run_subcommand(const std::string& name, const std::function<int()>& body) {
+  // A message may quote a bad file or argument: terminal_safe escapes it.
   try {
     return body();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "ptrescue: {} (try 'ptrescue {} --help')\n", e.what(), name);
+    fmt::print(stderr, "ptrescue: {} (try 'ptrescue {} --help')\n", terminal_safe(e.what()), name);
     return exit_code::kEnvironment;
   } catch (const BadInputFile& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    fmt::print(stderr, "ptrescue: {}\n", terminal_safe(e.what()));
     return exit_code::kBadInput;
   } catch (const HeadMapFileError& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    fmt::print(stderr, "ptrescue: {}\n", terminal_safe(e.what()));
     return exit_code::kBadInput;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "ptrescue: {}\n", e.what());
+    fmt::print(stderr, "ptrescue: {}\n", terminal_safe(e.what()));
     return exit_code::kEnvironment;
   }
 }
@@ -119,8 +121,16 @@ MapFile load_named_mapfile(const std::string& path, std::string_view what) {
 std::uint32_t parse_sector_size_option(const std::string& text) {
   const auto b = parse_size(text, 512, "--sector-size");
   if (b < 512 || b > (1 << 20) || (b & (b - 1)) != 0)
-    throw UsageError(fmt::format("invalid --sector-size {}: must be a power of two from 512", b));
+    throw UsageError(fmt::format("invalid --sector-size {}: must be a power of two from 512 up to 1 MiB", b));
   return static_cast<std::uint32_t>(b);
+}
+
+std::int64_t parse_cluster_sectors_option(const std::string& text, std::string_view option) {
+  constexpr std::int64_t kMaxClusterSectors = 1 << 20;
+  const std::int64_t n = parse_size(text, 1, option);
+  if (n < 1 || n > kMaxClusterSectors)
+    throw UsageError(fmt::format("invalid {}: from 1 up to {} sectors", option, kMaxClusterSectors));
+  return n;
 }
 
 }  // namespace ptrescue

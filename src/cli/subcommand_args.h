@@ -94,4 +94,9 @@ MapFile load_named_mapfile(const std::string& path, std::string_view what = "map
 /// -b/--sector-size text: a power of two from 512 to 1 MiB. Throws UsageError.
 std::uint32_t parse_sector_size_option(const std::string& text);
 
+/// -c/--cluster text: sectors per read, from 1 up to 1048576 (reads are at
+/// most the drive's largest transfer anyway; the bound keeps a typo from
+/// sizing buffers by it). Throws UsageError naming `option`.
+std::int64_t parse_cluster_sectors_option(const std::string& text, std::string_view option);
+
 }  // namespace ptrescue

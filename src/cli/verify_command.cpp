@@ -155,6 +155,11 @@ VerifyResult compare_with_source(const VerifyRequest& q, const std::optional<Map
   const auto source = open_source(q.source, q.source_options);
   const auto source_size = static_cast<std::int64_t>(source->identity().capacity_bytes());
   const MapFile* m = map ? &*map : nullptr;
+  // A map over more bytes than the source has belongs to another source:
+  // comparing only what fits would call the image identical.
+  if (m != nullptr && m->end_pos() > source_size)
+    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}", q.mapfile,
+                                   m->end_pos(), source_size));
   struct sigaction sa {};
   sa.sa_handler = on_verify_signal;
   sigemptyset(&sa.sa_mask);

@@ -27,6 +27,22 @@ HeadMap load_head_map(const std::string& path) {
 
 bool file_exists(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }
 
+/// Every head an option names is one the head map knows: a head beyond the
+/// drive's would silently do nothing.
+void check_heads_exist(const HeadOptions& o, const HeadMap& known) {
+  const std::vector<int> heads = known.heads();
+  const int count = heads.empty() ? 0 : heads.back() + 1;
+  auto check = [&](int h, std::string_view option) {
+    if (h >= count)
+      throw UsageError(fmt::format("invalid {}: head {} is beyond the drive's heads (its head map has heads 0..{})",
+                                   option, h, count - 1));
+  };
+  for (const auto& [h, d] : o.timeouts) check(h, "--head-timeout");
+  for (const auto& [h, n] : o.retries) check(h, "--head-retries");
+  for (int h : o.skip) check(h, "--skip-head");
+  for (int h : o.order) check(h, "--head-order");
+}
+
 }  // namespace
 
 Domain domain_by_heads(const Domain& d, const HeadMap& map, std::uint64_t mask, bool keep, std::int64_t ss) {
@@ -94,6 +110,7 @@ HeadSetup setup_head_scheduling(const HeadOptions& options, const std::string& m
       }
       break;
   }
+  if (!s.known.empty()) check_heads_exist(options, s.known);
   if (!options.skip.empty() && s.known.empty())
     throw UsageError(fmt::format(
         "--skip-head needs a head map: give --head-map FILE, or let a first run infer one into '{}'", saved));

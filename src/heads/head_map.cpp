@@ -123,7 +123,7 @@ HeadMap HeadMap::parse(std::string_view text) {
       } else {
         throw HeadMapError(line_no, fmt::format(
             "cannot read '{}': expected 'START LENGTH HEAD', 'zone START END STRIPE H0,H1,...' or 'weak H,...'",
-            std::string(line.substr(line.find_first_not_of(" \t")))));
+            std::string(line.substr(line.find_first_not_of(" \t"), 40))));  // a short excerpt of a bad line
       }
     } catch (const std::invalid_argument& e) {
       throw HeadMapError(line_no, e.what());

@@ -1,5 +1,7 @@
 #include "src/heads/head_options.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/units.h"
@@ -24,15 +26,33 @@ int parse_head(const std::string& w, const std::string& option) {
   return h;
 }
 
-// "H=VALUE,H=VALUE": calls f(head, value text).
+// parse_head, refusing a head already in `seen` (and adding it there).
+int parse_unique_head(const std::string& w, const std::string& option, std::vector<int>& seen) {
+  const int h = parse_head(w, option);
+  if (std::find(seen.begin(), seen.end(), h) != seen.end())
+    throw UsageError(fmt::format("invalid {}: head {} given twice", option, h));
+  seen.push_back(h);
+  return h;
+}
+
+// "H=VALUE,H=VALUE": calls f(head, value text); a head named twice is
+// refused, not silently overridden.
 template <class F>
 void parse_assignments(const std::string& text, const std::string& option, F&& f) {
+  std::vector<int> seen;
   for (const auto& item : split_list(text)) {
     const auto eq = item.find('=');
     if (eq == std::string::npos)
       throw UsageError(fmt::format("invalid {} item '{}': expected HEAD=VALUE", option, item));
-    f(parse_head(item.substr(0, eq), option), item.substr(eq + 1));
+    f(parse_unique_head(item.substr(0, eq), option, seen), item.substr(eq + 1));
   }
+}
+
+// "H,H,...": every head once.
+std::vector<int> parse_head_list(const std::string& text, const std::string& option) {
+  std::vector<int> heads;
+  for (const auto& w : split_list(text)) parse_unique_head(w, option, heads);
+  return heads;
 }
 
 }  // namespace
@@ -60,10 +80,8 @@ void parse_head_options(HeadOptions& o, const std::string& map, const std::strin
       if (n > 1000000) throw UsageError("invalid --head-retries: at most 1000000 passes");
       o.retries[h] = static_cast<int>(n);
     });
-  if (!skip.empty())
-    for (const auto& w : split_list(skip)) o.skip.push_back(parse_head(w, "--skip-head"));
-  if (!order.empty())
-    for (const auto& w : split_list(order)) o.order.push_back(parse_head(w, "--head-order"));
+  if (!skip.empty()) o.skip = parse_head_list(skip, "--skip-head");
+  if (!order.empty()) o.order = parse_head_list(order, "--head-order");
   const bool per_head = !o.skip.empty() || !o.timeouts.empty() || !o.retries.empty() || !o.order.empty();
   if (per_head && map.empty()) o.source = HeadOptions::MapSource::kInfer;  // they need a head map
   if (per_head && o.source == HeadOptions::MapSource::kNone)

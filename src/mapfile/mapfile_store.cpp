@@ -89,7 +89,9 @@ std::optional<MapFile> MapFileStore::load() {
     const int err = errno;
     fail(path_, "cannot stat", err);
   }
-  if (!S_ISREG(st.st_mode)) fail(path_, "not a regular file", S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+  if (S_ISDIR(st.st_mode))
+    throw std::runtime_error(fmt::format("mapfile {}: is a directory, not a file", path_));
+  if (!S_ISREG(st.st_mode)) fail(path_, "not a regular file", EINVAL);
 
   try {
     MapFile::Parser parser;

@@ -1,13 +1,31 @@
 #include "src/smart/smart_stop_rules.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
 
 #include "base/units.h"
+#include "commands/ata_smart.h"
+#include "src/smart/smart_metrics.h"
 #include "base/word_list.h"
 
 namespace ptrescue {
+
+namespace {
+
+/// A name some drive's snapshot can carry (src/smart/smart_metrics.cpp):
+/// the short names, and smartctl's attribute names by ID.
+bool is_known_smart_metric(const std::string& name) {
+  const std::vector<std::string> aliases = smart_metric_aliases();
+  if (std::find(aliases.begin(), aliases.end(), name) != aliases.end() || name == "read_total_corrected") return true;
+  if (name == "Unknown_Attribute") return false;
+  for (int id = 1; id < 256; ++id)
+    if (commands::ata_attribute_name(static_cast<std::uint8_t>(id)) == name) return true;
+  return false;
+}
+
+}  // namespace
 
 std::vector<SmartStopRule> parse_smart_stop_rules(const std::string& text) {
   std::vector<SmartStopRule> rules;
@@ -44,6 +62,10 @@ std::vector<SmartStopRule> parse_smart_stop_rules(const std::string& text) {
     for (char c : r.metric)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
         throw UsageError(fmt::format("invalid --smart-stop rule '{}': bad name '{}'", item, r.metric));
+    if (!is_known_smart_metric(r.metric))
+      throw UsageError(fmt::format(
+          "invalid --smart-stop rule '{}': no SMART metric '{}' (e.g. pending, reallocated, temperature, "
+          "media_errors; see docs/SMART.md)", item, r.metric));
     rules.push_back(std::move(r));
   }
   return rules;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,6 +94,33 @@ std::int64_t bytes_to_fill(const MapFile& map, const std::vector<BlockStatus>& t
   return total;
 }
 
+namespace {
+
+/// A ddrescue image may end before the map's unrescued tail, and filling
+/// extends it; but a map reaching far past the image (another drive's, or
+/// corrupt) would grow it until the disk is full: refused with the sizes.
+void refuse_growth_beyond_free_space(const std::string& image_path, const struct stat& st,
+                                     const std::vector<MapBlock>& todo, std::int64_t output_offset) {
+  if (!S_ISREG(st.st_mode) || todo.empty()) return;
+  std::int64_t beyond = 0;  // bytes to write past the image's end
+  for (const MapBlock& b : todo) {
+    const std::int64_t from = std::max<std::int64_t>(b.pos + output_offset, st.st_size);
+    beyond += std::max<std::int64_t>(0, b.end() + output_offset - from);
+  }
+  if (beyond == 0) return;
+  struct statvfs fs {};
+  const std::int64_t room = ::statvfs(image_path.c_str(), &fs) == 0
+                                ? static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize)
+                                : 0;
+  if (beyond > room)
+    throw std::runtime_error(fmt::format(
+        "the mapfile's areas to fill reach byte {} but image '{}' has only {} bytes, and growing it needs {} "
+        "bytes where {} are free: is this the image's mapfile?",
+        todo.back().end() + output_offset, image_path, st.st_size, beyond, room));
+}
+
+}  // namespace
+
 FillSummary fill_image(const std::string& image_path, const MapFile& map, const FillOptions& options,
                        ProgressLine* progress) {
   if (wanted(options.types, BlockStatus::kFinished))
@@ -117,6 +145,7 @@ FillSummary fill_image(const std::string& image_path, const MapFile& map, const 
   map.for_each([&](const MapBlock& b) {
     if (wanted(options.types, b.status) && b.size > 0) todo.push_back(b);
   });
+  refuse_growth_beyond_free_space(image_path, st, todo, options.output_offset);
   for (const MapBlock& b : todo) {
     if (b.pos + options.output_offset < 0)
       throw std::runtime_error(fmt::format("fill: block at byte {} lies before the image start", b.pos));

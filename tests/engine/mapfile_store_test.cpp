@@ -106,7 +106,7 @@ TEST(MapFileStore, LoadReportsTheLineOfAMalformedFile) {
 TEST(MapFileStore, LoadOfAnUnreadablePathThrows) {
   TempDir dir;
   EXPECT_THAT(error_of([&] { MapFileStore(dir.file("")).load(); }),
-              HasSubstr("Is a directory"));
+              HasSubstr("is a directory"));
   write_file(dir.file("plain"), "x");
   EXPECT_THAT(error_of([&] { MapFileStore(dir.file("plain/disk.map")).load(); }),
               HasSubstr("Not a directory"));

@@ -34,8 +34,18 @@ std::string indexed(std::string_view array, std::size_t i) { return fmt::format(
 
 // ---- validation ------------------------------------------------------------
 
+// Simulated times become integer nanoseconds on the simulated clock: a
+// day per event, and rates and speeds within these bounds, keep every sum
+// far from overflowing.
+constexpr double kMaxSimMs = 86'400'000;
+
 void check_ms(double v, std::string_view field) {
   if (!(v >= 0) || !std::isfinite(v)) fail(field, "must be a non-negative number of milliseconds");
+  if (v > kMaxSimMs) fail(field, "must be at most 86400000 (a day)");
+}
+
+void check_between(double v, double low, double high, std::string_view field) {
+  if (!(v >= low && v <= high)) fail(field, fmt::format("must be from {} to {}", low, high));
 }
 
 void check_range(Lba start, Lba length, Lba capacity, std::string_view field) {
@@ -476,7 +486,7 @@ SimProfile SimProfile::from_json(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw SimProfileError(fmt::format("simulator profile: invalid JSON: {}", e.what()));
   }
   return parse_profile(doc, "custom");
@@ -492,7 +502,7 @@ SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw SimProfileError(fmt::format("simulator profile '{}': invalid JSON: {}", path.string(), e.what()));
   }
   try {
@@ -531,9 +541,9 @@ void check_geometry(const SimProfile& p) {
 }
 
 void check_timing(const SimProfile& p) {
-  if (!(p.rate_outer_mbps > 0) || !std::isfinite(p.rate_outer_mbps)) fail("rate_outer_mbps", "must be greater than 0");
-  if (!(p.rate_inner_mbps > 0) || !std::isfinite(p.rate_inner_mbps)) fail("rate_inner_mbps", "must be greater than 0");
-  if (!(p.rpm > 0) || !std::isfinite(p.rpm)) fail("rpm", "must be greater than 0");
+  check_between(p.rate_outer_mbps, 0.001, 1e6, "rate_outer_mbps");
+  check_between(p.rate_inner_mbps, 0.001, 1e6, "rate_inner_mbps");
+  check_between(p.rpm, 1, 1e6, "rpm");
   check_ms(p.seek_track_ms, "seek_track_ms");
   check_ms(p.seek_full_stroke_ms, "seek_full_stroke_ms");
   if (p.seek_full_stroke_ms < p.seek_track_ms) fail("seek_full_stroke_ms", "must not be below seek_track_ms");
@@ -551,9 +561,9 @@ void check_timing(const SimProfile& p) {
 
 void check_smart(const SimSmart& smart) {
   if (!(smart.temperature_c > 0) || smart.temperature_c > 125) fail("smart.temperature_c", "must be above 0 and at most 125");
-  if (smart.temperature_max_c < smart.temperature_c || smart.temperature_max_c > 125)
+  if (!(smart.temperature_max_c >= smart.temperature_c && smart.temperature_max_c <= 125))
     fail("smart.temperature_max_c", "must be from smart.temperature_c to 125");
-  if (!(smart.heat_minutes > 0) || !std::isfinite(smart.heat_minutes)) fail("smart.heat_minutes", "must be greater than 0");
+  if (!(smart.heat_minutes > 0) || !(smart.heat_minutes <= 1e6)) fail("smart.heat_minutes", "must be above 0 and at most 1000000");
   if (!(smart.reallocate_fraction >= 0 && smart.reallocate_fraction <= 1))
     fail("smart.reallocate_fraction", "must be from 0 to 1");
 }
