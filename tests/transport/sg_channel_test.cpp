@@ -10,6 +10,7 @@
 #include "commands/ata.h"
 #include "commands/sat.h"
 #include "commands/scsi.h"
+#include "commands/sense.h"
 #include "support/fake_sg_target.h"
 #include "transport/sg_outcome.h"
 
