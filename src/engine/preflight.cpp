@@ -114,13 +114,13 @@ PreflightReport check_source(const std::string& source, bool force, const BlockT
   if (::stat(source.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return report;
   const std::vector<std::string> uses = topology.uses_of_device(st.st_rdev, mounts);
   if (uses.empty()) return report;
-  const std::string found = fmt::format("the source '{}' is in use: {}", source, join(uses));
   if (force)
-    report.warnings.push_back(found + " (allowed by -f; the copy may not be consistent)");
+    report.warnings.push_back(fmt::format("the source '{}' is in use: {} (allowed by -f; the copy may not be consistent)",
+                                          source, join(uses)));
   else
     report.refusals.push_back(fmt::format(
-        "refusing to rescue {}; a disk in use changes under the copy and a failing one wears faster: unmount it and stop what holds it (or add -f to read it anyway)",
-        found));
+        "refusing to rescue '{}': it is in use ({}); a disk in use changes under the copy and a failing one wears faster: unmount it and stop what holds it (or add -f to read it anyway)",
+        source, join(uses)));
   return report;
 }
 

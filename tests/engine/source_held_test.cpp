@@ -111,7 +111,7 @@ TEST_F(SourceInUse, RefusesABusySourceUnlessForcedAndIgnoresFiles) {
   ASSERT_EQ(refused.refusals.size(), 1u);
   const std::string& line = refused.refusals[0];
   EXPECT_EQ(line.find('\n'), std::string::npos) << line;
-  EXPECT_NE(line.find("refusing to rescue the source '" + busy + "' is in use"), std::string::npos) << line;
+  EXPECT_NE(line.find("refusing to rescue '" + busy + "': it is in use ("), std::string::npos) << line;
   EXPECT_NE(line.find("sda1 is mounted at /boot"), std::string::npos) << line;
   EXPECT_NE(line.find("held by dm-0 (vg-root)"), std::string::npos) << line;
   EXPECT_NE(line.find("-f"), std::string::npos) << line;
