@@ -7,6 +7,7 @@
 #include <scsi/sg_unaligned.h>
 
 #include "commands/ascii_field.h"
+#include "commands/block_size.h"
 
 namespace ptrescue::commands {
 
@@ -27,6 +28,20 @@ class Words {
  private:
   std::span<const std::uint8_t> data_;
 };
+
+/// Word 106 (valid): bit 12 = logical sector longer than 256 words, its
+/// size in words 117-118 (valid only then); bit 13 = 2^(bits 3:0) logical
+/// sectors per physical one. Sizes that make no sense are named, not used.
+void set_sector_sizes(const Words& w, AtaIdentity& id) {
+  const std::uint64_t logical = w.bit(106, 12) ? 2 * w.dword(117) : 512;
+  const std::uint64_t physical = w.bit(106, 13) ? logical << (w[106] & 0x0f) : logical;
+  if (auto problem = block_size_problem(logical, physical)) {
+    id.sector_size_problem = "IDENTIFY DEVICE words 106 and 117-118 give a " + *problem;
+    return;
+  }
+  id.logical_sector_bytes = static_cast<std::uint32_t>(logical);
+  id.physical_sector_bytes = static_cast<std::uint32_t>(physical);
+}
 
 }  // namespace
 
@@ -57,8 +72,10 @@ std::optional<AtaIdentity> parse_ata_identify(std::span<const std::uint8_t> data
   id.dma_supported = w.bit(49, 8);
   id.lba_supported = w.bit(49, 9);
 
-  // Words 82-84 are valid when word 83 reads 01b in bits 15:14; words 85-87
-  // when word 87 does.
+  // Each word below is used only as ACS-4 7.12.7 (IDENTIFY DEVICE data)
+  // says it may be. Words 82-84 are valid when word 83 reads 01b in bits
+  // 15:14; words 85-87 when word 87 does. 48-bit addressing is word 83 bit
+  // 10 (word 86 bit 10 repeats it, valid by word 87: the one is enough).
   if (w.valid(83)) {
     id.lba48_supported = w.bit(83, 10);
     id.smart_supported = w.bit(82, 0);
@@ -67,26 +84,25 @@ std::optional<AtaIdentity> parse_ata_identify(std::span<const std::uint8_t> data
   // Word 76 (SATA capabilities): 0000h or FFFFh = not a SATA device.
   if (w[76] != 0x0000 && w[76] != 0xffff) id.ncq_supported = w.bit(76, 8);
 
+  // Words 60-61: 28-bit capacity; words 100-103 only with 48-bit addressing.
   id.capacity_sectors = w.dword(60);
   if (id.lba48_supported) {
     id.capacity_sectors = w.qword(100) & 0xffffffffffffull;
     // Word 69 bit 3: Extended Number of User Addressable Sectors (words
-    // 230-233), which ACS-3+ drives may report when it differs.
+    // 230-233) is supported; those words mean nothing without it. (Word 69
+    // has no validity bits of its own.)
     if (w.bit(69, 3) && w.qword(230) != 0) id.capacity_sectors = w.qword(230) & 0xffffffffffffull;
   }
 
-  if (w.valid(106)) {
-    // Bit 12: logical sector longer than 256 words, size in words 117-118.
-    if (w.bit(106, 12)) {
-      const std::uint64_t words = w.dword(117);
-      if (words >= 256 && words <= 0x8000) id.logical_sector_bytes = static_cast<std::uint32_t>(2 * words);
-    }
-    id.physical_sector_bytes = id.logical_sector_bytes;
-    // Bit 13: several logical sectors per physical one, 2^(bits 3:0).
-    if (w.bit(106, 13)) id.physical_sector_bytes = id.logical_sector_bytes << (w[106] & 0x0f);
-  }
+  // ACS-4 7.12.7 (IDENTIFY DEVICE data), word 106 "Physical sector size /
+  // logical sector size": its bits mean anything only when bits 15:14 read
+  // 01b; a drive that leaves them otherwise has 512-byte sectors.
+  if (w.valid(106)) set_sector_sizes(w, id);
+  // Word 209 (logical sector alignment): valid when bits 15:14 read 01b.
   if (w.valid(209)) id.logical_sector_offset = w[209] & 0x3fff;
 
+  // Word 206 (SCT Command Transport): bit 0 supported, bit 3 its Error
+  // Recovery Control action; no validity bits, so bit 3 counts only with bit 0.
   id.sct_supported = w.bit(206, 0);
   id.sct_erc_supported = id.sct_supported && w.bit(206, 3);
   id.rotation_rate = w[217];

@@ -27,6 +27,9 @@ struct AtaIdentity {
   std::uint64_t capacity_sectors = 0;
   std::uint32_t logical_sector_bytes = 512;   ///< Words 117-118 when word 106 bit 12.
   std::uint32_t physical_sector_bytes = 512;  ///< Logical << word 106 bits 3:0 when bit 13.
+  /// Set when word 106 is valid but the sizes it gives are not usable
+  /// (commands/block_size.h), naming them; the two sizes above stay 512.
+  std::optional<std::string> sector_size_problem;
   /// Offset of LBA 0 in its physical sector, in logical sectors (word 209).
   std::uint16_t logical_sector_offset = 0;
   bool smart_supported = false;    ///< Word 82 bit 0.

@@ -1,5 +1,6 @@
 #include "commands/nvme.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <scsi/sg_unaligned.h>
@@ -12,6 +13,7 @@ extern "C" {
 
 #include "commands/allow_list.h"
 #include "commands/ascii_field.h"
+#include "commands/block_size.h"
 
 namespace ptrescue::commands {
 
@@ -203,7 +205,8 @@ std::optional<NvmeNamespaceIdentity> parse_identify_namespace(std::span<const st
   ns.lba_format = static_cast<std::uint8_t>((flbas & 0x0f) | (nlbaf >= 16 ? ((flbas >> 5) & 0x3) << 4 : 0));
   if (ns.lba_format > nlbaf || ns.lba_format >= 64) return std::nullopt;
   const nvme_lbaf& lbaf = id_ns.lbaf[ns.lba_format];
-  if (lbaf.ds < 9 || lbaf.ds > 24) return std::nullopt;
+  // LBADS (a power of two) within commands/block_size.h's bounds: 512 B to 64 KiB.
+  if (lbaf.ds < 9 || (std::uint64_t{1} << std::min<unsigned>(lbaf.ds, 63)) > kMaxLogicalBlockBytes) return std::nullopt;
   ns.block_bytes = 1u << lbaf.ds;
   ns.metadata_bytes = sg_get_unaligned_le16(&lbaf.ms);
   ns.metadata_extended = (flbas & 0x10) != 0;

@@ -289,6 +289,16 @@ std::string registers_text(const AtaRegisters& r) {
   return text;
 }
 
+std::optional<std::string> ata_completion_failure(const std::optional<AtaRegisters>& regs) {
+  if (!regs) return std::string("the SAT layer returned no ATA status (no ATA Status Return descriptor in the sense data)");
+  const std::uint8_t st = regs->status;
+  // ACS-4: while BSY is set the other bits are not valid.
+  if (st & ata_status::kBsy) return "the drive was still busy: " + registers_text(*regs);
+  if (st & (ata_status::kErr | ata_status::kDf)) return "the drive refused it: " + registers_text(*regs);
+  if (!(st & ata_status::kDrdy)) return "the drive did not report ready (DRDY clear): " + registers_text(*regs);
+  return std::nullopt;
+}
+
 DecodedError decode_ata_read_error(std::span<const std::uint8_t> sense, std::uint64_t cmd_lba,
                                    std::uint32_t cmd_count) {
   const auto s = decode_sense(sense);

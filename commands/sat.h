@@ -70,6 +70,15 @@ std::optional<AtaRegisters> ata_registers_from_sense(std::span<const std::uint8_
 /// "status 0x41 (DRDY ERR) error 0x04 (ABRT) count 1 LBA 0x7d0" for logs.
 std::string registers_text(const AtaRegisters& regs);
 
+/// Whether the registers of a non-data command sent with CK_COND (an SCT
+/// command through SMART WRITE LOG) say it completed: they must have come
+/// back at all (`regs` from ata_registers_from_sense), and their STATUS
+/// must read as ACS-4's "Normal outputs" do: DRDY set; BSY, DF and ERR
+/// clear. nullopt when it completed, else why not (for a message). A
+/// GOOD status without registers proves nothing: the SAT layer may not
+/// have passed the command on.
+std::optional<std::string> ata_completion_failure(const std::optional<AtaRegisters>& regs);
+
 /// Decodes the sense of an ATA command sent through ATA PASS-THROUGH; for a
 /// read of [cmd_lba, cmd_lba + cmd_count) (cmd_count 0 for other commands):
 ///   BSY                             -> kTimeout (registers not valid)

@@ -13,66 +13,12 @@
 
 #include "commands/nvme_smart.h"
 #include "transport/aligned_buffer.h"
+#include "transport/nvme_call.h"
 #include "transport/read_status.h"
 
 namespace ptrescue {
 
 namespace {
-
-/// One NVMe passthrough command; owns the data buffer the kernel fills, so
-/// a command abandoned at its deadline can finish safely on its own.
-class NvmeCall final : public BlockingCall {
- public:
-  NvmeCall(int fd, const commands::NvmeCommand& cmd, Millis timeout, bool io64)
-      : NvmeCall(fd, cmd, timeout, io64, AlignedBuffer(std::max<std::uint32_t>(cmd.transfer_bytes, 1))) {}
-  /// With a buffer of the caller's, used when large enough.
-  NvmeCall(int fd, const commands::NvmeCommand& cmd, Millis timeout, bool io64, AlignedBuffer buffer)
-      : fd_(fd), cmd_(cmd), timeout_(timeout), io64_(io64),
-        data_(buffer.size() >= cmd.transfer_bytes && buffer.size() > 0
-                  ? std::move(buffer)
-                  : AlignedBuffer(std::max<std::uint32_t>(cmd.transfer_bytes, 1))) {}
-
-  int run(SysIo& io) override {
-    // The kernel applies timeout_ms as given (no lower bound, unlike
-    // SG_IO on a block node); 0 would mean its default.
-    const auto timeout_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(1, timeout_.count()));
-    const auto addr = reinterpret_cast<std::uintptr_t>(data_.data());
-    if (io64_ && !cmd_.admin) {
-      nvme_passthru_cmd64 p{};
-      fill(p, addr, timeout_ms);
-      return io.ioctl(fd_, NVME_IOCTL_IO64_CMD, &p);
-    }
-    nvme_passthru_cmd p{};
-    fill(p, addr, timeout_ms);
-    return io.ioctl(fd_, cmd_.admin ? NVME_IOCTL_ADMIN_CMD : NVME_IOCTL_IO_CMD, &p);
-  }
-
-  const AlignedBuffer& data() const { return data_; }
-  /// The buffer, once the call has returned (never while the kernel may write it).
-  AlignedBuffer release_data() { return std::move(data_); }
-
- private:
-  template <class P>
-  void fill(P& p, std::uintptr_t addr, std::uint32_t timeout_ms) const {
-    p.opcode = cmd_.opcode;
-    p.nsid = cmd_.nsid;
-    p.addr = cmd_.transfer_bytes > 0 ? addr : 0;
-    p.data_len = cmd_.transfer_bytes;
-    p.cdw10 = cmd_.cdw10;
-    p.cdw11 = cmd_.cdw11;
-    p.cdw12 = cmd_.cdw12;
-    p.cdw13 = cmd_.cdw13;
-    p.cdw14 = cmd_.cdw14;
-    p.cdw15 = cmd_.cdw15;
-    p.timeout_ms = timeout_ms;
-  }
-
-  int fd_;
-  commands::NvmeCommand cmd_;
-  Millis timeout_;
-  bool io64_;
-  AlignedBuffer data_;
-};
 
 /// NVME_IOCTL_RESET on the controller node; owns the descriptor so that a
 /// reset abandoned at its deadline closes it only when the kernel returns.
@@ -156,6 +102,10 @@ std::optional<std::vector<std::uint8_t>> NvmeDevice::admin(const commands::NvmeC
     why = res.wait == DeadlineRunner::Wait::kTimeout
               ? fmt::format("no answer within {} ms", timeout.count())
               : "earlier commands are still stuck in the kernel";
+    return std::nullopt;
+  }
+  if (call->refusal()) {
+    why = *call->refusal();
     return std::nullopt;
   }
   if (res.value < 0) {
@@ -246,6 +196,9 @@ ReadOutcome NvmeDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> 
     r.status = ReadStatus::kOther;
     r.needs_reset = true;
     r.detail = "earlier commands never completed; nothing was sent";
+  } else if (call->refusal()) {
+    r.status = ReadStatus::kOther;
+    r.detail = *call->refusal() + "; nothing was sent";
   } else if (res.value < 0) {
     const int e = -res.value;
     r.detail = errno_text(e);

@@ -53,6 +53,7 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   const auto id = parse_ata_identify(r.data);
   if (!id) return std::string("ATA IDENTIFY DEVICE returned no identify data");
   if (id->atapi) return std::string("the device is ATAPI (a packet device), not an ATA disk");
+  if (id->sector_size_problem) return *id->sector_size_problem;
   if (!id->lba_supported || id->capacity_sectors == 0)
     return std::string("the drive reports no LBA capacity");
   if (&out == &identity_) ata_ = *id;
@@ -121,13 +122,13 @@ std::optional<std::uint16_t> SatDevice::read_erc_timer(std::string& why) {
   using namespace commands;
   // CK_COND: the timer comes back in the COUNT and LBA registers.
   const Reply r = run(ata_pass_through16(ata_sct_erc_get_read_timer(), true), options_.probe_timeout);
-  const auto regs = ata_registers_from_sense(r.raw.sense);
-  if (!r.good || !regs) {
-    why = r.good ? "the SAT layer returned no ATA registers" : r.detail;
+  if (!r.good) {
+    why = r.detail;
     return std::nullopt;
   }
-  if (regs->status & ata_status::kErr) {
-    why = "the drive refused the SCT command: " + registers_text(*regs);
+  const auto regs = ata_registers_from_sense(r.raw.sense);
+  if (auto failure = ata_completion_failure(regs)) {
+    why = *failure;
     return std::nullopt;
   }
   const auto timer = sct_erc_timer_from_registers(*regs);
@@ -139,13 +140,15 @@ bool SatDevice::set_erc_timer(std::uint16_t deciseconds, std::string& why) {
   using namespace commands;
   const Reply r = run(ata_pass_through16(ata_sct_erc_set_read_timer(deciseconds), true),
                       options_.probe_timeout);
-  const auto regs = ata_registers_from_sense(r.raw.sense);
   if (!r.good) {
     why = r.detail;
     return false;
   }
-  if (regs && (regs->status & ata_status::kErr)) {
-    why = "the drive refused it: " + registers_text(*regs);
+  // A success only when the drive's registers say so (ACS-4 SCT command
+  // "Normal outputs"): a GOOD status alone may come from a SAT layer that
+  // never passed the command on.
+  if (auto failure = ata_completion_failure(ata_registers_from_sense(r.raw.sense))) {
+    why = *failure;
     return false;
   }
   return true;

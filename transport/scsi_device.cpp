@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "commands/block_size.h"
 #include "commands/scsi.h"
 #include "commands/scsi_log.h"
 #include "commands/sense.h"
@@ -46,6 +47,9 @@ std::optional<std::string> ScsiDevice::query_identity(DeviceIdentity& out) {
     cap = parse_read_capacity10(rc10.data);
     if (!cap) return std::string("READ CAPACITY returned no usable capacity");
   }
+  // Checked like user input: every read is sized and aligned from these.
+  if (auto problem = block_size_problem(cap->block_bytes, cap->physical_block_bytes()))
+    return "READ CAPACITY gives a " + *problem;
 
   std::string serial;
   const Reply vpd = run(scsi_inquiry_vpd(0x80), options_.probe_timeout);

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "commands/allow_list.h"
+
 namespace ptrescue {
 
 namespace {
@@ -106,6 +108,13 @@ SgCompletion SgChannel::execute(const commands::ScsiCdb& cdb, Millis timeout) {
   SgCompletion out;
   if (timeout.count() < 1) timeout = Millis(1);
   out.timeout_applied = timeout;
+  // The builders check the allow-list too; checking again at the last step
+  // stops a CDB made or altered anywhere else before the kernel sees it.
+  if (auto reason = commands::why_refused(cdb)) {
+    out.end = SgCompletion::End::kRefused;
+    out.refusal = "command refused: " + *reason;
+    return out;
+  }
   reap_late();
   if (late_.size() >= kMaxLate) {
     out.end = SgCompletion::End::kQueueFull;

@@ -33,9 +33,11 @@ struct SgCompletion {
     kGone,       ///< The device node reports the device detached (ENODEV/ENXIO, POLLHUP).
     kOsError,    ///< The kernel refused the command (EIO for an oversized transfer, EINVAL...).
     kQueueFull,  ///< Too many earlier commands never completed; nothing was sent.
+    kRefused,    ///< The allow-list refused the CDB; nothing was sent (see refusal).
   };
   End end = End::kCompleted;
   int os_errno = 0;  ///< kGone / kOsError: the errno.
+  std::string refusal;  ///< kRefused: "command refused: ..." (commands/allow_list.h).
   std::uint8_t status = 0;          ///< SCSI status byte (SAM-5): 00h GOOD, 02h CHECK CONDITION...
   std::uint16_t host_status = 0;    ///< DID_* (include/scsi/scsi_status.h).
   std::uint16_t driver_status = 0;  ///< DRIVER_* (08h = sense data present).
@@ -66,7 +68,8 @@ class SgChannel {
   SgChannel& operator=(const SgChannel&) = delete;
 
   /// Sends `cdb` and waits at most `timeout` for it. Late completions of
-  /// earlier commands met on the way are collected and discarded.
+  /// earlier commands met on the way are collected and discarded. A CDB the
+  /// allow-list refuses never reaches the kernel (kRefused), whoever built it.
   SgCompletion execute(const commands::ScsiCdb& cdb, Millis timeout);
 
   /// Collects (and discards) late completions that are ready, without waiting.

@@ -90,6 +90,10 @@ ReadOutcome read_outcome_from_sg(const SgCompletion& c, Lba lba, std::uint32_t c
       r.status = ReadStatus::kOther;
       r.detail = fmt::format("the kernel refused the command: {}", errno_text(c.os_errno));
       break;
+    case SgCompletion::End::kRefused:
+      r.status = ReadStatus::kOther;
+      r.detail = c.refusal + "; nothing was sent";
+      break;
     case SgCompletion::End::kQueueFull:
       r.status = ReadStatus::kOther;
       r.needs_reset = true;

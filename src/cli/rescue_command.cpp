@@ -415,6 +415,7 @@ std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device
 
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   check_run_paths(run_paths(cl));
+  enforce_source_check(cl.source, cl.force, BlockTopology(), stderr);
   const MapFileLock map_lock(cl.mapfile);
   RunChoices choices = parse_run_choices(cl);
   OpenedSource opened = open_source_with_notes(cl.source, source_options(cl));

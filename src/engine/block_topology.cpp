@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string_view>
@@ -28,6 +29,42 @@ std::string parent_folder(const std::string& path) {
   const fs::path p(path);
   const fs::path parent = p.parent_path();
   return parent.empty() ? "." : parent.string();
+}
+
+/// "dm-0 (vg-root)" for a device-mapper device, else the kernel's name.
+std::string label_of(const fs::path& folder) {
+  const std::string dm_name = first_line(folder / "dm" / "name");
+  const std::string name = folder.filename().string();
+  return dm_name.empty() ? name : fmt::format("{} ({})", name, dm_name);
+}
+
+/// The device number in a sysfs device folder's "dev" file ("8:1").
+bool device_of_folder(const fs::path& folder, dev_t* dev) {
+  unsigned maj = 0, min = 0;
+  char extra = 0;
+  if (std::sscanf(first_line(folder / "dev").c_str(), "%u:%u%c", &maj, &min, &extra) != 2) return false;
+  *dev = makedev(maj, min);
+  return true;
+}
+
+/// The device's folder and its partitions' folders (which sit inside it).
+std::vector<fs::path> with_partitions(const fs::path& folder) {
+  std::vector<fs::path> out{folder};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec))
+    if (entry.is_directory(ec) && fs::exists(entry.path() / "partition", ec)) out.push_back(entry.path());
+  return out;
+}
+
+/// The folders of the devices in `folder`/holders/.
+std::vector<fs::path> holders_of(const fs::path& folder) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder / "holders", ec)) {
+    const fs::path holder = fs::canonical(entry.path(), ec);
+    if (!ec) out.push_back(holder);
+  }
+  return out;
 }
 
 }  // namespace
@@ -95,6 +132,36 @@ std::set<std::string> BlockTopology::disks_of_folder(const std::string& folder_t
     return {};  // a loop device whose file we cannot find: unknown
   }
   return {folder.filename().string()};
+}
+
+std::vector<std::string> BlockTopology::uses_of_device(dev_t dev, const MountTable& mounts) const {
+  const fs::path link = fs::path(root_) / "dev" / "block" / fmt::format("{}:{}", major(dev), minor(dev));
+  std::error_code ec;
+  const fs::path folder = fs::canonical(link, ec);
+  if (ec) return {};
+  std::set<fs::path> seen;
+  std::vector<std::string> uses;
+  collect_uses(folder, mounts, 0, seen, uses);
+  return uses;
+}
+
+// Walks up the stack: the device and its partitions, then what holds each
+// (an md array, an LVM volume, a crypt mapping), and so on. Only the first
+// level's holders are named (the rest are built on them); mounts are named
+// at every level, since a mounted LV is what the user will recognise.
+void BlockTopology::collect_uses(const fs::path& folder, const MountTable& mounts, int depth,
+                                 std::set<fs::path>& seen, std::vector<std::string>& uses) const {
+  if (depth > kMaxDepth || !seen.insert(folder).second) return;
+  for (const fs::path& node : with_partitions(folder)) {
+    dev_t node_dev{};
+    if (device_of_folder(node, &node_dev))
+      for (const std::string& point : mounts.mount_points_of(node_dev))
+        uses.push_back(fmt::format("{} is mounted at {}", label_of(node), point));
+    for (const fs::path& holder : holders_of(node)) {
+      if (depth == 0) uses.push_back(fmt::format("{} is held by {}", label_of(node), label_of(holder)));
+      collect_uses(holder, mounts, depth + 1, seen, uses);
+    }
+  }
 }
 
 std::int64_t BlockTopology::device_size(dev_t dev) const {

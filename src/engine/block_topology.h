@@ -6,13 +6,19 @@
 // sysfs (Documentation/ABI/stable/sysfs-block, sysfs-dev): /sys/dev/block/MAJ:MIN
 // links to the device's folder; a partition's folder has a "partition" file
 // and sits inside its disk's folder; "slaves/" lists the devices a dm or md
-// device is built on; "loop/backing_file" holds a loop device's file path.
+// device is built on, "holders/" the dm and md devices built on this one;
+// "dm/name" is a device-mapper device's name (LVM's "vg-lv");
+// "loop/backing_file" holds a loop device's file path.
 #pragma once
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "src/engine/mount_table.h"
 
 namespace ptrescue {
 
@@ -34,12 +40,21 @@ class BlockTopology {
   /// path (or of its folder if it does not exist). False if neither exists.
   static bool device_of_path(const std::string& path, dev_t* dev, bool* is_block_device);
 
+  /// What keeps block device `dev` in use, one phrase each: the md and
+  /// device-mapper (LVM, crypt) devices built on it or on its partitions
+  /// ("sda2 is held by dm-0 (vg-root)"), and the mount points of it, of its
+  /// partitions and of every device built on them ("sda1 is mounted at
+  /// /boot"). Empty when nothing is seen or sysfs does not know `dev`.
+  std::vector<std::string> uses_of_device(dev_t dev, const MountTable& mounts) const;
+
   /// Size in bytes of a block device from sysfs ("size" counts 512-byte units); -1 if unknown.
   std::int64_t device_size(dev_t dev) const;
 
  private:
   std::set<std::string> disks_of_folder(const std::string& folder, int depth) const;
   std::set<std::string> disks_of_device(dev_t dev, int depth) const;
+  void collect_uses(const std::filesystem::path& folder, const MountTable& mounts, int depth,
+                    std::set<std::filesystem::path>& seen, std::vector<std::string>& uses) const;
 
   std::string root_;
 };

@@ -18,7 +18,8 @@ std::string folder_of(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
-std::string join(const std::set<std::string>& names) {
+template <class Names>
+std::string join(const Names& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
   return s;
@@ -95,7 +96,38 @@ void check_space(const PreflightInput& in, const BlockTopology& topology, const 
         found));
 }
 
+/// Prints the warnings and throws the refusals as one PreflightRefusal.
+void enforce(const PreflightReport& r, std::FILE* warnings) {
+  for (const auto& w : r.warnings) fmt::print(warnings, "ptrescue: warning: {}\n", w);
+  if (r.refusals.empty()) return;
+  std::string text;
+  for (const auto& line : r.refusals) text += (text.empty() ? "" : "\nptrescue: ") + line;
+  throw PreflightRefusal(text);
+}
+
 }  // namespace
+
+PreflightReport check_source(const std::string& source, bool force, const BlockTopology& topology,
+                             const MountTable& mounts) {
+  PreflightReport report;
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return report;
+  const std::vector<std::string> uses = topology.uses_of_device(st.st_rdev, mounts);
+  if (uses.empty()) return report;
+  if (force)
+    report.warnings.push_back(fmt::format("the source '{}' is in use: {} (allowed by -f; the copy may not be consistent)",
+                                          source, join(uses)));
+  else
+    report.refusals.push_back(fmt::format(
+        "refusing to rescue '{}': it is in use ({}); a disk in use changes under the copy and a failing one wears faster: unmount it and stop what holds it (or add -f to read it anyway)",
+        source, join(uses)));
+  return report;
+}
+
+void enforce_source_check(const std::string& source, bool force, const BlockTopology& topology,
+                          std::FILE* warnings) {
+  enforce(check_source(source, force, topology, MountTable::read("/proc/self/mountinfo")), warnings);
+}
 
 std::int64_t free_bytes_at(const std::string& path) {
   struct statvfs vfs {};
@@ -115,17 +147,8 @@ PreflightReport check_destinations(const PreflightInput& in, const BlockTopology
   return report;
 }
 
-}  // namespace ptrescue
-
-namespace ptrescue {
-
 void enforce_preflight(const PreflightInput& in, const BlockTopology& topology, std::FILE* warnings) {
-  const PreflightReport r = check_destinations(in, topology);
-  for (const auto& w : r.warnings) fmt::print(warnings, "ptrescue: warning: {}\n", w);
-  if (r.refusals.empty()) return;
-  std::string text;
-  for (const auto& line : r.refusals) text += (text.empty() ? "" : "\nptrescue: ") + line;
-  throw PreflightRefusal(text);
+  enforce(check_destinations(in, topology), warnings);
 }
 
 }  // namespace ptrescue

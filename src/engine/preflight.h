@@ -1,4 +1,6 @@
-// Checks before the first read of a rescue: no destination (image, mapfile,
+// Checks before a rescue: a block-device source not in use (mounted, or
+// held by md, LVM or device-mapper), checked before anything is opened;
+// then, before the first read, no destination (image, mapfile,
 // reads log) on the same physical disk as the source, and room for the image.
 // Each refusal is one line saying what was found and how to go on; -f turns
 // the overridable ones into warnings (never writing a block device that is
@@ -40,6 +42,12 @@ using FreeSpaceProbe = std::function<std::int64_t(const std::string&)>;
 PreflightReport check_destinations(const PreflightInput& in, const BlockTopology& topology,
                                    const FreeSpaceProbe& free_space = {});
 
+/// The source check: a block-device source that is mounted, or held by md,
+/// LVM or device-mapper (directly or through a partition) is refused, naming
+/// what holds it; -f makes it a warning. Anything else (a file, sim:) passes.
+PreflightReport check_source(const std::string& source, bool force, const BlockTopology& topology,
+                             const MountTable& mounts);
+
 /// The refusals, one per line (what() joins them with "\nptrescue: ").
 class PreflightRefusal : public std::runtime_error {
  public:
@@ -49,6 +57,11 @@ class PreflightRefusal : public std::runtime_error {
 /// Runs the checks, prints each warning as "ptrescue: warning: ..." to
 /// `warnings`, and throws PreflightRefusal if anything is refused.
 void enforce_preflight(const PreflightInput& in, const BlockTopology& topology, std::FILE* warnings);
+
+/// check_source on this machine's /proc/self/mountinfo, enforced like
+/// enforce_preflight: run before anything is created or the source opened.
+void enforce_source_check(const std::string& source, bool force, const BlockTopology& topology,
+                          std::FILE* warnings);
 
 /// Free bytes for an unprivileged writer in the filesystem holding `path`
 /// (its folder if it does not exist yet); -1 if unknown.

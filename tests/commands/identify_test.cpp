@@ -133,6 +133,46 @@ TEST(AtaIdentify, FourKNative) {
   EXPECT_EQ(id->logical_sector_offset, 1);
 }
 
+TEST(AtaIdentify, Word106NotValidIgnoresItsSectorSizeBits) {
+  // ACS-4 7.12.7: word 106 counts only when bits 15:14 read 01b.
+  for (const std::uint16_t bits_15_14 : {0x0000, 0x8000, 0xc000}) {
+    IdentifyPage p = typical_disk();
+    p.word(106, static_cast<std::uint16_t>(bits_15_14 | 0x3000 | 3));  // would say 4 KiB logical, 8 per physical
+    p.word(117, 0x0800);
+    const auto id = parse_ata_identify(p.bytes());
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->logical_sector_bytes, 512u) << bits_15_14;
+    EXPECT_EQ(id->physical_sector_bytes, 512u) << bits_15_14;
+    EXPECT_FALSE(id->sector_size_problem) << bits_15_14;
+  }
+}
+
+TEST(AtaIdentify, WordsOneSeventeenAndEighteenOnlyWithWord106Bit12) {
+  IdentifyPage p = typical_disk();
+  p.word(117, 0x0800);  // 4096 bytes, but bit 12 is clear: not valid
+  auto id = parse_ata_identify(p.bytes());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->logical_sector_bytes, 512u);
+  EXPECT_EQ(id->physical_sector_bytes, 4096u);
+}
+
+TEST(AtaIdentify, ASectorSizeThatMakesNoSenseIsNamedNotUsed) {
+  IdentifyPage p = typical_disk();
+  p.word(106, 0x4000 | 0x1000);  // valid, logical size in words 117-118
+  p.word(117, 1500);             // 3000 bytes
+  auto id = parse_ata_identify(p.bytes());
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(id->sector_size_problem);
+  EXPECT_NE(id->sector_size_problem->find("logical block size 3000 bytes"), std::string::npos)
+      << *id->sector_size_problem;
+  EXPECT_EQ(id->logical_sector_bytes, 512u);
+
+  p.word(117, 0);  // "longer than 256 words" and then zero
+  id = parse_ata_identify(p.bytes());
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(id->sector_size_problem);
+}
+
 TEST(AtaIdentify, NoSctErcWithoutSct) {
   IdentifyPage p = typical_disk();
   p.word(206, 0x0008);  // ERC bit without the SCT transport bit

@@ -221,6 +221,10 @@ TEST(NvmeIdentify, NamespaceRejectsInactiveAndBadFormats) {
   EXPECT_FALSE(parse_identify_namespace(namespace_page(1, 0x02)));             // index > NLBAF
   auto bad = namespace_page(3, 0x02);                                         // format 2: LBADS 0
   EXPECT_FALSE(parse_identify_namespace(bad));
+  bad[128 + 2 * 4 + 2] = 17;  // LBADS 17: 128 KiB blocks, beyond 64 KiB
+  EXPECT_FALSE(parse_identify_namespace(bad));
+  bad[128 + 2 * 4 + 2] = 16;  // 64 KiB: the largest accepted
+  EXPECT_TRUE(parse_identify_namespace(bad));
   EXPECT_FALSE(parse_identify_namespace(std::vector<std::uint8_t>(100, 0x11)));
 }
 

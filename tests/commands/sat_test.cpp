@@ -357,6 +357,26 @@ TEST(AtaRegisterResults, SctErcTimer) {
   EXPECT_FALSE(sct_erc_timer_from_registers(regs));
 }
 
+TEST(AtaRegisterResults, AnSctCommandCompletesOnlyWhenTheReturnedStatusSaysSo) {
+  // RECOVERED ERROR, 00/1Dh, ATA Status Return descriptor (SAT-4: 09h, 0Ch;
+  // EXTEND, ERROR, COUNT, LBA, DEVICE, STATUS): what an SCT ERC set sent
+  // with CK_COND returns when it worked, STATUS 50h (DRDY DSC).
+  const std::string done = "72 01 00 1d 00 00 00 0e 09 0c 00 00 00 01 00 e0 00 4f 00 c2 40 ";
+  EXPECT_FALSE(ata_completion_failure(ata_registers_from_sense(hex(done + "50"))));
+  EXPECT_FALSE(ata_completion_failure(ata_registers_from_sense(hex(done + "40"))));  // DRDY alone
+
+  const auto failure = [&](const std::string& status) {
+    return ata_completion_failure(ata_registers_from_sense(hex(done + status))).value_or("");
+  };
+  EXPECT_NE(failure("51").find("refused"), std::string::npos) << failure("51");  // ERR
+  EXPECT_NE(failure("60").find("refused"), std::string::npos) << failure("60");  // DF
+  EXPECT_NE(failure("00").find("DRDY clear"), std::string::npos) << failure("00");
+  EXPECT_NE(failure("d0").find("busy"), std::string::npos) << failure("d0");     // BSY: nothing else valid
+  // GOOD status and no sense at all: the registers never came back.
+  EXPECT_NE(ata_completion_failure(ata_registers_from_sense({})).value_or("").find("no ATA status"),
+            std::string::npos);
+}
+
 TEST(AtaRegisterResults, SmartReturnStatus) {
   AtaRegisters regs;
   regs.lba = 0xc24f00;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands/ata_identify.h"
+#include "commands/block_size.h"
 #include "commands/scsi.h"
 #include "commands/sense.h"
 
@@ -140,6 +141,36 @@ TEST(ScsiParsers, ReadCapacity10) {
   ASSERT_TRUE(rc);
   EXPECT_EQ(rc->blocks(), 0x20000u);
   EXPECT_FALSE(parse_read_capacity10(hex("ff ff ff ff 00 00 02 00")));  // needs READ CAPACITY(16)
+}
+
+TEST(ScsiParsers, ReadCapacityBlockSizesAreCheckedLikeUserInput) {
+  // SBC-4 READ CAPACITY(16): LOGICAL BLOCK LENGTH IN BYTES in bytes 8-11,
+  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT in byte 13 bits 3:0.
+  const auto odd = parse_read_capacity16(hex("00 00 00 00 00 00 ff ff 00 00 0b b8 00 00 00 00"));  // 3000
+  ASSERT_TRUE(odd);
+  const auto problem = block_size_problem(odd->block_bytes, odd->physical_block_bytes());
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(*problem, "logical block size 3000 bytes: not a power of two from 512 to 65536");
+  // READ CAPACITY(10): BLOCK LENGTH IN BYTES in bytes 4-7.
+  const auto odd10 = parse_read_capacity10(hex("00 01 ff ff 00 00 0b b8"));
+  ASSERT_TRUE(odd10);
+  EXPECT_TRUE(block_size_problem(odd10->block_bytes, odd10->physical_block_bytes()));
+  // Zero is refused by the parsers themselves, and by the check.
+  EXPECT_FALSE(parse_read_capacity10(hex("00 01 ff ff 00 00 00 00")));
+  EXPECT_NE(block_size_problem(0, 0).value_or("").find("size 0 bytes"), std::string::npos);
+  // Too small, too large.
+  EXPECT_TRUE(block_size_problem(256, 256));
+  EXPECT_TRUE(block_size_problem(128 * 1024, 128 * 1024));
+  // Sound answers: 512e (exponent 3), 4Kn, 64 KiB.
+  const auto e512 = parse_read_capacity16(hex("00 00 00 00 00 00 ff ff 00 00 02 00 00 03 00 00"));
+  ASSERT_TRUE(e512);
+  EXPECT_FALSE(block_size_problem(e512->block_bytes, e512->physical_block_bytes()));
+  EXPECT_FALSE(block_size_problem(4096, 4096));
+  EXPECT_FALSE(block_size_problem(65536, 65536));
+  // A physical block smaller than the logical one, or not a power of two.
+  EXPECT_EQ(block_size_problem(4096, 512).value_or(""),
+            "physical block size 512 bytes is smaller than the logical block size 4096 bytes");
+  EXPECT_TRUE(block_size_problem(512, 3072));
 }
 
 TEST(ScsiParsers, StandardInquiry) {

@@ -16,6 +16,7 @@
 
 #include "src/engine/block_topology.h"
 #include "src/engine/preflight.h"
+#include "support/fake_block_sysfs.h"
 #include "support/file_bytes.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
@@ -28,39 +29,7 @@ namespace fs = std::filesystem;
 using test::run_ptrescue;
 using test::TempDir;
 
-/// A sysfs tree like Linux's: /sys/devices/.../block/<disk>[/<part>] folders
-/// and /sys/dev/block/MAJ:MIN links to them (relative, as the kernel makes them).
-class FakeBlockSysfs {
- public:
-  explicit FakeBlockSysfs(const std::string& dir) : root_(fs::path(dir) / "sys") {
-    fs::create_directories(root_ / "dev" / "block");
-  }
-  std::string root() const { return root_.string(); }
-
-  /// A device folder `rel` (under devices/) known as maj:min.
-  fs::path add(const std::string& rel, unsigned maj, unsigned min, bool partition = false) {
-    const fs::path folder = root_ / "devices" / rel;
-    fs::create_directories(folder);
-    write_file((folder / "dev").string(), std::to_string(maj) + ":" + std::to_string(min) + "\n");
-    if (partition) write_file((folder / "partition").string(), "1\n");
-    const fs::path link = root_ / "dev" / "block" / (std::to_string(maj) + ":" + std::to_string(min));
-    fs::create_directory_symlink(fs::path("../../devices") / rel, link);
-    return folder;
-  }
-  /// slaves/<name> -> the folder of `target_rel`.
-  void add_slave(const fs::path& folder, const std::string& target_rel) {
-    fs::create_directories(folder / "slaves");
-    const fs::path target = root_ / "devices" / target_rel;
-    fs::create_directory_symlink(fs::relative(target, folder / "slaves"), folder / "slaves" / target.filename());
-  }
-  void set_backing_file(const fs::path& folder, const std::string& file) {
-    fs::create_directories(folder / "loop");
-    write_file((folder / "loop" / "backing_file").string(), file + "\n");
-  }
-
- private:
-  fs::path root_;
-};
+using test::FakeBlockSysfs;
 
 class Topology : public ::testing::Test {
  protected:

@@ -341,6 +341,10 @@ class FakeAtaDisk final : public ScsiTarget {
   bool lba48 = true;
   bool erc_supported = true;
   std::uint16_t erc_timer = 0;  // deciseconds; 0 = no limit
+  /// A SAT layer that answers the SCT ERC set with GOOD and no registers
+  /// (CK_COND ignored, the command perhaps never passed on): nothing is set.
+  bool erc_set_without_registers = false;
+  std::uint8_t erc_set_status = 0x50;  // STATUS returned by the set (DRDY DSC)
   bool soft_reset_supported = false;  // libata refuses PROTOCOL 0/1
   int reset_result = 0;               // SG_SCSI_RESET
   FakeControlPage control;
@@ -544,7 +548,9 @@ class FakeAtaDisk final : public ScsiTarget {
     r.status = 0x50;
     r.device = 0x40;
     if (word(1) == commands::sct::kFunctionSetCurrent) {
-      erc_timer = word(3);
+      if (erc_set_without_registers) return {};
+      r.status = erc_set_status;
+      if (erc_set_status == 0x50) erc_timer = word(3);
       r.count = 1;
       r.lba = 0xc24fe0;
     } else if (word(1) == commands::sct::kFunctionReturnCurrent) {

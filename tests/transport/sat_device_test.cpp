@@ -441,6 +441,32 @@ TEST_F(SatDeviceTest, ErcIsSetAgainAfterAReset) {
   EXPECT_EQ(disk->erc_timer, 0);  // the value found first, not the one after the reset
 }
 
+TEST_F(SatDeviceTest, ErcSetIsASuccessOnlyWhenTheReturnedStatusSaysSo) {
+  PassThroughOptions o = bench.options();
+  o.erc = 1s;
+  struct Case {
+    const char* name;
+    bool without_registers;
+    std::uint8_t status;
+    const char* why;
+  };
+  for (const Case& c : {Case{"GOOD without registers", true, 0x50, "no ATA status"},
+                        Case{"DRDY clear", false, 0x00, "DRDY clear"},
+                        Case{"ERR", false, 0x51, "refused"},
+                        Case{"BSY", false, 0xd0, "busy"}}) {
+    SCOPED_TRACE(c.name);
+    disk->erc_set_without_registers = c.without_registers;
+    disk->erc_set_status = c.status;
+    auto dev = open(o);
+    const auto notes = dev->take_notes();
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("setting the SCT ERC read timer failed"), std::string::npos) << notes[0];
+    EXPECT_NE(notes[0].find(c.why), std::string::npos) << notes[0];
+    dev->restore_settings();
+    EXPECT_TRUE(dev->take_notes().empty());  // nothing was set, so nothing is restored
+  }
+}
+
 TEST_F(SatDeviceTest, DsenseGivesTheFullLbaAndIsClearedAtTheEnd) {
   const Lba bad = 0x1000007d0;
   disk->capacity = 0x200000000;
@@ -466,6 +492,16 @@ TEST_F(SatDeviceTest, DsenseAlreadySetIsLeftAlone) {
     EXPECT_EQ(disk->control.selects, 0);
   }
   EXPECT_TRUE(disk->control.d_sense);
+}
+
+TEST_F(SatDeviceTest, ASectorSizeThatMakesNoSenseIsASetupErrorNamingIt) {
+  disk->sector_size = 3000;  // IDENTIFY words 117-118: 1500 words
+  try {
+    (void)open();
+    ADD_FAILURE() << "opened a drive with 3000-byte sectors";
+  } catch (const TransportError& e) {
+    EXPECT_NE(std::string(e.what()).find("logical block size 3000 bytes"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(SatDeviceTest, NotAnAtaDriveIsASetupError) {

@@ -62,6 +62,17 @@ TEST_F(ScsiDeviceTest, AsksForAReservedBufferAsLargeAsTheLargestRead) {
   EXPECT_EQ(node->reserved_sizes, std::vector<int>{1 << 20});
 }
 
+TEST_F(ScsiDeviceTest, AReadCapacityBlockSizeThatMakesNoSenseIsASetupErrorNamingIt) {
+  disk->sector_size = 3000;
+  try {
+    (void)open();
+    ADD_FAILURE() << "opened a disk with 3000-byte blocks";
+  } catch (const TransportError& e) {
+    EXPECT_NE(std::string(e.what()).find("READ CAPACITY gives a logical block size 3000 bytes"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(ScsiDeviceTest, ReadCapacity10WhenThe16IsRefused) {
   disk->capacity = 100000;
   disk->read_capacity16 = false;

@@ -7,8 +7,12 @@
 
 #include <functional>
 
+#include "commands/ata.h"
+#include "commands/sat.h"
 #include "commands/scsi.h"
+#include "commands/sense.h"
 #include "support/fake_sg_target.h"
+#include "transport/sg_outcome.h"
 
 namespace ptrescue {
 namespace {
@@ -114,6 +118,59 @@ TEST_F(SgChannelTest, DeviceDetachingWhileACommandWaitsIsGone) {
   const SgCompletion c = channel->execute(read_at(1), 1s);
   EXPECT_EQ(c.end, SgCompletion::End::kGone);
   EXPECT_EQ(channel->late_count(), 1u);  // its buffers stay with the kernel
+}
+
+// ---- the allow-list at the last step ----------------------------------------
+
+/// A READ(10)/(16) turned into WRITE(10)/(16) after it was built (SBC-4:
+/// opcodes 2Ah and 8Ah, same field layout), with a block of data to write.
+commands::ScsiCdb forged_write(commands::ScsiCdb read, std::uint8_t write_opcode) {
+  read.bytes[0] = write_opcode;
+  read.direction = commands::DataDirection::kToDevice;
+  read.data_out.assign(512, 0xee);
+  read.transfer_bytes = 512;
+  return read;
+}
+
+/// An ATA PASS-THROUGH(16) of READ DMA EXT whose COMMAND field (SAT-4
+/// byte 14) was changed to WRITE DMA EXT (ACS-4: 35h), data-out.
+commands::ScsiCdb forged_ata_write() {
+  commands::ScsiCdb cdb = commands::ata_pass_through16(commands::ata_read_dma_ext(8, 1, 512), false);
+  cdb.bytes[14] = 0x35;
+  cdb.bytes[2] &= static_cast<std::uint8_t>(~0x08);  // T_DIR 0: to the device
+  cdb.direction = commands::DataDirection::kToDevice;
+  cdb.data_out.assign(512, 0xee);
+  return cdb;
+}
+
+TEST_F(SgChannelTest, AForgedWriteNeverReachesTheKernel) {
+  int sent = 0;
+  target->answer = [&](auto) {
+    ++sent;
+    return data_reply(0);
+  };
+  const std::pair<const char*, commands::ScsiCdb> forged[] = {
+      {"WRITE(10)", forged_write(commands::scsi_read10(8, 1, 512), 0x2a)},
+      {"WRITE(16)", forged_write(commands::scsi_read16(8, 1, 512), 0x8a)},
+      {"ATA WRITE DMA EXT", forged_ata_write()},
+  };
+  for (const auto& [name, cdb] : forged) {
+    SCOPED_TRACE(name);
+    const SgCompletion c = channel->execute(cdb, 1s);
+    EXPECT_EQ(c.end, SgCompletion::End::kRefused);
+    EXPECT_EQ(c.refusal.rfind("command refused: ", 0), 0u) << c.refusal;
+    EXPECT_TRUE(c.data.empty());
+    // As a read outcome: an error value naming the refusal, not an exception.
+    const ReadOutcome r = read_outcome_from_sg(c, 8, 1, 512, commands::decode_scsi_read_error);
+    EXPECT_EQ(r.status, ReadStatus::kOther);
+    EXPECT_NE(r.detail.find("command refused"), std::string::npos) << r.detail;
+  }
+  EXPECT_EQ(sent, 0);
+  EXPECT_TRUE(target->cdbs.empty());
+
+  // The same channel still sends what the allow-list admits.
+  EXPECT_EQ(channel->execute(read_at(8), 1s).end, SgCompletion::End::kCompleted);
+  EXPECT_EQ(sent, 1);
 }
 
 TEST_F(SgChannelTest, HostStatusNamesFollowTheKernel) {
