@@ -188,7 +188,7 @@ class MapFile {
   // are plain memory operations.
   struct Chunk {
     std::size_t size = 0;
-    std::array<std::uint32_t, 5> count{};  // blocks per status (status_index)
+    std::array<std::uint32_t, 5> count{};  // blocks per status (block_status_index.h)
     std::int64_t pos[kChunkCapacity];
     BlockStatus status[kChunkCapacity];
     // From pre-faulted slabs (mapfile.cpp): see ChunkSlabs there.

@@ -13,56 +13,15 @@
 
 #include <fmt/format.h>
 
+#include "base/durable_file.h"
+#include "base/unique_fd.h"
+
 namespace ptrescue {
 
 namespace {
 
-// Owns a file descriptor; close errors that matter are checked by the caller
-// through close_checked().
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // close() can report a delayed write error (NFS, some FUSE file systems).
-  bool close_checked() {
-    const int fd = std::exchange(fd_, -1);
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
-
-std::string folder_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 [[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
   throw std::runtime_error(fmt::format("mapfile {}: {}: {}", path, what, std::strerror(err)));
-}
-
-bool write_all(int fd, const std::string& data) {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 // Feeds the whole file to the parser through a read-only mapping: the parser
@@ -119,7 +78,7 @@ MapFileStore::Fingerprint MapFileStore::fingerprint_of(const MapFile& map) {
 
 std::optional<MapFile> MapFileStore::load() {
   as_loaded_.reset();
-  Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     const int err = errno;
     if (err == ENOENT) return std::nullopt;
@@ -146,35 +105,10 @@ std::optional<MapFile> MapFileStore::load() {
 void MapFileStore::save(const MapFile& map, const std::vector<std::string>& comments) {
   // version() 0: no set_status, extend_to or set_cursor changed it since parsing.
   if (as_loaded_ && map.version() == 0 && fingerprint_of(map) == *as_loaded_) return;
-  const std::string text = map.serialize(comments);
-  const std::string tmp = path_ + ".tmp";
-
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (!fd.valid()) {
-    const int err = errno;
-    fail(path_, "cannot create " + tmp, err);
-  }
-  // From here on a failure must not leave the temporary file behind.
-  const auto abandon = [&](const char* what) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path_, fmt::format("cannot {} {}", what, tmp), err);
-  };
-  if (!write_all(fd.get(), text)) abandon("write");
-  if (::fsync(fd.get()) != 0) abandon("fsync");
-  if (!fd.close_checked()) abandon("close");
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) abandon("rename over it");
-
-  // The rename is durable only once the folder's entry is on disk.
-  const std::string folder = folder_of(path_);
-  Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid()) {
-    const int err = errno;
-    fail(path_, "cannot open folder " + folder, err);
-  }
-  if (::fsync(dir.get()) != 0) {
-    const int err = errno;
-    fail(path_, "cannot fsync folder " + folder, err);
+  try {
+    replace_file_durably(path_, map.serialize(comments));
+  } catch (const DurableWriteError& e) {
+    throw std::runtime_error(fmt::format("mapfile {}: {}", path_, e.what()));
   }
 }
 

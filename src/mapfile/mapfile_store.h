@@ -30,10 +30,12 @@ class MapFileStore {
   /// "mapfile PATH: <what failed>: <errno text>" if it cannot be read.
   std::optional<MapFile> load();
 
-  /// Writes PATH.tmp in the same folder, fsyncs it, renames it over PATH and
-  /// fsyncs the folder. On failure throws std::runtime_error naming the path
-  /// and the errno text, removes the temporary file, and (unless only the final
-  /// folder fsync failed) leaves the previous PATH as it was.
+  /// Replaces PATH durably (base/durable_file.h: PATH.tmp in the same folder,
+  /// fsync, rename over PATH, fsync the folder). A PATH that is a symbolic
+  /// link keeps the link: its target is replaced. On failure throws
+  /// std::runtime_error "mapfile PATH: <what failed>", removes the temporary
+  /// file, and (unless only the final folder fsync failed) leaves the
+  /// previous PATH as it was.
   /// A map still exactly as load() returned it (version() 0, same blocks,
   /// totals and cursor) is not written again: the file already says it, and
   /// resuming a finished million-fragment map then costs no 26 MB rewrite.

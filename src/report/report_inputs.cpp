@@ -2,21 +2,27 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <optional>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "base/text_file.h"
+#include "base/word_list.h"
 
 #include "src/heads/head_map.h"
 
 namespace ptrescue {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+// The text of a file the report may do without (a sidecar, a head map):
+// nullopt when it is missing or cannot be read.
+std::optional<std::string> text_or_nothing(const std::string& path) {
+  try {
+    return read_whole_file(path);
+  } catch (const FileReadError&) {
+    return std::nullopt;
+  }
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -31,18 +37,6 @@ bool parse_number(std::string_view t, std::int64_t* out) {
   if (t.empty()) return false;
   const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), *out, base);
   return ec == std::errc() && p == t.data() + t.size() && *out >= 0;
-}
-
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 std::string json_text(const nlohmann::json* v) {
@@ -73,15 +67,15 @@ RunInfo parse_run_info(std::string_view text) {
   RunInfo info;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
-    const std::string_view line = trim(text.substr(0, nl));
+    const std::string_view line = trim_blanks(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     if (line.empty()) continue;
     if (line.front() != '#') break;  // the status line: the header is over
-    const std::string_view c = trim(line.substr(1));
+    const std::string_view c = trim_blanks(line.substr(1));
     if (starts_with(c, "Mapfile. Created by ")) info.created_by = c.substr(20);
-    else if (starts_with(c, "Command line:")) info.command_line = trim(c.substr(13));
-    else if (starts_with(c, "Start time:")) info.start_time = trim(c.substr(11));
-    else if (starts_with(c, "Current time:")) info.current_time = trim(c.substr(13));
+    else if (starts_with(c, "Command line:")) info.command_line = trim_blanks(c.substr(13));
+    else if (starts_with(c, "Start time:")) info.start_time = trim_blanks(c.substr(11));
+    else if (starts_with(c, "Current time:")) info.current_time = trim_blanks(c.substr(13));
     else if (starts_with(c, "current_pos")) continue;
     else if (!c.empty()) info.last_comment = c;
   }
@@ -103,10 +97,10 @@ ReadsSummary summarize_reads_log(std::istream& in, std::int64_t begin, std::int6
   std::int64_t last_pos = -1;
   std::string line_text;
   while (std::getline(in, line_text)) {
-    const std::string_view line = trim(line_text);
+    const std::string_view line = trim_blanks(line_text);
     if (line.empty()) continue;
     if (line.front() == '#') {
-      const std::string_view c = trim(line.substr(1));
+      const std::string_view c = trim_blanks(line.substr(1));
       if (starts_with(c, "reset ")) {
         ++s.resets;
         const bool failed = c.find(": failed") != std::string_view::npos;
@@ -122,7 +116,7 @@ ReadsSummary summarize_reads_log(std::istream& in, std::int64_t begin, std::int6
       }
       continue;
     }
-    const auto f = fields(line);
+    const auto f = split_words(line);
     ReadRecord r;
     std::int64_t error_size = 0;
     if (f.size() < 4 || !parse_number(f[0], &r.pos) || !parse_number(f[1], &r.size) ||
@@ -176,11 +170,8 @@ ReadsSummary summarize_reads_log(std::istream& in, std::int64_t begin, std::int6
 
 SmartSnapshots read_smart_sidecar(const std::string& path) {
   SmartSnapshots out;
-  std::ifstream in(path);
-  if (!in) return out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (trim(line).empty()) continue;
+  for (const std::string& line : split_list(text_or_nothing(path).value_or(""), '\n')) {
+    if (trim_blanks(line).empty()) continue;
     try {
       auto j = nlohmann::json::parse(line);
       if (!j.is_object()) ++out.malformed_lines;
@@ -272,13 +263,11 @@ std::vector<SmartRow> smart_comparison(const nlohmann::json& before, const nlohm
 
 HeadRanges read_headmap(const std::string& path) {
   HeadRanges out;
-  std::ifstream in(path);
-  if (!in) return out;
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::optional<std::string> text = text_or_nothing(path);
+  if (!text) return out;  // no head map: no ranges
   HeadMap map;
   try {
-    map = HeadMap::parse(text.str());
+    map = HeadMap::parse(*text);
   } catch (const std::exception& e) {
     out.problem = e.what();
     return out;

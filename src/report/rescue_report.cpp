@@ -4,10 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "base/text_file.h"
+#include "base/word_list.h"
 
 namespace ptrescue {
 namespace {
@@ -17,26 +19,20 @@ bool exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::string read_all(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot open {} '{}'", what, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// "mapfile PATH: reason", as the mapfile store words it.
+std::string read_mapfile_text(const std::string& path) {
+  try {
+    return read_whole_file(path);
+  } catch (const FileReadError& e) {
+    throw std::runtime_error(fmt::format("mapfile {}", e.what()));
+  }
 }
 
 }  // namespace
 
 std::string log_reads_of_command_line(std::string_view cl) {
-  // Words split on spaces: the mapfile records the command line that way too.
-  std::vector<std::string_view> words;
-  std::size_t i = 0;
-  while (i < cl.size()) {
-    while (i < cl.size() && cl[i] == ' ') ++i;
-    const std::size_t start = i;
-    while (i < cl.size() && cl[i] != ' ') ++i;
-    if (i > start) words.push_back(cl.substr(start, i - start));
-  }
+  // Words split on blanks: the mapfile records the command line that way too.
+  const std::vector<std::string_view> words = split_words(cl);
   for (std::size_t w = 0; w < words.size(); ++w) {
     if (words[w] == "--log-reads" && w + 1 < words.size()) return std::string(words[w + 1]);
     if (words[w].substr(0, 12) == "--log-reads=") return std::string(words[w].substr(12));
@@ -48,7 +44,7 @@ RescueReport load_rescue_report(const ReportOptions& o) {
   RescueReport r;
   r.mapfile_path = o.mapfile;
   r.max_areas = o.max_areas;
-  const std::string text = read_all(o.mapfile, "mapfile");
+  const std::string text = read_mapfile_text(o.mapfile);
   r.map = MapFile::parse(text);
   r.run = parse_run_info(text);
 

@@ -6,22 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "base/word_list.h"
+
 #include "src/heads/head_map.h"
 
 namespace ptrescue {
 namespace {
-
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> w;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    const std::size_t s = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-    if (i > s) w.push_back(line.substr(s, i - s));
-  }
-  return w;
-}
 
 std::optional<std::int64_t> number(std::string_view w) {
   int base = 10;
@@ -70,7 +60,7 @@ std::vector<LoggedRead> parse_reads_log(std::string_view text) {
     const std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
-    const auto w = words_of(line);
+    const auto w = split_words(trim_blanks(line));  // a CRLF file too
     if (w.empty()) continue;
     if (w[0].front() == '#') {
       // "# reset soft: ok in 100ms"

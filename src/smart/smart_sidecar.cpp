@@ -6,12 +6,15 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "base/durable_file.h"
+#include "base/text_file.h"
 #include "base/timestamp.h"
+#include "base/unique_fd.h"
+#include "base/word_list.h"
 
 namespace ptrescue {
 
@@ -77,31 +80,53 @@ std::optional<SmartSnapshot> SmartSnapshot::from_json(const nlohmann::json& j) {
   return s;
 }
 
+namespace {
+
+// Opens the sidecar for appending; `created` says whether this made the file.
+UniqueFd open_for_append(const std::string& path, bool& created) {
+  created = false;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    created = fd.valid();
+  }
+  if (!fd.valid())
+    throw std::runtime_error(fmt::format("cannot open the SMART sidecar '{}': {}", path, std::strerror(errno)));
+  return fd;
+}
+
+}  // namespace
+
 void SmartSidecar::append(const SmartSnapshot& s) const {
   const std::string line = s.to_json().dump() + "\n";
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot open the SMART sidecar '{}': {}", path_, std::strerror(errno)));
+  bool created = false;
+  UniqueFd fd = open_for_append(path_, created);
+  const auto fail = [&](const char* what) {
+    throw std::runtime_error(fmt::format("cannot {} the SMART sidecar '{}': {}", what, path_, std::strerror(errno)));
+  };
   std::size_t done = 0;
   while (done < line.size()) {
-    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    const ssize_t n = ::write(fd.get(), line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      throw std::runtime_error(fmt::format("cannot write the SMART sidecar '{}': {}", path_, std::strerror(e)));
-    }
+    if (n <= 0) fail("write");
     done += static_cast<std::size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  // The line is on disk before append() returns; a new file's name too.
+  if (::fdatasync(fd.get()) != 0) fail("sync");
+  if (!fd.close_checked()) fail("close");
+  if (created) sync_folder_of(write_target_of(path_));
 }
 
 std::vector<SmartSnapshot> SmartSidecar::read_all(std::size_t* skipped) const {
   std::vector<SmartSnapshot> out;
   std::size_t bad = 0;
-  std::ifstream in(path_);
-  std::string line;
-  while (std::getline(in, line)) {
+  std::string text;
+  try {
+    text = read_whole_file(path_);
+  } catch (const FileReadError&) {
+    text.clear();  // no sidecar (yet): no snapshots
+  }
+  for (const std::string& line : split_list(text, '\n')) {
     if (line.empty()) continue;
     const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (auto s = SmartSnapshot::from_json(j)) out.push_back(std::move(*s));

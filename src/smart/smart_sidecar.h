@@ -43,8 +43,9 @@ class SmartSidecar {
   explicit SmartSidecar(std::string path) : path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
-  /// Appends one line and fsyncs it. Throws std::runtime_error naming the
-  /// file when it cannot be written.
+  /// Appends one line and syncs it (fdatasync; and the folder when this
+  /// creates the file). Throws std::runtime_error naming the file when it
+  /// cannot be written.
   void append(const SmartSnapshot& s) const;
   /// Every well-formed line, in order; a missing file gives none. Lines
   /// that are not snapshots (a torn last line) are skipped and counted.

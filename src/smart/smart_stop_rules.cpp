@@ -5,15 +5,15 @@
 #include <fmt/format.h>
 
 #include "base/units.h"
+#include "base/word_list.h"
 
 namespace ptrescue {
 
 std::vector<SmartStopRule> parse_smart_stop_rules(const std::string& text) {
   std::vector<SmartStopRule> rules;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  std::vector<std::string> items = split_list(text);
+  if (items.empty()) items.emplace_back();  // "" is refused like any rule without an operator
+  for (std::string& item : items) {
     std::erase_if(item, [](unsigned char c) { return std::isspace(c) != 0; });
     SmartStopRule r;
     r.text = item;
@@ -45,8 +45,6 @@ std::vector<SmartStopRule> parse_smart_stop_rules(const std::string& text) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
         throw UsageError(fmt::format("invalid --smart-stop rule '{}': bad name '{}'", item, r.metric));
     rules.push_back(std::move(r));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return rules;
 }

@@ -1,20 +1,15 @@
 #include "src/verify/hash_sidecar.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "base/unique_fd.h"
+#include "base/durable_file.h"
+#include "base/text_file.h"
 
 namespace ptrescue {
 namespace {
@@ -105,45 +100,15 @@ HashRecord parse_hash_record(std::string_view text) {
 }
 
 void write_hash_sidecar(const std::string& path, const HashRecord& r) {
-  const std::string tmp = path + ".tmp";
-  const std::string text = format_hash_record(r);
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid())
-      throw std::runtime_error(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error(fmt::format("cannot write '{}': {}", tmp, std::strerror(err)));
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(fmt::format("cannot sync '{}': {}", tmp, std::strerror(err)));
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot rename '{}' to '{}': {}", tmp, path, std::strerror(err)));
-  }
+  replace_file_durably(path, format_hash_record(r), 0644);
 }
 
 std::optional<HashRecord> read_hash_sidecar(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_whole_file(path);
   try {
-    return parse_hash_record(ss.str());
+    return parse_hash_record(text);
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
   }

@@ -32,7 +32,8 @@ std::string format_hash_record(const HashRecord& r);
 /// Throws std::runtime_error("line N: reason") on a malformed sidecar.
 HashRecord parse_hash_record(std::string_view text);
 
-/// Writes PATH.tmp, fsyncs, renames over PATH. Throws std::runtime_error naming the path.
+/// Replaces PATH durably (base/durable_file.h: PATH.tmp, fsync, rename, folder
+/// fsync; through a link to its target). Throws DurableWriteError naming the file.
 void write_hash_sidecar(const std::string& path, const HashRecord& r);
 /// nullopt if PATH does not exist; throws std::runtime_error "PATH: line N: ..." if malformed.
 std::optional<HashRecord> read_hash_sidecar(const std::string& path);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/units.h"
+#include "base/word_list.h"
 
 namespace ptrescue {
 
@@ -56,11 +57,9 @@ std::vector<HashAlgorithm> parse_hash_list(std::string_view text) {
       if (b == a) throw UsageError(fmt::format("invalid --hash: '{}' given twice", hash_name(a)));
     out.push_back(a);
   };
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const std::string_view w =
-        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+  std::vector<std::string> words = split_list(text);
+  if (words.empty()) words.emplace_back();  // "" is refused like any unknown word
+  for (const std::string& w : words) {
     if (w == "md5") add(HashAlgorithm::kMd5);
     else if (w == "sha1") add(HashAlgorithm::kSha1);
     else if (w == "sha256") add(HashAlgorithm::kSha256);
@@ -71,8 +70,6 @@ std::vector<HashAlgorithm> parse_hash_list(std::string_view text) {
     } else {
       throw UsageError(fmt::format("invalid --hash '{}': use md5, sha1, sha256 or all, separated by commas", w));
     }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   return out;
 }

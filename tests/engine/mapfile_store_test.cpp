@@ -133,6 +133,26 @@ TEST(MapFileStore, SaveOverADirectoryThrowsAndRemovesTheTempFile) {
   EXPECT_EQ(read_file(path + "/inside"), "keep");
 }
 
+TEST(MapFileStore, SaveThroughASymlinkKeepsTheLinkAndUpdatesItsTarget) {
+  TempDir dir;
+  fs::create_directory(dir.file("real"));
+  const std::string target = dir.file("real/disk.map");
+  const std::string link = dir.file("disk.map");
+  MapFileStore(target).save(MapFile(4096), {"old"});
+  fs::create_symlink("real/disk.map", link);
+
+  MapFileStore store(link);
+  MapFile changed = *store.load();
+  changed.set_status(0, 512, BlockStatus::kFinished);
+  store.save(changed, {"new"});
+
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link), "real/disk.map");
+  EXPECT_EQ(read_file(target), changed.serialize({"new"}));
+  EXPECT_FALSE(fs::exists(target + ".tmp"));
+  EXPECT_FALSE(fs::exists(link + ".tmp"));
+}
+
 TEST(MapFileStore, AMapUnchangedSinceLoadIsNotWrittenAgainButAnyChangeIs) {
   TempDir dir;
   const std::string path = dir.file("disk.map");
@@ -174,7 +194,7 @@ TEST(MapFileStore, FailedTempFileCreationKeepsThePreviousMapfile) {
   MapFile changed = old;
   changed.set_status(0, 1 << 20, BlockStatus::kFinished);
   const std::string err = error_of([&] { store.save(changed, {"new"}); });
-  EXPECT_THAT(err, HasSubstr("mapfile " + path + ": cannot create " + path + ".tmp"));
+  EXPECT_THAT(err, HasSubstr("mapfile " + path + ": cannot create '" + path + ".tmp'"));
   EXPECT_THAT(err, HasSubstr("Is a directory"));
   EXPECT_EQ(read_file(path), before);
   EXPECT_EQ(store.load()->blocks(), old.blocks());
@@ -215,7 +235,7 @@ TEST(MapFileStore, FailedWriteKeepsThePreviousMapfileAndRemovesTheTempFile) {
     FileSizeLimit limit(4096);
     err = error_of([&] { store.save(big, {"new"}); });
   }
-  EXPECT_THAT(err, HasSubstr("mapfile " + path + ": cannot write " + path + ".tmp"));
+  EXPECT_THAT(err, HasSubstr("mapfile " + path + ": cannot write '" + path + ".tmp'"));
   EXPECT_THAT(err, HasSubstr("File too large"));
   EXPECT_FALSE(fs::exists(path + ".tmp"));
   EXPECT_EQ(read_file(path), before);
