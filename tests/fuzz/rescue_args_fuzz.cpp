@@ -3,14 +3,12 @@
 // throw UsageError, the one-line refusal `ptrescue rescue` prints.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <string>
 #include <vector>
 
 #include "base/units.h"
 #include "src/cli/cli_options.h"
+#include "tests/fuzz/only_refusal.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::string> args(1);
@@ -19,12 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (c == '\0' || c == '\n') args.emplace_back();
     else args.back() += c;
   }
-  try {
-    (void)ptrescue::parse_rescue_args(args);
-  } catch (const ptrescue::UsageError&) {
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rescue_args_fuzz: not a UsageError: %s\n", e.what());
-    std::abort();
-  }
+  ptrescue::fuzz::expect_only_refusal<ptrescue::UsageError>(
+      "rescue_args_fuzz", [&] { (void)ptrescue::parse_rescue_args(args); });
   return 0;
 }
