@@ -20,6 +20,7 @@ fi
 rm -rf "$scratch"
 mkdir -p "$scratch/corpus"
 cp "$corpus"/* "$scratch/corpus/"
-# -timeout: one input taking longer is a hang, a finding.
-exec "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+# -timeout: one input taking longer is a hang, a finding. -error_exitcode:
+# libFuzzer's own default for a finding is 77, which CTest would call a skip.
+exec "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -error_exitcode=1 \
   -print_final_stats=1 -artifact_prefix="$scratch/" "$scratch/corpus"

@@ -476,7 +476,7 @@ SimProfile SimProfile::from_json(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large (4e906)
     throw SimProfileError(fmt::format("simulator profile: invalid JSON: {}", e.what()));
   }
   return parse_profile(doc, "custom");
@@ -492,7 +492,7 @@ SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw SimProfileError(fmt::format("simulator profile '{}': invalid JSON: {}", path.string(), e.what()));
   }
   try {
