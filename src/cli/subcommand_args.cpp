@@ -37,6 +37,32 @@ std::string describe_option_error(const po::error& e, const Subcommand& command)
   return e.what();
 }
 
+namespace {
+
+// Boost 1.74 fills an option error's message template by replacing
+// "%value%", "%option%"... until none is left, so a word of the user's that
+// holds its own placeholder makes what() loop forever, growing the message
+// (found by tests/fuzz/rescue_args_fuzz). Such an error names the option only.
+bool holds_boost_placeholder(const std::vector<std::string>& args) {
+  static constexpr std::string_view kPlaceholders[] = {"%value%", "%option%", "%canonical_option%",
+                                                      "%original_token%", "%prefix%"};
+  for (const std::string& arg : args)
+    for (std::string_view p : kPlaceholders)
+      if (arg.find(p) != std::string::npos) return true;
+  return false;
+}
+
+std::string describe_option_error_safely(const po::error& e, const Subcommand& command,
+                                         const std::vector<std::string>& args) {
+  const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  const bool unknown = dynamic_cast<const po::unknown_option*>(&e) != nullptr;  // what() unused
+  if (named && !unknown && holds_boost_placeholder(args))
+    return fmt::format("the argument for option '{}' is invalid", named->get_option_name());
+  return describe_option_error(e, command);
+}
+
+}  // namespace
+
 SubcommandArgs parse_subcommand_args(const std::vector<std::string>& args, const Subcommand& command) {
   po::options_description all;
   all.add(command.options);
@@ -48,7 +74,7 @@ SubcommandArgs parse_subcommand_args(const std::vector<std::string>& args, const
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), out.options);
     po::notify(out.options);
   } catch (const po::error& e) {
-    throw UsageError(describe_option_error(e, command));
+    throw UsageError(describe_option_error_safely(e, command, args));
   }
   if (out.options.count("positional")) out.files = out.options["positional"].as<std::vector<std::string>>();
   return out;
