@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "base/durable_file.h"
 
 #include <fcntl.h>

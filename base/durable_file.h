@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Replacing a file atomically and durably: the one way ptrescue writes every
 // file it keeps (mapfile, head map, hash sidecars, reports). A reader, a
 // crash or a power cut sees the old file or the new one, never a mix:

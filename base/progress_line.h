@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Progress of a long pass over an image or a source (hash, verify, fill):
 // one line redrawn in place on a terminal, a plain line every few seconds
 // otherwise, or JSON lines for a program. Paced by wall time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reading a whole file into memory: the one way ptrescue reads its own and
 // the user's small text files (profiles, head maps, sidecars, sysfs
 // attributes). Errors name the file and say what it is when it is not a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The wall-clock time as text, in the two forms ptrescue writes.
 #pragma once
 

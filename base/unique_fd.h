@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Owns a file descriptor; closes it exactly once.
 #pragma once
 

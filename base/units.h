@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Human-friendly sizes and durations, as recovery engineers type them
 // ("4Mi", "64KiB", "0x10000", "128s" sectors, "500ms", "2s") and as the status
 // display shows them ("1048 MB", "1m 30s").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Splitting a list that a user typed or a file holds ("soft,device,bus",
 // "md5, sha256"): the one way options and sidecar fields are split.
 #pragma once

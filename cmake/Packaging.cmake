@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What `cmake --install` puts where, and the Debian package CPack makes of it
 # (`cpack` in a Release build tree: ptrescue_VERSION_ARCH.deb). Included from
 # the top-level CMakeLists.txt after the ptrescue target.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ptrescue_room(NAME DIR DEPS...): the static library ptrescue_NAME from the
 # sources of DIR (not its sub-folders), linking DEPS.
 #

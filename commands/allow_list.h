@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The allow-list: the one place that decides which commands may leave
 // ptrescue. A rescue tool must never write to the drive it rescues, so every
 // command is judged on its bytes and its outgoing payload, not on the name of

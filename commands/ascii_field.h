@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fixed-width ASCII fields as drives return them (SPC-5 INQUIRY strings, ATA
 // IDENTIFY strings, NVMe Identify strings): blank- or NUL-padded, sometimes
 // with bytes that are not printable.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ATA commands as taskfiles (ACS-4), independent of how they reach the drive:
 // today through SAT ATA PASS-THROUGH (sat.h). Natural units in (LBA, sector
 // count), register encoding inside. Every builder's output passes through the

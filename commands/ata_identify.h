@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 512-byte IDENTIFY DEVICE data (ACS-4 7.13 and the "IDENTIFY DEVICE
 // data" table): 256 little-endian words. Strings follow the ATA string
 // convention (two characters per word, the first in bits 15:8).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ATA SMART data (ACS-4 "SMART READ DATA", "SMART RETURN STATUS"), the
 // thresholds page, the SMART error logs (Summary SMART Error log, log 01h;
 // Extended Comprehensive SMART Error log, GPL log 03h) and Device

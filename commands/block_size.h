@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A drive's reported block sizes, checked like user input before anything
 // is computed from them: a lying or broken drive (READ CAPACITY, IDENTIFY
 // DEVICE words 106 and 117-118) must not make ptrescue divide by zero,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The command values of the pass-through protocol layer: what a transport
 // sends to a drive, as plain data. A command is its bytes plus its outgoing
 // payload, so the allow-list (allow_list.h) can judge everything that leaves

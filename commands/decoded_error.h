@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a failed (or not quite failed) read command means, decoded from the
 // bytes the drive returned: sense data, ATA registers or an NVMe status. The
 // transport layer maps an ErrorKind onto its own outcome type; commands/

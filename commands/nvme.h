@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NVMe commands (NVMe Base 2.0, NVM Command Set 1.0), the Identify data
 // they return (parsed with libnvme's structure layouts) and the completion
 // status the Linux passthrough ioctls return.

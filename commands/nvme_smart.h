@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NVMe SMART / Health Information log (log 02h) and Error Information log
 // (log 01h), NVMe Base 2.0 "SMART / Health Information (Log Page Identifier
 // 02h)" and "Error Information (Log Page Identifier 01h)", read with

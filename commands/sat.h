@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI / ATA Translation (SAT-5): ATA commands tunnelled through the SCSI
 // ATA PASS-THROUGH(16) command, and the ATA registers a SAT layer returns in
 // sense data. Linux libata is the SAT layer ptrescue meets most; its quirks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI commands (SPC-5, SBC-4) and the parsers of their data-in: reads,
 // capacity, identification and the Control mode page's D_SENSE setting.
 // Builders take natural units and throw CommandRefused for what does not fit

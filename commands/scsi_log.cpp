@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "commands/scsi_log.h"
 
 #include <scsi/sg_unaligned.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI log pages read with LOG SENSE (SPC-5 "LOG SENSE command", "Log
 // parameter" and the pages below), for disks that speak no ATA: SAS, USB
 // bridges without SAT. A page is a 4-byte header (byte 0 DS | SPF | PAGE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI sense data (SPC-5, 4.4 "Sense data"): fixed format (response codes
 // 70h/71h, 4.4.3) and descriptor format (72h/73h, 4.4.2), normalised with
 // libsgutils2, and the mapping of a failed SCSI READ onto an ErrorKind.

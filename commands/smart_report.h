@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a drive says about its health, in one model for ATA, NVMe and SCSI:
 // built by the parsers in ata_smart.h, nvme_smart.h and scsi_log.h, shown by
 // `ptrescue smart`, stored in the rescue's SMART sidecar and compared by

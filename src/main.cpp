@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ptrescue: a low-level imager for failing drives. Dispatches subcommands.
 #include <cstdlib>
 #include <string>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds what the tests run: the Debug + ASan/UBSan build with the test suite
 # in build-tests/ (ctest --test-dir build-tests), and the clang tree with the
 # libFuzzer targets in build-fuzz/ that its fuzz tests (label fuzz) run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what ptrescue needs on Debian 12 (idempotent) and builds the
 # Release ptrescue in build/: the binary a recovery engineer runs on a real
 # drive, and the tree `cmake --install build` and `cpack` (in build/) package.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A heap buffer aligned for O_DIRECT and pass-through DMA (4 KiB covers every
 // logical block size and every kernel's alignment rule we meet).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The time source the engine and the devices share. Real devices run on the
 // system's steady clock; the simulated drive runs on a virtual clock that its
 // reads advance, so a multi-terabyte rescue runs in seconds of real time and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs a blocking call (an NVMe passthrough ioctl, a reset ioctl) on a
 // worker thread and waits for it no longer than a deadline. A synchronous
 // ioctl returns only when the kernel's own error handling is done — tens of

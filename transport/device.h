@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one interface the engine sees: a source drive that reads sectors with a
 // per-command timeout and says precisely how each command ended. A drive's
 // error is data (a ReadOutcome), never an exception; exceptions are only for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The volatile settings a pass-through source takes for one run, and the
 // notes it writes about them: --erc (ATA SCT Error Recovery Control read
 // timer), --dsense (D_SENSE in the Control mode page) and NVMe Read's

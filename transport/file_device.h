@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A regular file or a block device read with pread(), through the kernel's
 // block layer. Opened read-only. No per-command timeout can be enforced here:
 // a hung drive hangs pread (use a pass-through transport for that); the

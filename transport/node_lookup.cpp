@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "transport/node_lookup.h"
 
 #include <sys/sysmacros.h>

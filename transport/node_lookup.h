@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a device node the user named really is, according to sysfs, and the
 // node ptrescue must send its commands to: the sg node behind a SCSI disk
 // (/dev/sda -> /dev/sg0; SG_IO on the block node raises every timeout below

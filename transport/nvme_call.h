@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One NVMe passthrough command as a call the DeadlineRunner can abandon at
 // its deadline (include/uapi/linux/nvme_ioctl.h): it owns the data buffer
 // the kernel fills, so a command left in the kernel finishes safely on its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // An NVMe namespace (/dev/nvmeXnY or its char node /dev/ngXnY) read with
 // NVMe Read commands through the kernel's passthrough ioctl
 // (NVME_IOCTL_IO64_CMD, struct nvme_passthru_cmd64). The ioctl is

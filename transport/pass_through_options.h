@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a pass-through back end (SAT, SCSI, NVMe) is told when it is opened:
 // the opt-in drive settings, the power-cycle hook and how long resets and
 // probes may take.

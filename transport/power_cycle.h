@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The --power-cycle-cmd hook, the last rung of the reset ladder: runs the
 // user's command (a relay, a USB hub port switch, a smart plug) and waits
 // for the drive to come back, recognised by its serial number, possibly

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The engine's ReadStatus for a device error decoded by commands/ (sense
 // data, ATA registers, NVMe status): one mapping for every pass-through
 // back end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // An ATA drive behind a SCSI/ATA Translation layer (Linux libata for SATA
 // ports, most USB-SATA bridges), read with ATA commands tunnelled through
 // ATA PASS-THROUGH(16) on its sg node: READ DMA EXT (READ SECTORS EXT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A SCSI disk (SAS, virtio-scsi, USB mass storage without SAT, iSCSI, ...)
 // read with READ(10) — READ(16) where the LBA or the count needs it — on its
 // sg node. A MEDIUM ERROR carries the failing LBA in INFORMATION

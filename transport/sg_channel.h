@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One SCSI command at a time over the Linux sg driver's asynchronous
 // interface (sg v3, include/scsi/sg.h): write() an sg_io_hdr to /dev/sgN,
 // poll() until ptrescue's own deadline, read() the completion. Unlike the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the SAT and the SCSI back ends share: a disk behind an sg node,
 // read one command at a time through an SgChannel with ptrescue's own
 // deadline, the SG_SCSI_RESET rungs of the reset ladder, the power-cycle

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // How one read over the sg driver ended, as the engine's ReadOutcome: the
 // mapping rules of docs/TRANSPORTS.md ("What comes back"), shared by the
 // SAT and the SCSI back ends. Only the mapping: data is copied by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one seam between the pass-through back ends and the kernel: every
 // open, close, ioctl, read, write and poll on a device node, every sleep and
 // every run of a user's command goes through a SysIo. LinuxSysIo makes the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which back end reads a device node, and opening it:
 //   /dev/sdX, /dev/sgN   -> SAT when ATA IDENTIFY DEVICE through ATA
 //                           PASS-THROUGH answers, else SCSI (both on the sg

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The `ptrescue rescue` command line, in GNU ddrescue's letters where
 // ddrescue has one.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The arguments of the commands that open one device and ask it one thing
 // (`identify`, `smart`): SOURCE, --json, --transport.
 #pragma once

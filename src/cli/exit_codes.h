@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exit statuses (documented in README.md and docs/USAGE.md). 0-3 keep GNU
 // ddrescue's meanings; the others tell a script why a rescue stopped early.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue fill IMAGE MAPFILE`: fill mode as a command of its own, run on an
 // image after (or between) rescues, like `ddrescue --fill-mode`.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue hash IMAGE`: the image's digests, as BSD-style lines that
 // `sha256sum -c` / `md5sum -c` read, and with --mapfile also in MAPFILE.hash.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue headmap infer|show` and `ptrescue sim replay|testmap|ceiling`
 // (docs/HEADMAP.md).
 #pragma once

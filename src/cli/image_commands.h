@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The subcommands that work on an image after (or between) rescues:
 // `hash`, `verify` and `fill`. Each returns the process exit status.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The small subcommands around `rescue`: demo and identify.
 #pragma once
 

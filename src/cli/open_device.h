@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Turns what the user typed as SOURCE into a Device: "sim:NAME" or
 // "sim:PROFILE.json" is the simulated drive, anything else a file or block
 // device: a pass-through transport (SAT, SCSI, NVMe) where the node has one,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue report MAPFILE [--html OUT.html] [--reads READS.log]`: a plain-text
 // summary of a rescue on stdout and, with --html, a self-contained page with
 // the sector map (docs/REPORT.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/cli/rescue_command.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue rescue`: wires the source, the mapfile, the image, the status
 // display and the engine together (the composition root), and turns how the
 // run ended into a message and an exit status.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/cli/smart_command.h"
 
 #include <fmt/format.h>

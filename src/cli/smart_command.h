@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue smart DEV [--json] [--transport T]` and
 // `ptrescue smart-diff MAPFILE [--json]`.
 #pragma once

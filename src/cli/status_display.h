@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The live status block, like ddrescue's: redrawn in place on a terminal,
 // plain lines every few seconds otherwise, or JSON lines (--json) for a
 // program to read. Rates and times are measured on the source's clock (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What every subcommand shares about its command line: Boost.Program_options
 // for named options plus positional file names, --help/-h, and one wording
 // (and exit status) for every refusal, so all subcommands say the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Messages on their way to the terminal: a bad file's bytes end up in an
 // error message (a parser quoting what it read), and raw control bytes
 // there could move the cursor, clear the screen or hide the message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue verify SOURCE IMAGE [MAPFILE]`: re-reads the source through the
 // same opener as `rescue` (files, block devices, sim:) and compares.
 #include <csignal>

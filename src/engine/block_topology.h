@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which whole disks hold a file or a block device, found through sysfs:
 // a partition's disk, the disks under device-mapper and md devices (slaves/),
 // and the disk holding a loop device's backing file. The preflight uses it to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The engine's head-aware copying (docs/HEADMAP.md), run before ddrescue's
 // phases when a HeadScheduler is set. The order, most data per risky read
 // first:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Builds the head-aware scheduling of a `ptrescue rescue` run from its
 // options: where the head map comes from (inferred by default, an earlier
 // run's MAPFILE.headmap, a file, the simulator) and the domain without the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The raw image being written. Data reaches the disk (fdatasync) before any
 // mapfile says it is rescued: the engine calls sync() before every save.
 #pragma once

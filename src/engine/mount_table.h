@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which block devices are mounted where, from /proc/self/mountinfo
 // (proc(5), "/proc/pid/mountinfo"): field 3 is the mounted device's
 // MAJ:MIN, field 5 the mount point with space, tab, newline and backslash

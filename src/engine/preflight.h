@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Checks before a rescue: a block-device source not in use (mounted, or
 // held by md, LVM or device-mapper), checked before anything is opened;
 // then, before the first read, no destination (image, mapfile,

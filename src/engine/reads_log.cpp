@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/engine/reads_log.h"
 
 #include <cerrno>

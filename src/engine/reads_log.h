@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // --log-reads FILE: GNU ddrescue 1.27's reads log (comment lines, then one
 // line per read command: ipos in hex, size, copied size, error size) with
 // three more columns: the outcome word, the command's duration in ms and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue algorithm (GNU ddrescue's phases, re-derived): copying passes
 // with skipping, trimming, scraping, retry passes. It is the only code that
 // changes the map and the image, always in this order: the image gets the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the engine tells the outside world: the status display, the reads
 // log and the JSON stream all listen here. Default: ignore everything.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Everything that shapes one rescue run, filled in by the CLI.
 #pragma once
 

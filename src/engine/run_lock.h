@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One run per mapfile and per image: an advisory lock (flock(2)) that the
 // kernel drops when the process ends, however it ends, so a crash never
 // leaves a stale lock. The mapfile is replaced by rename on every save, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Every path a run reads or writes, checked against each other before
 // anything is opened for writing. Two names collide when they reach the same
 // file (same device and inode, through links and other spellings) or, for a

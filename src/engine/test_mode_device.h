@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ddrescue's -H/--test-mode on any source: a read that touches a byte the test
 // mapfile does not mark '+' fails as a media error at the first such sector,
 // delivering nothing, exactly as `ddrescue -H` does. Other reads go to the

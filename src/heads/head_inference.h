@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Head-map inference without vendor commands: a weak head fails in stripes
 // that repeat along the LBA axis (one stripe per period of `heads` stripes),
 // so the positions of read errors — the exact first bad sector of each failed

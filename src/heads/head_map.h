@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which head reads each LBA. Hard drives lay their LBA space out in
 // serpentine stripes: in each zone, consecutive stripes of a fixed length are
 // read by the heads in turn. A head map lets the scheduler read the healthy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The head-aware scheduling options of `ptrescue rescue` (docs/HEADMAP.md).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The head-aware scheduling policy the engine consults (docs/HEADMAP.md):
 // which areas the first copying passes leave for later (the stripes of weak
 // heads, known from a head map or inferred from the errors as they come),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The stripe grid a rescue learns once the first weak stripes have shown
 // the period (src/heads/head_inference.h): segment by segment (zone by zone), the
 // LBA axis cut into cells of one stripe from the segment's own origin,

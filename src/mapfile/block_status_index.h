@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The index of a block status (0 to 4) that the interval store counts blocks
 // by and the parser sums bytes by; shared by mapfile.cpp, mapfile_text.cpp and
 // mapfile_parser.cpp.

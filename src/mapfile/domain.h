@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue domain: the byte ranges of the source this run may read
 // (-i/-s, and the '+' blocks of a -m domain mapfile). Sorted, disjoint.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The in-memory interval store behind MapFile: blocks kept in chunks of a few
 // hundred with a per-status index over the chunks (construction, copies,
 // navigation, set_status's splits and merges, look-ups, invariant checks).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // GNU ddrescue's mapfile: the rescue status of every byte of the source, plus
 // the position, phase and pass to resume from. The in-memory form is an
 // interval map (ordered, contiguous, neighbours of different status) kept in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MapFile::Parser: reads a mapfile fed in pieces (or whole, in two halves on
 // two threads) straight into the interval store's chunks. Block lines as
 // ddrescue writes them take a fast path that reads eight hex digits at a time

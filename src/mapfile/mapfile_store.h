@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The mapfile on disk: loads it and replaces it atomically, so that a crash or
 // a full disk at any moment leaves either the previous or the new complete
 // mapfile, never a torn one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The text format of GNU ddrescue's mapfile (ddrescue manual, "Mapfile
 // structure"): reading one line's fields, the status line and a block line
 // for the parser's slow path, MapFile::parse, and MapFile::serialize in

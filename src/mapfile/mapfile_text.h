@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The general reader of one mapfile line (any form ddrescue accepts: hex,
 // octal or decimal numbers, comments, odd spacing), for MapFile::Parser's
 // slow path: fields, then the status line or a block line from them, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The words GNU ddrescue (and ddrescuelog) use for block statuses and phases.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue report as one self-contained HTML page (no network, no external
 // scripts or fonts): the sector map as inline SVG, coloured by status like
 // ddrescueview, per-head strips, the read latency along the LBA axis, SMART

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a rescue report is made of, read from the mapfile and the files that
 // may lie beside it: the run info in the mapfile's header comments, the
 // reads log (--log-reads), MAPFILE.hash, MAPFILE.smart.jsonl (smartctl -j

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The plain-text rescue report, and the totals block in exactly the layout
 // of `ddrescuelog -t` (GNU ddrescue 1.27), so the two can be compared line by line.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Everything `ptrescue report` shows, gathered once: the mapfile and its run
 // info, and whatever sidecars and reads log exist. Rendered as text
 // (report_text.h) and as a self-contained HTML page (report_html.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The sector map as engineers know it from ddrescueview: the mapfile's extent
 // cut into equal cells laid out in rows, each cell coloured by the worst
 // status of the bytes it covers; and per-head strips along the LBA axis when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/report/sim_replay.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Costing a reads log with the simulated drive's physics (`ptrescue sim
 // replay`), so that any rescuer's run — GNU ddrescue's --log-reads or
 // ptrescue's own, typically made with -H on a test map generated from the

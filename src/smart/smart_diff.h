@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // First vs last SMART snapshot of a rescue: the numbers that changed
 // (reallocated, pending, offline uncorrectable, CRC errors, temperature,
 // NVMe media errors, ...). Shown at the end of `ptrescue rescue` and by

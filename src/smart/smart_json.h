@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A SmartReport as JSON whose field names follow `smartctl -j` where
 // smartctl has one (smart_status.passed, temperature.current,
 // power_on_time.hours, ata_smart_attributes.table[], nvme_smart_health_

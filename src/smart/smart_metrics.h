@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The numbers of a SMART snapshot (the JSON of smart_json.h), by name:
 // what smart-diff compares and the --smart-stop rules test.
 #pragma once

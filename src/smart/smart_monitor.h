@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SMART during `ptrescue rescue` (--smart, --smart-stop): a snapshot before
 // the first pass, after each pass (the engine's on_phase event: the next
 // pass beginning means the previous one ended), every interval with

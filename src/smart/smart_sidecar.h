@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue's SMART sidecar, MAPFILE.smart.jsonl (the file `ptrescue
 // report` already reads, docs/REPORT.md): one JSON object per line, appended
 // at each snapshot and never rewritten, so it survives resumes and a crash

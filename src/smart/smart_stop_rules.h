@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `--smart-stop 'pending+=50,reallocated+=100,temperature>=60'`: rules
 // checked at each SMART snapshot of a rescue. NAME+=N fires when NAME rose
 // by N or more since the first snapshot of the rescue (the sidecar's first,

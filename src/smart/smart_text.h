@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue smart DEV`: a SmartReport as a readable table, in the spirit of
 // `smartctl -a` (overall health, temperature, power-on hours, the ATA
 // attribute table, NVMe health fields, SCSI counters, the error log).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/verify/fill_pattern.h"
 
 #include <fcntl.h>

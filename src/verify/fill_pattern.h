@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fill mode (like GNU ddrescue's -F): writes a recognisable text into every
 // sector of the image that the mapfile marks with one of the chosen statuses,
 // so that carving tools and examiners see "BAD SECTOR at LBA 123 (bad-sector)"

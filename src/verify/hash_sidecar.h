@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MAPFILE.hash: the image's hashes next to the mapfile, as "key: value"
 // lines (format in docs/REPORT.md, "The hash sidecar"). Written atomically.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hashes an image file as it lies on disk (the fallback when a rescue did not
 // read in order, and `ptrescue hash`).
 #pragma once

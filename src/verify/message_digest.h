@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Message digests (MD5, SHA-1, SHA-256) through OpenSSL's EVP interface,
 // several at once over the same bytes: what `--hash md5,sha1,sha256` asks for.
 #pragma once

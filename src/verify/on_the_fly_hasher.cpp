@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/verify/on_the_fly_hasher.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hashes the image while the rescue reads it, for as long as the reads bring
 // every byte from image byte 0 onwards in order with nothing missing (a
 // healthy drive's single forward pass). The first read that breaks this (a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What `ptrescue rescue --fill TYPES --hash LIST` does once the engine stops:
 // after a finished run, fill the unrescued areas (fill_pattern.h) and write
 // the image's hashes to MAPFILE.hash — the on-the-fly digests when every

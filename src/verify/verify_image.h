@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Re-reads the source and compares it with the image, byte for byte: the
 // whole source, or only the areas a mapfile marks rescued ('+'). Sectors the
 // source cannot read now are counted apart (they prove nothing either way).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The allow-list: every builder's output is admitted, and every write-class
 // command (ATA, SCSI, NVMe, and ATA commands tunnelled through ATA
 // PASS-THROUGH, built here by hand, not with the builders) is refused.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ATA SMART parsers on pages built byte by byte from the layouts (ACS-4
 // "Device SMART data structure" with the SFF-8035i attribute table, the
 // Summary and Extended Comprehensive SMART Error logs, Device Statistics),

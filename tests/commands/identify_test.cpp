@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The ATA IDENTIFY DEVICE parser on synthetic 512-byte pages built here
 // word by word from the ACS-4 "IDENTIFY DEVICE data" table.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NVMe SMART / Health Information and Error Information logs, built from
 // the byte offsets of NVMe Base 2.0 (not from libnvme's structures, which
 // the parser uses), and the Get Log Page commands that read them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NVMe builders (golden dwords), the status decoder (KERNEL-FACTS §3: QEMU's
 // unrecovered read comes back as 0x281) and the Identify parsers, checked
 // against byte offsets taken from the NVMe specification rather than from

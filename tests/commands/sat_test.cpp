@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ATA taskfile builders, their SAT ATA PASS-THROUGH(16) encoding (golden
 // bytes from KERNEL-FACTS.md §5, CDBs that worked on Linux 6.1 / QEMU), the
 // registers in SAT sense data and the ATA read-error decoder on the sense

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI LOG SENSE pages (SPC-5 log page format; Temperature, Informational
 // Exceptions, Read Error Counter, Background Scan Results) built byte by
 // byte, truncated and inconsistent pages, and the LOG SENSE CDB.

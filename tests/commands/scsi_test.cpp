@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI builders (golden bytes), the parsers of their data-in, and the sense
 // decoder on the sense data of KERNEL-FACTS.md §3 and hand-built cases.
 #include <gtest/gtest.h>

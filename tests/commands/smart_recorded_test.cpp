@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsers on buffers recorded in the kernel test bed (tools/vm/tests/smart.sh,
 // QEMU 7.2, Debian kernel 6.1): the SMART READ DATA and READ THRESHOLDS pages
 // of QEMU's emulated AHCI disk (read with sg_raw, not ptrescue) and the NVMe

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // base/text_file.h and base/durable_file.h, the one way the rooms read a
 // whole file and write one whole: what they read and write, and what a
 // failure says and leaves behind.

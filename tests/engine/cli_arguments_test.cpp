@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Every subcommand reads its command line the same way: --help and -h
 // answer with its usage (exit 0), an unknown option is one line naming it
 // (exit 1), and `ptrescue --help` lists them all. Also: JSON output stays

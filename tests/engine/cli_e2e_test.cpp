@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The `ptrescue` binary end to end: images of regular files, -H test mode,
 // refusals of bad input (message and exit status), --json, --log-reads,
 // SIGINT/SIGTERM, a read-only loop device and `identify`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SIGKILL at random moments: `ptrescue rescue` of a simulated failing drive
 // is killed 50 times (seeded; the seed is printed, PTRESCUE_CRASH_SEED
 // replays it) and resumed each time with the same command until a run

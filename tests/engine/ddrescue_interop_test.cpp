@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // GNU ddrescue 1.27 as the oracle: the same -H test map gives the same map
 // and bytes in both tools, ddrescuelog reads ptrescue's mapfiles as ptrescue
 // does, and a rescue stopped part way by either tool is finished by the

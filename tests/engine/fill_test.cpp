@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fill mode: the per-sector text, never a byte of a '+' area written (maps
 // with blocks that are not sector aligned), idempotent (a second run writes
 // nothing and leaves the same image), resumable (a fill cut short and run

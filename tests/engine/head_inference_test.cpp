@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Head-map inference (src/heads/head_inference.h) on the evidence a rescue gives:
 // the first bad sector of each failed read. On simulated drives of several
 // seeds, stripe lengths, head counts and zone layouts it must find the true

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Head map files (src/heads/head_map.h): the text forms parse to the right heads,
 // round-trip through serialize(), and bad input fails with an error that
 // names the line and says what is wrong.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The --head-* option texts (src/heads/head_options.h): lists split on
 // commas with blanks around items allowed, and bad items named in the error
 // with the option they came from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The head-aware engine passes (src/engine/head_passes.cpp, src/heads/head_scheduler.h)
 // against a simulated drive, in process: a skipped head is never read, -R
 // turns the first copying pass backwards, inference learns the simulator's

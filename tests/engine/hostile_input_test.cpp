@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a tired engineer may type at 3 a.m. (issue 16): numbers at the edges
 // of int64, simulator profiles with extreme floats, maps that do not fit the
 // image or the source, a full disk under the mapfile, directories and binary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hashes: the EVP digests against the published test vectors, the on-the-fly
 // hasher's in-order rule, the MAPFILE.hash sidecar, and end to end: the
 // sidecar of `rescue --hash` equals sha256sum/md5sum/sha1sum of the image and

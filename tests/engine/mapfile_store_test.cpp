@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MapFileStore: load/save round trips, and that a failed save throws, cleans
 // up its temporary file and leaves the previous mapfile as it was. The tests
 // run as root, so failures are provoked with things that fail for root too:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MapFile: the ddrescue mapfile format (checked against GNU ddrescue 1.27's
 // own tools when they are installed) and the interval map behind it (checked
 // against a naive one-char-per-byte model, with chunks small enough that every

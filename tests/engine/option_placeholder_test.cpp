@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A value that holds one of Boost.Program_options' message placeholders
 // ("%value%") is refused like any bad value, naming the option, instead of
 // hanging while Boost fills in its message (found by rescue_args_fuzz).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Preflight: which disks a device lives on, through a fake sysfs tree
 // (partitions, device-mapper and md slaves, loop devices and their backing
 // files, partitioned md and loop devices); and the real checks in this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The HTML report as a browser shows it: headless Chromium loads the page,
 // --dump-dom gives the DOM after its script ran (the map's place on the page
 // and its geometry), --screenshot gives the pixels, and the test counts the

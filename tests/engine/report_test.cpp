@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue report: the totals block equals `ddrescuelog -t` line for line,
 // run info, the reads log summary (buckets, outcomes, events, slowest), SMART
 // before/after rows, head statistics, the sector map grid, the HTML page's

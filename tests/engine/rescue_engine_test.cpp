@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue algorithm against an in-test drive: what ends up in the map and
 // the image, how many commands each sector costs, resumption, and stops.
 #include "src/engine/rescue_engine.h"

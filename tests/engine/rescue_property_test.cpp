@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A property test of `ptrescue rescue` (issue 16): random option sets, valid
 // and invalid, on random small sources (regular files of odd sizes, empty
 // files, small simulated drives). Whatever the options, a run

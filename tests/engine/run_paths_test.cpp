@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/engine/run_paths.h"
 
 #include <sys/stat.h>

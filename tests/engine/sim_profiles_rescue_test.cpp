@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue rescue sim:...` on every built-in simulated drive (and the
 // example profile files): every readable sector is rescued with the right
 // bytes, every unreadable one ends '-', nothing else does, and ddrescuelog

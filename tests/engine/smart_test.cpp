@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SMART around a rescue: the smartctl-style JSON and the numbers read back
 // from it, the stop rules, the sidecar (append, torn lines, resume),
 // smart-diff, and end to end through the binary on simulated drives: stop

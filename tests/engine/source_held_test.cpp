@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A block-device source in use is refused before anything is written: the
 // mount table parser; what a fake sysfs tree says holds a disk (its
 // partitions' mounts, LVM and md built on them, mounts of those); the check

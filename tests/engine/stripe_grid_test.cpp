@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The stripe grid a rescue follows once inference is sure (src/heads/stripe_grid.h):
 // the windows of a fitted model, a zone change followed from one unexpected
 // error with the new zone's own phase, and the head map it saves agreeing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue verify` and verify_image(): identical images pass; a planted
 // difference is found and its sector named; with a mapfile only '+' areas
 // count; sectors the source cannot read now are counted apart; a short image

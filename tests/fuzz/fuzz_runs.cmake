@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The fuzz targets as CTest tests of the test tree (label fuzz): each runs
 # for PTRESCUE_FUZZ_SECONDS on a copy of tests/fuzz/corpus/TARGET, from the
 # clang tree that tools/build-tests.sh builds in build-fuzz/ (tests/fuzz/

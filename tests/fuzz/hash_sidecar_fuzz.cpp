@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: parse_hash_record on arbitrary bytes must either throw
 // std::runtime_error ("line N: reason") or return a record that survives
 // format_hash_record() and a second parse unchanged.

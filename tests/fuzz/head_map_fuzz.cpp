@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: HeadMap::parse on arbitrary bytes must either return or
 // throw HeadMapError naming a line.
 #include <cstddef>

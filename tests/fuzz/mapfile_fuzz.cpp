@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: MapFile::parse on arbitrary bytes must either throw
 // MapFileError or return a well-formed map that survives serialize() and a
 // second parse() unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the fuzz targets of parsers with a documented refusal check: parse()
 // either returns or throws Refusal (what the parser promises for bad input);
 // any other exception is a finding, reported under the target's name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: parse_reads_log on arbitrary bytes must either return
 // the reads or throw ReadsLogError ("line N: reason").
 #include <cstddef>

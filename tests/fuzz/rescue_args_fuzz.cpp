@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: parse_rescue_args on an argv made from arbitrary bytes
 // (one argument per NUL- or newline-separated piece) must either return or
 // throw UsageError, the one-line refusal `ptrescue rescue` prints.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # One short fuzzing run, as a CTest test (tests/fuzz/fuzz_runs.cmake):
 #   run_fuzz.sh BINARY CORPUS SECONDS SCRATCH
 # runs the libFuzzer target BINARY for SECONDS on a fresh copy of its

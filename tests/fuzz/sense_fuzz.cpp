@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target for the pure protocol layer (commands/): the sense, ATA
 // register and NVMe status decoders, the data-in parsers and the allow-list
 // must take any bytes without crashing or undefined behaviour, and keep

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: SimProfile::from_json on arbitrary bytes must either
 // throw SimProfileError or return a profile that validate() accepts.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target for the SMART parsers (commands/): ATA SMART data and
 // thresholds, the ATA error logs and Device Statistics, the NVMe SMART /
 // Health and Error Information logs, SCSI log pages. Any bytes must parse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: SmartSidecar::read_all on a file of arbitrary bytes must
 // return the well-formed snapshots and skip the rest, never throw. The file is
 // an in-memory one (memfd), read through its /proc/self/fd path.

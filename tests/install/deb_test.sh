@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the Debian package (cpack) from a Release tree, unpacks it into a
 # scratch root and checks it as a user gets it: `ptrescue --version` runs,
 # `man -l` renders the page without warnings, the docs and LICENSE are there,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A test bench for the pass-through back ends: a fake kernel (FakeSysIo), a
 // fake sysfs tree in a temporary folder, and helpers that plug fake drives
 // in as /dev/sdX + /dev/sgN or /dev/nvmeXnY + /dev/ngXnY + /dev/nvmeX.

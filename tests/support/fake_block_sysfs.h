@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A sysfs block tree like Linux's: /sys/devices/.../block/<disk>[/<part>]
 // folders with their "dev" files, /sys/dev/block/MAJ:MIN links to them
 // (relative, as the kernel makes them), and the slaves/ and holders/ links

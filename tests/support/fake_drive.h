@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A small in-test drive for engine tests: bad sectors as a set, optional
 // "weak" sectors that fail a few times then read, a hang sector, death, and
 // a flag for whether it names the failing LBA (pass-through drives do, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A fake NVMe controller with one namespace, answering the Linux
 // passthrough ioctls on its namespace node (NVME_IOCTL_ID, NVME_IOCTL_IO64_CMD,
 // NVME_IOCTL_IO_CMD, NVME_IOCTL_ADMIN_CMD) and NVME_IOCTL_RESET on its

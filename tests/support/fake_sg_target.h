@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fake SCSI targets behind a fake sg node: the sg v3 asynchronous protocol
 // (write an sg_io_hdr, poll, read the completion by pack_id) over a target
 // that decodes each CDB and answers with the bytes a real device returns —

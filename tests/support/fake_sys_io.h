@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A fake kernel for the pass-through back ends: device nodes by path, each
 // answering open/ioctl/read/write/poll like its driver would, a virtual
 // clock that poll() timeouts and sleeps advance (a drive that never answers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A small sysfs tree in a temporary folder, laid out like Linux 6.1's for
 // SCSI disks (sd + sg) and NVMe controllers/namespaces, so node lookups can
 // be tested without the devices.

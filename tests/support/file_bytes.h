@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Whole files as strings, and reproducible random content, for tests.
 #pragma once
 

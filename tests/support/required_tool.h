@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Tests that compare with an outside tool (GNU ddrescue, ddrescuelog,
 // Chromium) skip when it is missing on a developer's machine. Under CI
 // (CI=true) a missing tool is a failure instead, as VM_REQUIRE=1 is for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs a program (normally the ptrescue binary, PTRESCUE_BINARY) from a test:
 // to completion with its stdout/stderr captured, or in the background so the
 // test can signal it (SIGINT, SIGTERM, SIGKILL) at a moment of its choosing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A fresh folder under $TMPDIR (or /tmp) removed with everything in it.
 #pragma once
 

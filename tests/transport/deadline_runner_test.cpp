@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The worker threads that bound blocking calls by a deadline.
 #include "transport/deadline_runner.h"
 

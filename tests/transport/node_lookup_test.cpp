@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What sysfs says a node is, on a fake sysfs tree laid out like Linux 6.1's.
 #include "transport/node_lookup.h"
 

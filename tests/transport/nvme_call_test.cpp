@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The NVMe passthrough call checks the allow-list itself, at the last step
 // before the ioctl: a forged command (NVMe Write, or an admin Format NVM)
 // makes no ioctl at all and says why; an admitted Read goes through.

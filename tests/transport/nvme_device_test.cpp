@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NvmeDevice against a fake controller answering the passthrough ioctls.
 // Reads run on worker threads: a hanging read blocks its thread for real,
 // so the deadlines of the hang tests are short (they bound real time) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The command-line side of the pass-through transports: the options that
 // reach them, and the errors a user sees when a source cannot speak the
 // transport asked for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SatDevice against a fake libata disk answering at the ioctl level: the
 // commands it sends, how each failure the drive or the kernel reports comes
 // out, deadlines, late completions, resets, the power-cycle hook and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rescue engine over a SatDevice over a fake libata disk: the whole
 // chain from the engine's phases down to the bytes of ATA PASS-THROUGH and
 // sense data. The map must end exactly right: the drive's bad sectors bad,

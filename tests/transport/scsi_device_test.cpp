@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ScsiDevice against a fake SCSI disk (virtio-scsi / SAS style) at the
 // ioctl level.
 #include "transport/scsi_device.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The sg v3 asynchronous protocol under SgChannel: deadlines, pack_id
 // matching, late completions met while waiting for another command, and
 // the kernel's refusals.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SgDisk's SG_SCSI_RESET rungs when the kernel answers EAGAIN: the sg node
 // is non-blocking, and Linux refuses SG_SCSI_RESET on such a descriptor
 // while the host is in error recovery (seen in the VM test bed on AHCI right

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // read_outcome_from_sg: which LBA a media error names. Sense bytes as the VM
 // test bed recorded them from Linux 6.1's scsi_debug (docs/TRANSPORTS.md).
 #include "transport/sg_outcome.h"

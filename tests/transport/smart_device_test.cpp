@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Device::read_smart on every back end: SatDevice and ScsiDevice over fake
 // sg targets that answer the SMART commands byte for byte, NvmeDevice over a
 // fake controller answering Get Log Page, the simulator's SMART that

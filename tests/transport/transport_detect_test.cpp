@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which back end a node gets, and the errors for a --transport the node
 // cannot speak.
 #include "transport/transport_detect.h"

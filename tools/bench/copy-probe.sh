@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What-if measurements for healthy-source throughput: tools/bench/copy_probe.cpp
 # (a bare pread/pwrite copier ending with fdatasync, as ptrescue does) with a
 # chosen read size and early write-back (sync_file_range every N bytes),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A bare pread/pwrite copier with the knobs that decide healthy-source
 // throughput, to measure what each would buy ptrescue without touching the
 // engine: read size, O_DIRECT, and early write-back of the image

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Writes a finished GNU ddrescue mapfile of N fragments to stdout: alternating
 # GOOD-byte '+' runs and BAD-byte '-' areas (one bad sector each by default),
 # status line "pos + 1" (phase finished), in ddrescue 1.27's layout. The map

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Healthy-source throughput: ptrescue vs GNU ddrescue vs dd copying the same
 # 1 GiB file of random data, twice:
 #   1. from the file itself, page cache warm (the source is read once first);

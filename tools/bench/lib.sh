@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # Shared by the benchmark scripts in tools/bench/ (sourced, not run).
 #

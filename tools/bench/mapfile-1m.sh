@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Resuming a finished mapfile of 1,000,000 fragments: ptrescue vs GNU ddrescue.
 #
 # The mapfile (tools/bench/gen-finished-mapfile.sh) alternates 3584-byte '+'

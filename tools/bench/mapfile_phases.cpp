@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times the steps of "resume a finished mapfile" one by one, through the
 // engine's own MapFile and MapFileStore, so that docs/PERFORMANCE.md can say
 // where the time of `ptrescue rescue` on a 1,000,000-fragment mapfile goes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs every benchmark in tools/bench/ and ends with a summary of the ratios
 # against the goals of issue 3. See docs/PERFORMANCE.md.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Guest half of tools/bench/vm-throughput.sh (run by tools/vm/run-guest.sh,
 # not a test): each healthy disk of this boot is read whole by ptrescue
 # through its pass-through transport, ptrescue -d through the block layer,

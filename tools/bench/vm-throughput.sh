@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Throughput on the kernel test bed (tools/vm): one QEMU guest with a healthy
 # 256 MiB disk per transport (AHCI, virtio-scsi, NVMe), each read whole by
 #   ptrescue (pass-through: sat / scsi / nvme, chosen by auto-detection),

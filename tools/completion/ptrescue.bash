@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bash completion for ptrescue. Installed as
 # share/bash-completion/completions/ptrescue (cmake/Packaging.cmake); to try
 # it from a checkout: source tools/completion/ptrescue.bash

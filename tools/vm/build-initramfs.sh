@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the guest's initramfs: busybox-static, tools/vm/guest-init as /init,
 # and the kernel modules the guest needs, with their dependencies resolved
 # recursively from modinfo and listed in load order. Cached per kernel version

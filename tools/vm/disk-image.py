@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The test disks' known content, and a checker for rescued images.
 
 Every 512-byte sector of a test disk is

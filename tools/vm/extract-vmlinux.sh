@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Prints the path of an uncompressed vmlinux for kernel KVER, extracted once from
 # /boot/vmlinuz-KVER into $VM_CACHE (default build/vm/). QEMU boots it through
 # its PVH entry point, which skips the self-decompression that costs ~2 s per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sourced by the guest test scripts (bash, inside the guest, cwd = the repo).
 # Gives the disks of this boot (from run-guest.sh's env.sh), finds their
 # device nodes by serial in sysfs, and records checks and observed facts:

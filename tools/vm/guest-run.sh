@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs one test script inside the guest (already chrooted into the host's
 # root): sets up the environment, saves the script's output, its exit status
 # and the guest's dmesg on the results share (/tmp/vm-out).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Prints the version of the newest kernel in /boot that has its modules
 # installed; exits 1 if there is none.
 set -euo pipefail

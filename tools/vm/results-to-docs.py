@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the kernel test bed's observations into docs/TRANSPORTS.md.
 
 Reads the results.txt that tools/vm/run-tests collects (one "KEY: VALUE" line

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck disable=SC2054,SC2317  # QEMU options hold commas; cleanup runs from a trap
 # Boots one test guest: Debian's kernel with our initramfs, the host's root
 # shared read-only over 9p, a writable results share, and test disks with known

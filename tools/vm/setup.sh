@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what the kernel test bed needs (idempotent, quiet) and prints the
 # version of the newest installed kernel, which the guest boots (it may differ
 # from the kernel the host is running).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # nbdkit sh plugin: serves STALL_IMAGE and, while the file STALL_ARM holds a
 # number of seconds, makes every read overlapping sectors
 # [STALL_LBA, STALL_LBA + STALL_COUNT) sleep that long before answering.

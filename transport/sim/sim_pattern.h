@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The simulated drive's data: every sector's bytes are a deterministic function
 // of (seed, LBA), so a test can check every byte of a rescued image without
 // keeping a copy of the source, and data written to the wrong place is caught

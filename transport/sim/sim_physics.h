@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The simulated drive's physics, apart from its data and its clock: given a
 // profile and the drive's state, what one read command costs and how it ends.
 // Pure apart from the SimDriveState passed in, so a reads log can be costed

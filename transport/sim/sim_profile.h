@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a simulated drive is like: its geometry, its timing and its defects.
 // Every number of the physics (docs/SIMULATOR.md) is a field here with a
 // sensible default; profiles come built in (builtin()) or from a JSON file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A failing hard drive in memory: SimPhysics (what each command costs and how
 // it ends) + SimDriveState + the sector pattern as data + a VirtualClock that
 // every command and reset advances, so a multi-terabyte rescue runs in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
 // generators", 2014): the simulator's one source of randomness, for the data
 // pattern and for the placement of its defects. Deterministic from a seed,

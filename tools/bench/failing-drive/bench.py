@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The failing-drive benchmark (docs/HEADMAP.md): on simulated drives with a
 weak or dead head (or only scattered bad sectors), how much of the readable
 data does each rescuer get before the drive dies, and how soon?

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # 4Kn disks: virtio-scsi and NVMe with 4096-byte logical blocks and bad
 # sectors under them (blkdebug counts 512-byte sectors: a read of a 4 KiB
 # block holding one fails whole). The kernel and ptrescue identify report

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Bad sectors: blkdebug fails reads of chosen sectors on each of the three
 # disks. ddrescue -d, ptrescue rescue -d (block layer) and ptrescue rescue
 # through each pass-through transport (sat on AHCI, scsi on virtio-scsi, nvme)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Identify: the kernel shows our three disks and a scsi_debug disk with the
 # serials and capacities we gave them, as seen by sg3-utils, nvme-cli and
 # smartctl, and `ptrescue identify --json` agrees with those tools on each

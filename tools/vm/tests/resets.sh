@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Timeouts, the reset ladder and the power-cycle hook against a real kernel,
 # on scsi_debug (the one disk here that can leave a command unanswered and
 # answer the next one). Each run is `ptrescue rescue --timeout 1s` of the

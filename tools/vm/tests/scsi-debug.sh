@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Real SCSI medium errors and clean timeouts from the kernel's scsi_debug:
 # MEDIUM ERROR with the LBA in the sense data, ddrescue and ptrescue on the
 # block node, ptrescue through the sg node (scsi transport), an unanswered command with a short timeout on the sg node (and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # SMART: `ptrescue smart --json` agrees with `smartctl -j -a` on the emulated
 # SATA (AHCI, ptrescue's sat transport) and NVMe disks for every field both
 # report: the verdict, temperature, power-on hours, power cycles, each ATA

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Stalls: nbdkit holds reads of sectors 64..71 for STALL seconds once the
 # guest arms it. 8 MiB disks and sectors inside a rescue's first 64 KiB read:
 # a read that timed out is trimmed sector by sector and after an error a

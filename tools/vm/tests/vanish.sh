@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A disk that vanishes in the middle of a rescue (a pulled cable: the SCSI
 # device is deleted through sysfs while ptrescue reads it, on AHCI through
 # sat and on virtio-scsi through scsi; the NVMe controller's PCI function is
