@@ -130,4 +130,16 @@ std::string format_duration(std::chrono::microseconds d) {
   return fmt::format("{}d {}h", h / 24, h % 24);
 }
 
+std::optional<std::int64_t> parse_plain_number(std::string_view w) {
+  int base = 10;
+  if (w.size() > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
+    base = 16;
+    w.remove_prefix(2);
+  }
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), v, base);
+  if (w.empty() || ec != std::errc() || p != w.data() + w.size() || v < 0) return std::nullopt;
+  return v;
+}
+
 }  // namespace ptrescue

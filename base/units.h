@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <optional>
 #include <string_view>
 
 namespace ptrescue {
@@ -23,6 +24,10 @@ class UsageError : public std::runtime_error {
 /// Gi, T, Ti, P, Pi, E, Ei) and an optional trailing "B". Throws UsageError
 /// naming `what` on junk, negatives or overflow.
 std::int64_t parse_size(std::string_view text, std::uint32_t sector_size, std::string_view what);
+
+/// A plain count or position in a file ptrescue reads (head maps, reads
+/// logs): decimal or 0x hex, non-negative, no units, no junk, within int64.
+std::optional<std::int64_t> parse_plain_number(std::string_view text);
 
 /// parse_size, refusing a value above `limit` with a message naming the
 /// limit ("up to 1 EiB").

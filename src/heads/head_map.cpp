@@ -2,36 +2,22 @@
 #include "src/heads/head_map.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "base/units.h"
 #include "base/word_list.h"
 #include "transport/sim/sim_physics.h"
 
 namespace ptrescue {
 namespace {
 
-// Decimal or 0x hex, non-negative, no junk.
-std::optional<std::uint64_t> parse_number(std::string_view w) {
-  int base = 10;
-  if (w.size() > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
-    base = 16;
-    w.remove_prefix(2);
-  }
-  if (w.empty()) return std::nullopt;
-  std::uint64_t v = 0;
-  const auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), v, base);
-  if (ec != std::errc() || p != w.data() + w.size()) return std::nullopt;
-  return v;
-}
-
 std::vector<int> parse_head_list(std::string_view w, int line, std::string_view what) {
   std::vector<int> heads;
   for (const std::string& item : split_list(w)) {
-    const auto v = parse_number(item);
-    if (!v || *v >= static_cast<std::uint64_t>(HeadMap::kMaxHeads))
+    const auto v = parse_plain_number(item);
+    if (!v || *v >= static_cast<std::int64_t>(HeadMap::kMaxHeads))
       throw HeadMapError(line, fmt::format("{} '{}': expected head numbers 0..{} separated by commas", what,
                                            w, HeadMap::kMaxHeads - 1));
     heads.push_back(static_cast<int>(*v));
@@ -40,7 +26,7 @@ std::vector<int> parse_head_list(std::string_view w, int line, std::string_view 
 }
 
 Lba need_number(std::string_view w, int line, std::string_view what) {
-  const auto v = parse_number(w);
+  const auto v = parse_plain_number(w);
   if (!v) throw HeadMapError(line, fmt::format("{} '{}' is not a number (decimal or 0x hex)", what, w));
   return *v;
 }
@@ -114,7 +100,7 @@ HeadMap HeadMap::parse(std::string_view text) {
       } else if (w[0] == "weak") {
         if (w.size() != 2) throw HeadMapError(line_no, "expected 'weak H[,H...]'");
         for (int h : parse_head_list(w[1], line_no, "weak heads")) weak.push_back(h);
-      } else if (w.size() == 3 && parse_number(w[0])) {
+      } else if (w.size() == 3 && parse_plain_number(w[0])) {
         const Lba start = need_number(w[0], line_no, "start LBA");
         const Lba length = need_number(w[1], line_no, "length");
         if (length == 0) throw HeadMapError(line_no, "run length must be above zero");

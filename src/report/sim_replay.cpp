@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/report/sim_replay.h"
 
+#include "base/units.h"
+
 #include <algorithm>
-#include <charconv>
 #include <map>
 
 #include <fmt/format.h>
@@ -13,18 +14,6 @@
 
 namespace ptrescue {
 namespace {
-
-std::optional<std::int64_t> number(std::string_view w) {
-  int base = 10;
-  if (w.size() > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
-    base = 16;
-    w.remove_prefix(2);
-  }
-  std::int64_t v = 0;
-  const auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), v, base);
-  if (w.empty() || ec != std::errc() || p != w.data() + w.size() || v < 0) return std::nullopt;
-  return v;
-}
 
 // Distinct bytes rescued: disjoint intervals, merged as they come.
 class RescuedSet {
@@ -83,7 +72,7 @@ std::vector<LoggedRead> parse_reads_log(std::string_view text) {
       throw ReadsLogError(fmt::format("line {}: expected 'ipos size copied_size error_size [...]'", line_no));
     LoggedRead r;
     r.line = line_no;
-    const auto p = number(w[0]), s = number(w[1]), c = number(w[2]);
+    const auto p = parse_plain_number(w[0]), s = parse_plain_number(w[1]), c = parse_plain_number(w[2]);
     if (!p || !s || !c || *s == 0 || *c > *s)
       throw ReadsLogError(fmt::format("line {}: cannot read position, size and copied size from '{}'", line_no,
                                       std::string(line)));
@@ -91,7 +80,7 @@ std::vector<LoggedRead> parse_reads_log(std::string_view text) {
     r.size = *s;
     r.copied = *c;
     if (w.size() >= 7)
-      if (const auto t = number(w[6])) r.timeout = Millis(*t);
+      if (const auto t = parse_plain_number(w[6])) r.timeout = Millis(*t);
     out.push_back(r);
   }
   return out;
