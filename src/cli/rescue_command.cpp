@@ -203,10 +203,7 @@ Extent wanted_range(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t 
   std::int64_t size = source_size - ipos;
   if (!cl.size.empty()) size = std::min(size, parse_size(cl.size, ss, "--size"));
   const std::int64_t opos = cl.output_position.empty() ? ipos : parse_size(cl.output_position, ss, "--output-position");
-  // The image ends at most at opos + (source_size - ipos), which must still be a position.
-  if (opos > std::numeric_limits<std::int64_t>::max() - (source_size - ipos))
-    throw UsageError(fmt::format("--output-position {}: the image would end beyond {} bytes", opos,
-                                 std::numeric_limits<std::int64_t>::max()));
+  // Where the image then ends is a checked add once the domain is known (rescue()).
   options.output_offset = opos - ipos;
   return Extent{ipos, size};
 }
