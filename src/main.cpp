@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "src/cli/exit_codes.h"
+#include "src/cli/export_command.h"
 #include "src/cli/headmap_command.h"
 #include "src/cli/image_commands.h"
 #include "src/cli/info_commands.h"
@@ -27,6 +28,7 @@ constexpr const char* kUsage =
     "  verify SOURCE IMAGE [MAPFILE]           read the source again and compare\n"
     "  fill IMAGE MAPFILE [--types ?*/-]       mark unrescued sectors in the image\n"
     "  report MAPFILE [--html OUT.html]        summary of a rescue; HTML sector map\n"
+    "  export IMAGE MAPFILE OUT [--format e01] E01 set OUT.E01... with case data and bad sectors\n"
     "  headmap infer|show ...                  infer a head map from errors; print one\n"
     "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "verify") return run_verify_command(args);
     if (cmd == "fill") return run_fill_command(args);
     if (cmd == "report") return run_report_command(args);
+    if (cmd == "export") return run_export_command(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       fmt::print("{}", kUsage);
       return exit_code::kOk;

@@ -14,6 +14,7 @@ packages=(
   libsgutils2-dev libnvme-dev libjson-c-dev  # (libnvme.pc requires json-c)
   libboost-program-options-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
+  libewf-dev ewf-tools  # E01 export (libewf) and its oracle: ewfverify, ewfinfo, ewfexport
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
   chromium    # renders the HTML report in a test (headless screenshot)
