@@ -67,6 +67,10 @@ Subcommand rescue_command() {
     ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image")
     ("smart", po::value<std::string>(), "SMART snapshots into MAPFILE.smart.jsonl: off, passes (default) or interval:DUR")
     ("smart-stop", po::value<std::string>(), "stop when a SMART rule fires, e.g. 'pending+=50,reallocated+=100,temperature>=60'");
+  // ptrescue's own: an E01 set when the run finishes or is interrupted (docs/EXPORT.md).
+  c.options.add_options()
+    ("e01", po::value<std::string>(), "when the run finishes or Ctrl-C stops it, write the image as E01 set OUT.E01...");
+  add_e01_options(c);
   // clang-format on
   return c;
 }
@@ -235,6 +239,8 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
   read_pass_through_options(c, a);
   c.verbosity = a.has("verbose") ? 1 : 0;
   c.status = status_mode(a);
+  if (a.has("e01")) c.e01 = read_e01_choices(a, a.text("e01"));
+  else if (has_e01_option(a)) throw UsageError("the E01 options (--case-number, --compression, ...) need --e01 OUT");
   return c;
 }
 

@@ -10,6 +10,7 @@
 
 #include "src/heads/head_options.h"
 #include "src/engine/rescue_options.h"
+#include "src/cli/e01_options.h"
 #include "src/cli/status_display.h"
 #include "src/cli/subcommand_args.h"
 
@@ -36,6 +37,7 @@ struct RescueCommandLine {
   std::string fill;                 ///< --fill TYPES: fill these statuses after a finished run
   std::string smart;                ///< --smart off|passes|interval:DUR (docs/SMART.md); empty = passes, implicitly
   std::string smart_stop;           ///< --smart-stop RULES (raw text; parsed by the command)
+  std::optional<E01Choices> e01;   ///< --e01 OUT and its case options (docs/EXPORT.md)
   bool preallocate = false, sparse = false, direct = false, force = false;
   StatusMode status = StatusMode::kTerminal;
   int verbosity = 0;

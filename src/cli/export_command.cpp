@@ -45,17 +45,17 @@ void check_export_paths(const std::string& image, const std::string& mapfile, co
                    {staging_folder_of(out), "E01 staging folder", true}});
 }
 
+nlohmann::json result_json(const E01Result& r) {
+  nlohmann::json runs = nlohmann::json::array();
+  for (const Extent& e : r.error_runs) runs.push_back({{"first_sector", e.pos}, {"sectors", e.size}});
+  return {{"segments", r.segments},     {"media_bytes", r.media_bytes},
+          {"md5", r.md5},               {"sha1", r.sha1},
+          {"unrescued_sectors", r.unrescued_sectors}, {"acquisition_errors", runs}};
+}
+
 void print_result(const E01Result& r, bool json) {
   if (json) {
-    nlohmann::json runs = nlohmann::json::array();
-    for (const Extent& e : r.error_runs) runs.push_back({{"first_sector", e.pos}, {"sectors", e.size}});
-    fmt::print("{}\n", nlohmann::json{{"segments", r.segments},
-                                      {"media_bytes", r.media_bytes},
-                                      {"md5", r.md5},
-                                      {"sha1", r.sha1},
-                                      {"unrescued_sectors", r.unrescued_sectors},
-                                      {"acquisition_errors", runs}}
-                           .dump(2));
+    fmt::print("{}\n", result_json(r).dump(2));
     return;
   }
   fmt::print("E01 written: {} ({} segment{}, {} bytes of media)\nMD5  {}\nSHA1 {}\n", r.segments.front(),
@@ -127,7 +127,8 @@ void export_after_rescue(const RescueExport& e, const MapFile& map) {
   ProgressLine progress(stderr, style, fmt::format("exporting '{}' as E01", e.image), map.end_pos());
   const E01Result r = export_e01(request, map, &progress);
   if (e.status == StatusMode::kQuiet) return;
-  print_result(r, e.status == StatusMode::kJson);
+  if (e.status == StatusMode::kJson) fmt::print("{}\n", nlohmann::json{{"e01", result_json(r)}}.dump());  // one JSON line, as the status
+  else print_result(r, false);
 }
 
 }  // namespace ptrescue

@@ -17,6 +17,8 @@
 #include "src/cli/cli_options.h"
 #include "src/mapfile/domain.h"
 #include "src/cli/exit_codes.h"
+#include "src/cli/export_command.h"
+#include "src/export/e01_segments.h"
 #include "src/engine/head_setup.h"
 #include "src/engine/image_file.h"
 #include "src/mapfile/mapfile_store.h"
@@ -160,6 +162,8 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {head_map_path_for(cl.mapfile), "head map file", true},
       {temporary_path_for(head_map_path_for(cl.mapfile)), "head map's temporary file", true},
       {cl.log_reads, "reads log", true},
+      {cl.e01 ? first_segment_path(cl.e01->out) : "", "E01 first segment", true},
+      {cl.e01 ? staging_folder_of(cl.e01->out) : "", "E01 staging folder", true},
   };
 }
 
@@ -413,6 +417,7 @@ std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device
 
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   check_run_paths(run_paths(cl));
+  if (cl.e01) check_rescue_export_target(*cl.e01, cl.force);
   enforce_source_check(cl.source, cl.force, BlockTopology(), stderr);
   const MapFileLock map_lock(cl.mapfile);
   RunChoices choices = parse_run_choices(cl);
@@ -457,8 +462,14 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
-  return end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
-                 watchers.hasher.get());
+  const int status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
+                             watchers.hasher.get());
+  // --e01: a finished run, or one the user stopped, delivers what it has.
+  if (cl.e01 && (end == RunEnd::kFinished || (end == RunEnd::kInterrupted && g_signal != 0)))
+    export_after_rescue(RescueExport{*cl.e01, cl.image, cl.mapfile, options.output_offset, ss, drive.identity().model,
+                                     drive.identity().serial, cl.force, cl.status},
+                        map);
+  return status;
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ inline bool running_in_ci() {
 inline std::string package_providing(std::string_view program) {
   if (program == "ddrescue" || program == "ddrescuelog") return "gddrescue";
   if (program == "chromium" || program == "chromium-browser") return "chromium";
+  if (program == "ewfverify" || program == "ewfinfo" || program == "ewfexport") return "ewf-tools";
   return std::string(program);
 }
 
