@@ -8,7 +8,7 @@
 # list cannot fall behind the program. Anything else completes as a file name
 # (sources, images, mapfiles), through `complete -o default`.
 
-_ptrescue_subcommands="rescue demo identify smart smart-diff hash verify fill report headmap sim"
+_ptrescue_subcommands="rescue demo identify smart smart-diff hash verify fill report export headmap sim"
 
 # The long options SUBCOMMAND's help names, one per line.
 _ptrescue_options() {
@@ -31,6 +31,8 @@ _ptrescue() {
     --transport) mapfile -t COMPREPLY < <(compgen -W "auto sat scsi nvme block" -- "$cur"); return 0 ;;
     --hash) mapfile -t COMPREPLY < <(compgen -W "md5 sha1 sha256 all" -- "$cur"); return 0 ;;
     --head-map) mapfile -t COMPREPLY < <(compgen -W "infer sim none" -- "$cur"); return 0 ;;
+    --compression) mapfile -t COMPREPLY < <(compgen -W "none empty-block fast best" -- "$cur"); return 0 ;;
+    --format) mapfile -t COMPREPLY < <(compgen -W "e01" -- "$cur"); return 0 ;;
   esac
   if ((COMP_CWORD == 2)); then
     case $subcommand in
