@@ -89,14 +89,18 @@ void set_header(EwfWriteHandle& ewf, const E01CaseData& c, const std::string& no
 }
 
 /// Copies the media into the set, hashing what it writes.
-std::vector<HashValue> write_media(EwfWriteHandle& ewf, const ImageReader& image, std::int64_t media_bytes,
-                                   ProgressLine* progress) {
+/// Bytes from `source_bytes` to `media_bytes` (the padding to a whole
+/// sector) are zeros whatever the image holds there.
+std::vector<HashValue> write_media(EwfWriteHandle& ewf, const ImageReader& image, std::int64_t source_bytes,
+                                   std::int64_t media_bytes, ProgressLine* progress) {
   MultiDigest digest({HashAlgorithm::kMd5, HashAlgorithm::kSha1});
   std::vector<std::byte> buffer(kWriteBlock);
   for (std::int64_t pos = 0; pos < media_bytes;) {
     const auto n = static_cast<std::size_t>(std::min<std::int64_t>(kWriteBlock, media_bytes - pos));
     const std::span<std::byte> block(buffer.data(), n);
     image.read(pos, block);
+    if (pos + static_cast<std::int64_t>(n) > source_bytes)
+      std::fill(block.begin() + std::max<std::int64_t>(0, source_bytes - pos), block.end(), std::byte{0});
     digest.update(block);
     ewf.write(block);
     pos += static_cast<std::int64_t>(n);
@@ -156,7 +160,11 @@ E01Result export_e01(const E01Request& request, const MapFile& map, ProgressLine
   if (request.segment_size < kMinE01SegmentSize || request.segment_size > kMaxE01SegmentSize)
     throw UsageError(fmt::format("invalid --segment-size {}: from 1 MiB to 1 TiB", request.segment_size));
   E01Result result;
-  result.media_bytes = map.end_pos();
+  // EWF stores whole sectors: a source that ends inside one (a regular file)
+  // is padded with zeros, and the notes say so.
+  const std::int64_t ss = request.sector_size;
+  result.media_bytes = (map.end_pos() + ss - 1) / ss * ss;
+  result.padding_bytes = result.media_bytes - map.end_pos();
   result.error_runs = unrescued_sector_runs(map, request.sector_size);
   for (const Extent& r : result.error_runs) result.unrescued_sectors += r.size;
   result.missing_content = e01_missing_content(request.image, request.image_offset, request.sector_size, result.error_runs);
@@ -168,11 +176,14 @@ E01Result export_e01(const E01Request& request, const MapFile& map, ProgressLine
     ewf.set_media(static_cast<std::uint64_t>(result.media_bytes), request.sector_size);
     ewf.set_compression(request.compression);
     ewf.set_maximum_segment_size(static_cast<std::uint64_t>(request.segment_size));
-    set_header(ewf, request.case_data,
-               e01_missing_sectors_note(result.unrescued_sectors, result.error_runs.size(), result.missing_content));
+    std::string note = e01_missing_sectors_note(result.unrescued_sectors, result.error_runs.size(), result.missing_content);
+    if (result.padding_bytes > 0)
+      note += fmt::format("; the source's {} bytes end inside a sector: the media adds {} zero bytes", map.end_pos(),
+                          result.padding_bytes);
+    set_header(ewf, request.case_data, note);
     for (const Extent& r : result.error_runs)
       ewf.add_acquiry_error(static_cast<std::uint64_t>(r.pos), static_cast<std::uint64_t>(r.size));
-    const std::vector<HashValue> digests = write_media(ewf, image, result.media_bytes, progress);
+    const std::vector<HashValue> digests = write_media(ewf, image, map.end_pos(), result.media_bytes, progress);
     result.md5 = digests[0].hex;
     result.sha1 = digests[1].hex;
     const auto md5 = bytes_of_hex(result.md5), sha1 = bytes_of_hex(result.sha1);

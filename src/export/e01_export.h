@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Exports a rescued image as an E01 set (Expert Witness Format, EnCase 6
-// flavour) through libewf: the media is the mapfile's whole range, the
+// flavour) through libewf: the media is the mapfile's whole range (padded
+// with zeros to a whole sector, as EWF stores sectors), the
 // image's bytes as they are (an unrescued sector holds zeros, or the fill
 // `ptrescue fill` wrote), every unrescued sector listed in the set's
 // acquisition-error table, the case data and the source's identity in its
@@ -57,7 +58,8 @@ std::vector<Extent> unrescued_sector_runs(const MapFile& map, std::uint32_t sect
 
 struct E01Result {
   std::vector<std::string> segments;  ///< delivered, OUT.E01 first
-  std::int64_t media_bytes = 0;
+  std::int64_t media_bytes = 0;       ///< the map's size, rounded up to a whole sector
+  std::int64_t padding_bytes = 0;     ///< zeros added past the map's end to get there
   std::vector<Extent> error_runs;     ///< in sectors, as in the table
   std::int64_t unrescued_sectors = 0;
   std::string missing_content;        ///< what the image holds there (e01_missing_content)

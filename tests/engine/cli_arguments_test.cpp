@@ -25,7 +25,7 @@ using test::write_file;
 // The words that start each subcommand's command line.
 const std::vector<std::vector<std::string>> kSubcommands = {
     {"rescue"},        {"demo"},         {"identify"},    {"smart"},       {"smart-diff"},
-    {"hash"},          {"verify"},       {"fill"},        {"report"},      {"headmap", "infer"},
+    {"hash"},          {"verify"},       {"fill"},        {"report"},      {"export"},      {"headmap", "infer"},
     {"headmap", "show"}, {"sim", "replay"}, {"sim", "testmap"}, {"sim", "ceiling"}};
 
 std::string joined(const std::vector<std::string>& words) {

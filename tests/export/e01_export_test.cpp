@@ -118,7 +118,7 @@ class E01Export : public ::testing::Test {
     EXPECT_NE(v.out.find("SUCCESS"), std::string::npos) << v.describe();
     const std::string raw = ewfexport(out + ".E01");
     const std::string img = read_file(image);
-    const std::int64_t media = MapFile::parse(read_file(mapfile)).end_pos();
+    const std::int64_t media = (MapFile::parse(read_file(mapfile)).end_pos() + ss - 1) / ss * ss;
     ASSERT_EQ(static_cast<std::int64_t>(raw.size()), media);
     // Past the image's end (a rescue stopped early) the media holds zeros.
     EXPECT_TRUE(raw.compare(0, img.size(), img) == 0) << "ewfexport differs from the image";
@@ -184,6 +184,16 @@ TEST_F(E01Export, FileSourceWithoutBadSectorsHasNoErrorsAndTheSourceBytes) {
   EXPECT_EQ(ewfinfo_field(info, "MD5"), j["md5"].get<std::string>());
   EXPECT_EQ(ewfinfo_field(info, "SHA1"), j["sha1"].get<std::string>());
   EXPECT_EQ(j["unrescued_sectors"], 0);
+}
+
+TEST_F(E01Export, OddSizedFileSourceIsPaddedToAWholeSector) {
+  write_file(path("source"), test::random_bytes(1000001, 11));
+  ASSERT_EQ(run_ptrescue({"rescue", "-q", "--smart=off", path("source"), path("img"), path("map")}).exit_code, 0);
+  const ProcessResult e = run_ptrescue({"export", "-q", path("img"), path("map"), path("ev")});
+  ASSERT_EQ(e.exit_code, 0) << e.describe();
+  expect_set_matches(path("ev"), path("img"), path("map"));
+  EXPECT_EQ(ewfexport(path("ev.E01")), read_file(path("source")) + std::string(1953 * 512 + 512 - 1000001, '\0'));
+  EXPECT_NE(ewfinfo_field(ewfinfo(path("ev.E01")), "Notes").find("adds 447 zero bytes"), std::string::npos);
 }
 
 TEST_F(E01Export, FilledImageKeepsItsFillAndDeclaresTheSectors) {
