@@ -14,6 +14,7 @@ packages=(
   libsgutils2-dev libnvme-dev libjson-c-dev  # (libnvme.pc requires json-c)
   libboost-program-options-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
+  sleuthkit libblkid-dev libfuse3-dev fuse3 e2fsprogs dosfstools exfatprogs ntfs-3g mtools exfat-fuse fdisk  # files, mount: TSK programs, partitions, FUSE; the tests build filesystems
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
   chromium    # renders the HTML report in a test (headless screenshot)
