@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "src/cli/exit_codes.h"
+#include "src/cli/files_commands.h"
 #include "src/cli/headmap_command.h"
 #include "src/cli/image_commands.h"
 #include "src/cli/info_commands.h"
@@ -27,6 +28,7 @@ constexpr const char* kUsage =
     "  verify SOURCE IMAGE [MAPFILE]           read the source again and compare\n"
     "  fill IMAGE MAPFILE [--types ?*/-]       mark unrescued sectors in the image\n"
     "  report MAPFILE [--html OUT.html]        summary of a rescue; HTML sector map\n"
+    "  files IMAGE MAPFILE [--json]            which files are damaged (not rescued sectors)\n"
     "  headmap infer|show ...                  infer a head map from errors; print one\n"
     "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (cmd == "identify") return run_identify_command(args);
     if (cmd == "smart") return run_smart_command(args);
     if (cmd == "smart-diff") return run_smart_diff_command(args);
+    if (cmd == "files") return run_files_command(args);
     if (cmd == "headmap") return run_headmap_command(args);
     if (cmd == "sim") return run_sim_command(args);
     if (cmd == "hash") return run_hash_command(args);
