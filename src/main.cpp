@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  report MAPFILE [--html OUT.html]        summary of a rescue; HTML sector map\n"
     "  files IMAGE MAPFILE [--json]            which files are damaged (not rescued sectors)\n"
     "  mount SOURCE IMAGE MAPFILE MOUNTPOINT   virtual disk: reads through the rescue (FUSE)\n"
+    "  plan SOURCE IMAGE MAPFILE               metadata first; domain mapfiles of used/free space\n"
     "  headmap infer|show ...                  infer a head map from errors; print one\n"
     "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     if (cmd == "smart-diff") return run_smart_diff_command(args);
     if (cmd == "files") return run_files_command(args);
     if (cmd == "mount") return run_mount_command(args);
+    if (cmd == "plan") return run_plan_command(args);
     if (cmd == "headmap") return run_headmap_command(args);
     if (cmd == "sim") return run_sim_command(args);
     if (cmd == "hash") return run_hash_command(args);

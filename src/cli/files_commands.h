@@ -16,6 +16,9 @@ int run_files_command(const std::vector<std::string>& args);
 /// `ptrescue mount SOURCE IMAGE MAPFILE MOUNTPOINT [options]`.
 int run_mount_command(const std::vector<std::string>& args);
 
+/// `ptrescue plan SOURCE IMAGE MAPFILE [options]`.
+int run_plan_command(const std::vector<std::string>& args);
+
 /// The damaged files as text lines ("  /dir/f  4096 of 100000 bytes missing"),
 /// for `files` and for `report --files IMAGE`.
 std::string render_damaged_files_text(const std::vector<VolumeFiles>& volumes, bool list_intact);

@@ -4,19 +4,15 @@
 // of SOURCE; reads of rescued sectors come from IMAGE, the others from
 // SOURCE through ptrescue (deadline per command), recorded in IMAGE and
 // MAPFILE before they are served, and added to MAPFILE.wanted.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "base/units.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/files_commands.h"
-#include "src/cli/open_device.h"
 #include "src/cli/subcommand_args.h"
-#include "src/engine/block_topology.h"
-#include "src/engine/image_file.h"
-#include "src/engine/preflight.h"
-#include "src/engine/run_lock.h"
-#include "src/engine/run_paths.h"
-#include "src/mapfile/mapfile_store.h"
+#include "src/cli/virtual_disk_run.h"
 #include "src/vdisk/fuse_disk.h"
 #include "src/vdisk/read_through.h"
 
@@ -49,20 +45,6 @@ FailedSectorFill parse_fill(const std::string& word) {
   throw UsageError(fmt::format("--fuse-fill takes eio, zero or pattern, not '{}'", word));
 }
 
-// The mapfile as stored, or a new one of `size` bytes not tried.
-MapFile load_or_new(MapFileStore& store, std::int64_t size, const char* what) {
-  std::optional<MapFile> m;
-  try {
-    m = store.load();
-  } catch (const MalformedMapFile& e) {
-    throw BadInputFile(e.what());
-  }
-  if (!m) return MapFile(size);
-  if (m->end_pos() != size)
-    throw BadInputFile(fmt::format("{} '{}' covers {} bytes, the source has {}", what, store.path(), m->end_pos(), size));
-  return std::move(*m);
-}
-
 int mount(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 4, 4);
   const std::string &source = a.files[0], &image_path = a.files[1], &mapfile = a.files[2], &mountpoint = a.files[3];
@@ -70,21 +52,16 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
   ReadThroughOptions options;
   if (a.has("timeout")) options.timeout = parse_duration(a.text("timeout"), "--timeout");
   options.fill = parse_fill(a.text("fuse-fill"));
-  check_run_paths({{source, "source", false},
-                   {image_path, "image", true},
-                   {mapfile, "mapfile", true},
-                   {wanted_path, "wanted mapfile", true},
-                   {mountpoint, "mount point", false}});
-  enforce_source_check(source, a.has("force"), BlockTopology(), stderr);
-  const MapFileLock map_lock(mapfile);
-  std::unique_ptr<Device> device = open_source(source, SourceOptions{});
-  const auto size = static_cast<std::int64_t>(device->identity().capacity_bytes());
-  ImageFile image(image_path, ImageFileOptions{.size = size});
-  lock_image(image.fd(), image_path);
-  MapFileStore map_store(mapfile), wanted_store(wanted_path);
-  MapFile map = load_or_new(map_store, size, "mapfile");
-  MapFile wanted = load_or_new(wanted_store, size, "wanted mapfile");
-  ReadThrough disk(*device, image, map, map_store, wanted, wanted_store, options);
+  // The mount hides what is under it: the image and mapfiles must not be there.
+  for (const std::string& file : {image_path, mapfile}) {
+    const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+    std::error_code ec;
+    if (std::filesystem::equivalent(mountpoint, folder.empty() ? "." : folder, ec))
+      throw UsageError(fmt::format("MOUNTPOINT '{}' must not be the folder of '{}'", mountpoint, file));
+  }
+  VirtualDiskRun run(source, image_path, mapfile, wanted_path, a.has("force"), options);
+  ReadThrough& disk = run.disk();
+  const std::int64_t size = disk.size();
   fmt::print(stderr, "ptrescue: serving {} ({} bytes) as {}/{}; unmount or SIGTERM to stop\n", source, size,
              mountpoint, kVirtualDiskName);
   serve_virtual_disk(mountpoint, disk);
