@@ -97,12 +97,14 @@ InodeLayout parse_istat(std::string_view text, std::string_view id) {
   const std::string_view wanted = attribute_of(id);
   const bool ntfs_directory = starts_with(wanted, "144-");
   bool in_data = false;      // the current section holds the content
+  bool other_stream = false; // NTFS: another $DATA stream, a name of its own
   bool seen_section = false;
   for (std::string_view raw : lines_of(text)) {
     const std::string_view line = trim(raw);
     if (const auto attr = attribute_line(line)) {
       seen_section = true;
       in_data = attr->type_id == wanted || (ntfs_directory && starts_with(attr->type_id, "160-"));
+      other_stream = !in_data && starts_with(attr->type_id, "128-");
       if (attr->type_id == wanted) layout.size = attr->size;
       if (ntfs_directory && starts_with(attr->type_id, "160-")) layout.size = attr->size;
       continue;
@@ -115,10 +117,11 @@ InodeLayout parse_istat(std::string_view text, std::string_view id) {
       // "Direct Blocks:", "Indirect Blocks:", "Sectors:", "Attributes:" ...
       seen_section = true;
       in_data = line == "Direct Blocks:" || line == "Sectors:";
+      other_stream = false;
       continue;
     }
     if (const auto run = run_of(line)) {
-      if (!seen_section) continue;
+      if (!seen_section || other_stream) continue;
       (in_data ? layout.data : layout.metadata).push_back(*run);
     }
   }

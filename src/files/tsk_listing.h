@@ -40,7 +40,8 @@ struct InodeLayout {
 /// Reads `istat -r` output of the entry `id`. Data: the "Direct Blocks" or
 /// "Sectors" runs (ext, FAT, exFAT), or on NTFS the non-resident attribute
 /// whose type and id end `id` ("128-2"; for a directory, 144, also its
-/// $INDEX_ALLOCATION). Every other run is metadata.
+/// $INDEX_ALLOCATION). Other $DATA streams are names of their own and
+/// left out; every other run is metadata.
 InodeLayout parse_istat(std::string_view text, std::string_view id);
 
 /// The value after "Name: " on the first line of `fsstat` output that starts
