@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <iostream>
 #include <map>
 #include <thread>
 
@@ -153,6 +154,52 @@ TEST(VirtualDisk, MountedExt4ReadsThroughTheRescue) {
     const auto p = static_cast<std::size_t>(b.pos), n = static_cast<std::size_t>(b.size);
     EXPECT_TRUE(img.compare(p, n, img2, p, n) == 0) << "block at " << b.pos;
   });
+}
+
+// SIGKILL while the disk is being read (a reader copies the whole disk): the
+// pair left behind parses, its '+' areas hold the drive's bytes, and a
+// `rescue` resumes from it to an image equal to the drive.
+TEST(VirtualDisk, KilledServerLeavesAResumablePair) {
+  PTRESCUE_REQUIRE_TOOL("fusermount3");
+  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
+    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
+    GTEST_SKIP() << "needs root and /dev/fuse";
+  }
+  TempDir dir;
+  const std::string drive = random_bytes(8 << 20, 9);
+  write_file(dir.file("drive.img"), drive);
+  write_file(dir.file("p.json"), R"({"contents": "drive.img", "heads": 2, "zones": 2, "stripe": "1MiB"})");
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directories(mnt);
+  Cleanup cleanup;
+  cleanup.scripts.push_back(fmt::format("fusermount3 -u -z '{}' 2>/dev/null", mnt));
+  test::Process server({PTRESCUE_BINARY, "mount", "sim:" + dir.file("p.json"), dir.file("img"), dir.file("map"), mnt});
+  struct stat st {};
+  for (int i = 0; i < 2000 && !(::stat((mnt + "/disk").c_str(), &st) == 0 && st.st_size > 0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(st.st_size, static_cast<off_t>(drive.size())) << server.stderr_so_far();
+  test::Process reader({"dd", "if=" + mnt + "/disk", "of=/dev/null", "bs=64k", "iflag=direct"});
+  // Kill as soon as the mapfile shows progress (or after a while regardless).
+  for (int i = 0; i < 500 && !std::filesystem::exists(dir.file("map")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  server.signal(SIGKILL);
+  server.wait(std::chrono::seconds(10));
+  reader.wait(std::chrono::seconds(10));
+  run_process({"fusermount3", "-u", "-z", mnt});
+
+  ASSERT_TRUE(std::filesystem::exists(dir.file("map")));
+  const MapFile map = MapFile::parse(read_file(dir.file("map")));
+  std::cout << "[ note ] killed with " << map.totals().finished << " of " << drive.size() << " bytes rescued\n";
+  const std::string img = read_file(dir.file("img"));
+  map.for_each([&](const MapBlock& b) {
+    if (b.status != BlockStatus::kFinished) return;
+    const auto p = static_cast<std::size_t>(b.pos), n = static_cast<std::size_t>(b.size);
+    ASSERT_GE(img.size(), p + n);
+    EXPECT_TRUE(img.compare(p, n, drive, p, n) == 0) << "block at " << b.pos;
+  });
+  const auto r = run_ptrescue({"rescue", "sim:" + dir.file("p.json"), dir.file("img"), dir.file("map")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(read_file(dir.file("img")) == drive);
 }
 
 TEST(VirtualDisk, RefusesABadFillWord) {
