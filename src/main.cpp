@@ -8,6 +8,7 @@
 
 #include "src/cli/exit_codes.h"
 #include "src/cli/export_command.h"
+#include "src/cli/files_commands.h"
 #include "src/cli/headmap_command.h"
 #include "src/cli/image_commands.h"
 #include "src/cli/info_commands.h"
@@ -29,6 +30,9 @@ constexpr const char* kUsage =
     "  fill IMAGE MAPFILE [--types ?*/-]       mark unrescued sectors in the image\n"
     "  report MAPFILE [--html OUT.html]        summary of a rescue; HTML sector map\n"
     "  export IMAGE MAPFILE OUT [--format e01] E01 set OUT.E01... with case data and bad sectors\n"
+    "  files IMAGE MAPFILE [--json]            which files are damaged (not rescued sectors)\n"
+    "  mount SOURCE IMAGE MAPFILE MOUNTPOINT   virtual disk: reads through the rescue (FUSE)\n"
+    "  plan SOURCE IMAGE MAPFILE               metadata first; domain mapfiles of used/free space\n"
     "  headmap infer|show ...                  infer a head map from errors; print one\n"
     "  sim replay|testmap|ceiling PROFILE ...  cost a reads log on a simulated drive\n"
     "  --version, --help\n"
@@ -53,6 +57,9 @@ int main(int argc, char** argv) {
     if (cmd == "identify") return run_identify_command(args);
     if (cmd == "smart") return run_smart_command(args);
     if (cmd == "smart-diff") return run_smart_diff_command(args);
+    if (cmd == "files") return run_files_command(args);
+    if (cmd == "mount") return run_mount_command(args);
+    if (cmd == "plan") return run_plan_command(args);
     if (cmd == "headmap") return run_headmap_command(args);
     if (cmd == "sim") return run_sim_command(args);
     if (cmd == "hash") return run_hash_command(args);

@@ -6,6 +6,7 @@
 #include "base/durable_file.h"
 #include "base/units.h"
 #include "src/cli/exit_codes.h"
+#include "src/cli/files_commands.h"
 #include "src/cli/subcommand_args.h"
 #include "src/report/report_html.h"
 #include "src/report/report_text.h"
@@ -26,7 +27,8 @@ Subcommand report_command() {
     ("reads", po::value<std::string>(), "the reads log (--log-reads) of the rescue; default: the one its command line named, if found")
     ("sector-size,b", po::value<std::string>(), "sector size for LBAs (default: from the SMART sidecar, else 512)")
     ("max-areas", po::value<std::string>(), "list at most N areas not rescued (default 20)")
-    ("quiet,q", "no text report on stdout (with --html)");
+    ("quiet,q", "no text report on stdout (with --html)")
+    ("files", po::value<std::string>(), "also list the damaged files of IMAGE (as 'ptrescue files' does)");
   // clang-format on
   return c;
 }
@@ -50,6 +52,8 @@ int report(const SubcommandArgs& a, const Subcommand& command) {
     throw BadInputFile(fmt::format("mapfile '{}': {}", o.mapfile, e.what()));
   }
   if (!a.has("quiet") || !a.has("html")) fmt::print("{}", render_report_text(report));
+  if (a.has("files"))
+    fmt::print("\n{}", render_damaged_files_text(assess_files(a.text("files"), load_named_mapfile(o.mapfile)), false));
   if (a.has("html")) {
     const std::string path = a.text("html");
     replace_file_durably(path, render_report_html(report));

@@ -215,8 +215,8 @@ void read_sector_sizes(const ObjectReader& top, SimProfile& p) {
 void read_geometry(const ObjectReader& top, SimProfile& p) {
   const std::uint32_t ss = p.logical_sector_size;
   const json* capacity = top.get("capacity");
-  if (capacity == nullptr) fail("capacity", "is required");
-  p.capacity_sectors = as_size(*capacity, "capacity", ss);
+  if (capacity == nullptr && p.contents.empty()) fail("capacity", "is required");
+  if (capacity != nullptr) p.capacity_sectors = as_size(*capacity, "capacity", ss);
   p.max_transfer_sectors = static_cast<std::uint32_t>(kDefaultMaxTransferBytes / ss);
   if (const json* v = top.get("max_transfer")) {
     const Lba n = as_size(*v, "max_transfer", ss);
@@ -356,7 +356,26 @@ void read_defects(const ObjectReader& top, SimProfile& p) {
   if (const json* v = top.get("slow_ranges")) p.slow_ranges = as_slow_ranges(*v, ss);
 }
 
-SimProfile parse_profile(const json& doc, std::string_view default_name) {
+// "contents": a file holding the drive's bytes, relative to `base_dir` (the
+// profile's folder). Without "capacity" the drive is the file's size.
+void read_contents(const ObjectReader& top, SimProfile& p, const std::filesystem::path& base_dir) {
+  const json* v = top.get("contents");
+  if (v == nullptr) return;
+  const std::string name = as_string(*v, "contents");
+  if (name.empty()) fail("contents", "must name a file");
+  const std::filesystem::path path = base_dir / name;
+  std::error_code ec;
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (ec) fail("contents", fmt::format("cannot use '{}': {}", path.string(), ec.message()));
+  if (bytes == 0 || bytes % p.logical_sector_size != 0)
+    fail("contents", fmt::format("'{}' is {} bytes, not a whole number of {}-byte sectors", path.string(),
+                                 bytes, p.logical_sector_size));
+  p.contents = path.string();
+  p.capacity_sectors = bytes / p.logical_sector_size;
+}
+
+SimProfile parse_profile(const json& doc, std::string_view default_name,
+                         const std::filesystem::path& base_dir) {
   const ObjectReader top(
       doc, "",
       {"name", "model", "seed", "capacity", "logical_sector_size", "physical_sector_size",
@@ -364,13 +383,15 @@ SimProfile parse_profile(const json& doc, std::string_view default_name) {
        "rate_inner_mbps", "rpm", "seek_track_ms", "seek_full_stroke_ms", "head_switch_ms",
        "command_overhead_ms", "error_latency_ms", "error_recovery_limit_ms", "reset_ms",
        "die_after_error_reads", "bad_ranges", "bad_clusters", "weak_heads", "dead_heads",
-       "slow_ranges", "hang_ranges", "smart"});
+       "slow_ranges", "hang_ranges", "smart",
+       "contents"});
   SimProfile p;
   p.name = std::string(default_name);
   if (const json* v = top.get("name")) p.name = as_string(*v, "name");
   if (const json* v = top.get("model")) p.model = as_string(*v, "model");
   if (const json* v = top.get("seed")) p.seed = as_count(*v, "seed");
   read_sector_sizes(top, p);
+  read_contents(top, p, base_dir);
   read_geometry(top, p);
   read_timing(top, p);
   if (const json* v = top.get("die_after_error_reads"))
@@ -490,7 +511,7 @@ SimProfile SimProfile::from_json(std::string_view text) {
   } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw SimProfileError(fmt::format("simulator profile: invalid JSON: {}", e.what()));
   }
-  return parse_profile(doc, "custom");
+  return parse_profile(doc, "custom", {});  // "contents" relative to the working folder
 }
 
 SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
@@ -507,7 +528,7 @@ SimProfile SimProfile::from_json_file(const std::filesystem::path& path) {
     throw SimProfileError(fmt::format("simulator profile '{}': invalid JSON: {}", path.string(), e.what()));
   }
   try {
-    return parse_profile(doc, path.stem().string());
+    return parse_profile(doc, path.stem().string(), path.parent_path());
   } catch (const SimProfileError& e) {
     throw SimProfileError(fmt::format("{}: {}", path.string(), e.what()));
   }

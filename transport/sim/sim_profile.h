@@ -127,6 +127,11 @@ struct SimProfile {
 
   SimSmart smart;
 
+  /// A file whose bytes are the drive's contents ("contents" in a profile,
+  /// relative to the profile's folder); empty: the seeded pattern
+  /// (sim_pattern.h). Bytes past the file's end read as zeros.
+  std::string contents;
+
   /// The built-in profiles: "demo", "healthy", "weak-head", "scattered",
   /// "hang". Throws SimProfileError listing the valid names on another.
   static SimProfile builtin(std::string_view name);

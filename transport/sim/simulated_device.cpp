@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstring>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "commands/ata_smart.h"
@@ -38,6 +41,31 @@ SimulatedDevice::SimulatedDevice(SimProfile profile, std::string path)
   identity_.logical_sector_size = p.logical_sector_size;
   identity_.physical_sector_size = p.physical_sector_size;
   identity_.max_transfer_sectors = p.max_transfer_sectors;
+  if (!p.contents.empty()) {
+    contents_.reset(::open(p.contents.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!contents_.valid())
+      throw SimProfileError(fmt::format("simulator profile: contents '{}': {}", p.contents, std::strerror(errno)));
+  }
+}
+
+// The drive's bytes: the contents file where the profile names one (zeros
+// past its end), else the seeded pattern.
+void SimulatedDevice::fill_data(Lba lba, std::span<std::byte> data) const {
+  const std::uint32_t ss = identity_.logical_sector_size;
+  if (!contents_.valid()) {
+    fill_sectors_pattern(physics_.profile().seed, lba, ss, data);
+    return;
+  }
+  std::size_t done = 0;
+  const auto base = static_cast<off_t>(lba * ss);
+  while (done < data.size()) {
+    const ssize_t n = ::pread(contents_.get(), data.data() + done, data.size() - done,
+                              base + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // End of file (or an unreadable file): the rest is zeros.
+    done += static_cast<std::size_t>(n);
+  }
+  std::fill(data.begin() + static_cast<std::ptrdiff_t>(done), data.end(), std::byte{0});
 }
 
 ReadOutcome SimulatedDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> out, Millis timeout) {
@@ -58,7 +86,7 @@ ReadOutcome SimulatedDevice::read(Lba lba, std::uint32_t count, std::span<std::b
   if (!deliver_data_) return r;
   const auto data = out.first(std::min(out.size(), bytes));
   if (r.ok())
-    fill_sectors_pattern(physics_.profile().seed, lba, static_cast<std::uint32_t>(ss), data);
+    fill_data(lba, data);
   else
     std::fill(data.begin(), data.end(), kPoisonByte);
   return r;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/unique_fd.h"
 #include "transport/clock.h"
 #include "transport/device.h"
 #include "transport/sim/sim_physics.h"
@@ -24,7 +25,7 @@ class SimulatedDevice final : public Device {
   explicit SimulatedDevice(SimProfile profile, std::string path = {});
 
   const DeviceIdentity& identity() const override { return identity_; }
-  /// Fills `out` with the sector pattern on kOk; on any failure the first
+  /// Fills `out` with the sector pattern (or the profile's contents file) on kOk; on any failure the first
   /// count sectors of `out` hold kPoisonByte instead (a pass-through delivers
   /// no data for a failed command, and an engine that uses it anyway must
   /// not find plausible bytes).
@@ -67,11 +68,13 @@ class SimulatedDevice final : public Device {
   void note_for_smart(const ReadOutcome& r);
   std::uint64_t power_on_hours() const;
   double temperature_c() const;
+  void fill_data(Lba lba, std::span<std::byte> data) const;
 
   SimPhysics physics_;
   SimDriveState state_;
   VirtualClock clock_;
   DeviceIdentity identity_;
+  UniqueFd contents_;  ///< The profile's contents file, when it names one.
   bool deliver_data_ = true;
   std::uint64_t commands_ = 0;
   std::uint64_t resets_ = 0;

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `ptrescue mount SOURCE IMAGE MAPFILE MOUNTPOINT`: the virtual disk
+// (src/vdisk, docs/FILES.md). MOUNTPOINT/disk is a read-only file the size
+// of SOURCE; reads of rescued sectors come from IMAGE, the others from
+// SOURCE through ptrescue (deadline per command), recorded in IMAGE and
+// MAPFILE before they are served, and added to MAPFILE.wanted.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/units.h"
+#include "src/cli/exit_codes.h"
+#include "src/cli/files_commands.h"
+#include "src/cli/subcommand_args.h"
+#include "src/cli/virtual_disk_run.h"
+#include "src/vdisk/fuse_disk.h"
+#include "src/vdisk/read_through.h"
+
+namespace po = boost::program_options;
+
+namespace ptrescue {
+namespace {
+
+Subcommand mount_command() {
+  Subcommand c("mount", "[options] SOURCE IMAGE MAPFILE MOUNTPOINT",
+               "Serves MOUNTPOINT/disk, a read-only file the size of SOURCE, through FUSE. Reads of\n"
+               "sectors MAPFILE marks rescued come from IMAGE; the others are read from SOURCE,\n"
+               "written to IMAGE and MAPFILE, then served. A sector that fails is marked '-', not\n"
+               "read again, and served as an I/O error (or --fuse-fill). Every range read is added\n"
+               "to MAPFILE.wanted, a domain mapfile for 'ptrescue rescue -m'. 'losetup -r' on the\n"
+               "file gives a block device to mount read-only. Runs until unmounted or SIGTERM.");
+  // clang-format off
+  c.options.add_options()
+    ("timeout,T", po::value<std::string>(), "deadline of each read command (default 30s)")
+    ("fuse-fill", po::value<std::string>(), "a failed sector reads as: eio (default), zero, or pattern")
+    ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
+  // clang-format on
+  return c;
+}
+
+FailedSectorFill parse_fill(const std::string& word) {
+  if (word.empty() || word == "eio") return FailedSectorFill::kError;
+  if (word == "zero") return FailedSectorFill::kZero;
+  if (word == "pattern") return FailedSectorFill::kPattern;
+  throw UsageError(fmt::format("--fuse-fill takes eio, zero or pattern, not '{}'", word));
+}
+
+int mount(const SubcommandArgs& a, const Subcommand& command) {
+  expect_files(a, command, 4, 4);
+  const std::string &source = a.files[0], &image_path = a.files[1], &mapfile = a.files[2], &mountpoint = a.files[3];
+  const std::string wanted_path = mapfile + ".wanted";
+  ReadThroughOptions options;
+  if (a.has("timeout")) options.timeout = parse_duration(a.text("timeout"), "--timeout");
+  options.fill = parse_fill(a.text("fuse-fill"));
+  // The mount hides what is under it: the image and mapfiles must not be there.
+  for (const std::string& file : {image_path, mapfile}) {
+    const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+    std::error_code ec;
+    if (std::filesystem::equivalent(mountpoint, folder.empty() ? "." : folder, ec))
+      throw UsageError(fmt::format("MOUNTPOINT '{}' must not be the folder of '{}'", mountpoint, file));
+  }
+  VirtualDiskRun run(source, image_path, mapfile, wanted_path, a.has("force"), options);
+  ReadThrough& disk = run.disk();
+  const std::int64_t size = disk.size();
+  fmt::print(stderr, "ptrescue: serving {} ({} bytes) as {}/{}; unmount or SIGTERM to stop\n", source, size,
+             mountpoint, kVirtualDiskName);
+  serve_virtual_disk(mountpoint, disk);
+  const ReadThroughCounts& c = disk.counts();
+  fmt::print(stderr, "ptrescue: unmounted: {} reads, {} bytes from the image, {} from the drive, {} sectors failed\n",
+             c.requests, c.from_image_bytes, c.from_drive_bytes, c.failed_sectors);
+  return exit_code::kOk;
+}
+
+}  // namespace
+
+int run_mount_command(const std::vector<std::string>& args) {
+  const Subcommand command = mount_command();
+  return run_subcommand(command, args, [&](const SubcommandArgs& a) { return mount(a, command); });
+}
+
+}  // namespace ptrescue

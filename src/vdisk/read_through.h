@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One read of the virtual disk: rescued sectors from the image, the others
+// from the drive (each command bounded by the deadline), written to the
+// image, image synced, mapfile saved durably, then served. A sector that
+// fails is marked '-' and not read again; the read then fails with EIO, or
+// the sector is served as zeros or a marker (--fuse-fill).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "base/unique_fd.h"
+#include "src/engine/image_file.h"
+#include "src/mapfile/mapfile.h"
+#include "src/mapfile/mapfile_store.h"
+#include "transport/device.h"
+
+namespace ptrescue {
+
+enum class FailedSectorFill { kError, kZero, kPattern };
+
+struct ReadThroughOptions {
+  Millis timeout{30000};  ///< Per drive command.
+  FailedSectorFill fill = FailedSectorFill::kError;
+  std::uint32_t max_sectors_per_command = 256;
+};
+
+struct ReadThroughCounts {
+  std::uint64_t requests = 0;
+  std::uint64_t from_image_bytes = 0;
+  std::uint64_t from_drive_bytes = 0;
+  std::uint64_t failed_sectors = 0;
+};
+
+class ReadThrough {
+ public:
+  /// `map` and `wanted` (same size as the device) are saved through their
+  /// stores after every change. Throws std::runtime_error if the image
+  /// cannot be opened for reading.
+  ReadThrough(Device& device, ImageFile& image, MapFile& map, MapFileStore& map_store, MapFile& wanted,
+              MapFileStore& wanted_store, ReadThroughOptions options);
+
+  /// Fills `out` with the bytes at `pos` (clipped to the disk's end) and
+  /// returns how many, or -errno (EIO for a failed sector in kError mode).
+  long read(std::int64_t pos, std::span<std::byte> out);
+
+  std::int64_t size() const { return size_; }
+  const ReadThroughCounts& counts() const { return counts_; }
+
+ private:
+  bool fetch_from_drive(std::int64_t first, std::int64_t end);  // sector-aligned bytes
+  bool read_sectors(Lba lba, std::uint32_t count);
+  void mark(std::int64_t pos, std::int64_t size, BlockStatus status);
+  void save_map();
+  bool serve(std::int64_t pos, std::span<std::byte> out);
+
+  Device& device_;
+  ImageFile& image_;
+  UniqueFd image_reader_;
+  MapFile& map_;
+  MapFileStore& map_store_;
+  MapFile& wanted_;
+  MapFileStore& wanted_store_;
+  ReadThroughOptions options_;
+  std::int64_t size_ = 0;
+  std::uint32_t sector_ = 512;
+  bool gone_ = false;
+  ReadThroughCounts counts_;
+};
+
+}  // namespace ptrescue
