@@ -57,10 +57,6 @@ namespace {
                                         path));
 }
 
-}  // namespace
-
-namespace {
-
 /// Opens the lock file, creating it if missing; `*created` says which.
 UniqueFd open_lock_file(const std::string& path, bool* created) {
   for (int attempt = 0; attempt < 10; ++attempt) {
