@@ -271,7 +271,9 @@ example V10 "empty --hash" src64 rescue -q -f --hash "" D/src D/img D/map
 example V11 "empty --smart-stop" src64 rescue -q -f --smart-stop "" D/src D/img D/map
 
 # The source in use.
+# shellcheck disable=SC2016 # $LOOP is replaced when the example runs
 example S1 "source is a mounted loop device" mounted_loop rescue -q '$LOOP' D/img D/map
+# shellcheck disable=SC2016
 example S2 "source has a loop device on it" loop_on_loop rescue -q '$LOOP' D/img D/map
 
 # Concurrent runs and the lock file.
