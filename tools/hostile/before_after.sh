@@ -16,7 +16,11 @@
 set -uo pipefail
 
 (($# >= 1)) || { echo "usage: $0 PTRESCUE [PTRESCUE...]" >&2; exit 1; }
-BINS=("$@")
+BINS=()
+for b in "$@"; do
+  [[ -x $b ]] || { echo "$0: '$b' is not an executable file" >&2; exit 1; }
+  BINS+=("$(realpath "$b")")  # the examples run in their scratch folders
+done
 SCRATCH=$(mktemp -d /tmp/ptrescue-before-after.XXXXXX)
 SHM=/dev/shm
 [[ -w $SHM ]] || SHM=$SCRATCH
