@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -31,6 +33,19 @@ std::string parent_folder(const std::string& path) {
   const fs::path parent = p.parent_path();
   return parent.empty() ? "." : parent.string();
 }
+
+/// The path in a loop device folder's loop/backing_file, without the
+/// " (deleted)" the kernel appends once the file is gone; "" if none.
+std::string backing_path_of(const fs::path& folder) {
+  std::string backing = first_line(folder / "loop" / "backing_file");
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (backing.size() > kDeleted.size() &&
+      backing.compare(backing.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+    backing.resize(backing.size() - kDeleted.size());
+  return backing;
+}
+
+std::string device_number_name(dev_t dev) { return fmt::format("{}:{}", major(dev), minor(dev)); }
 
 /// "dm-0 (vg-root)" for a device-mapper device, else the kernel's name.
 std::string label_of(const fs::path& folder) {
@@ -122,11 +137,7 @@ std::set<std::string> BlockTopology::disks_of_folder(const std::string& folder_t
     if (!out.empty()) return out;
   }
   if (fs::exists(folder / "loop" / "backing_file", ec)) {
-    std::string backing = first_line(folder / "loop" / "backing_file");
-    constexpr std::string_view kDeleted = " (deleted)";
-    if (backing.size() > kDeleted.size() &&
-        backing.compare(backing.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
-      backing.resize(backing.size() - kDeleted.size());
+    const std::string backing = backing_path_of(folder);
     struct stat st {};
     if (!backing.empty() && ::stat(backing.c_str(), &st) == 0)
       return disks_of_device(S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev, depth + 1);
@@ -155,14 +166,72 @@ void BlockTopology::collect_uses(const fs::path& folder, const MountTable& mount
   if (depth > kMaxDepth || !seen.insert(folder).second) return;
   for (const fs::path& node : with_partitions(folder)) {
     dev_t node_dev{};
-    if (device_of_folder(node, &node_dev))
+    const bool numbered = device_of_folder(node, &node_dev);
+    if (numbered)
       for (const std::string& point : mounts.mount_points_of(node_dev))
         uses.push_back(fmt::format("{} is mounted at {}", label_of(node), point));
     for (const fs::path& holder : holders_of(node)) {
       if (depth == 0) uses.push_back(fmt::format("{} is held by {}", label_of(node), label_of(holder)));
       collect_uses(holder, mounts, depth + 1, seen, uses);
     }
+    if (!numbered) continue;
+    for (const fs::path& loop : loops_backed_by(node_dev)) {
+      if (depth == 0)
+        uses.push_back(fmt::format("{} is held by {} (a loop device on it)", label_of(node), label_of(loop)));
+      collect_uses(loop, mounts, depth + 1, seen, uses);
+    }
   }
+}
+
+// The kernel lists no holder for a loop device's backing device, so every
+// loop device's backing file is looked at: few exist, and stat() of a
+// device node is cheap. Matched by device number, so any spelling of the
+// node (/dev/disk/by-id/..., a copy made with mknod) is found.
+std::vector<fs::path> BlockTopology::loops_backed_by(dev_t dev) const {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(root_) / "dev" / "block", ec)) {
+    const fs::path folder = fs::canonical(entry.path(), ec);
+    if (ec || !fs::exists(folder / "loop" / "backing_file", ec)) continue;
+    const std::string backing = backing_path_of(folder);
+    struct stat st {};
+    if (!backing.empty() && ::stat(backing.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == dev)
+      out.push_back(folder);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<dev_t> BlockTopology::block_devices_of_char(dev_t dev) const {
+  std::error_code ec;
+  const fs::path folder = fs::canonical(fs::path(root_) / "dev" / "char" / device_number_name(dev), ec);
+  if (ec) return {};
+  std::vector<fs::path> blocks;
+  // An sg node: device/ is its SCSI device, whose block/ holds the disk (sd).
+  for (const auto& entry : fs::directory_iterator(folder / "device" / "block", ec)) blocks.push_back(entry.path());
+  const std::string name = folder.filename().string();
+  const fs::path class_block = fs::path(root_) / "class" / "block";
+  std::smatch m;
+  if (std::regex_match(name, m, std::regex("ng([0-9]+)n([0-9]+)"))) {
+    blocks.push_back(class_block / fmt::format("nvme{}n{}", m[1].str(), m[2].str()));
+  } else if (std::regex_match(name, std::regex("nvme[0-9]+"))) {
+    for (const auto& entry : fs::directory_iterator(class_block, ec)) {
+      if (!std::regex_match(entry.path().filename().string(), std::regex("nvme[0-9]+n[0-9]+"))) continue;
+      const fs::path ns = fs::canonical(entry.path(), ec);
+      if (ec) continue;
+      const fs::path parent = ns.parent_path();
+      const bool in_subsystem = parent.filename().string().rfind("nvme-subsys", 0) == 0 && fs::exists(parent / name, ec);
+      if (parent == folder || in_subsystem) blocks.push_back(ns);
+    }
+  }
+  std::vector<dev_t> out;
+  for (const fs::path& block : blocks) {
+    dev_t block_dev{};
+    if (device_of_folder(block, &block_dev)) out.push_back(block_dev);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::int64_t BlockTopology::device_size(dev_t dev) const {

@@ -9,7 +9,13 @@
 // and sits inside its disk's folder; "slaves/" lists the devices a dm or md
 // device is built on, "holders/" the dm and md devices built on this one;
 // "dm/name" is a device-mapper device's name (LVM's "vg-lv");
-// "loop/backing_file" holds a loop device's file path.
+// "loop/backing_file" holds a loop device's file path (a loop device set up
+// on a block device is not listed in that device's holders/, so the loop
+// devices are searched by what their backing file is).
+// /sys/dev/char/MAJ:MIN links to a char device's folder: an sg node's
+// "device/block/" names the SCSI disk behind it; an NVMe generic node
+// ngXnY is the namespace nvmeXnY, a controller nvmeX has namespaces nvmeXnY
+// below it (or, with native multipath, beside it in its nvme-subsys folder).
 #pragma once
 
 #include <sys/types.h>
@@ -46,7 +52,14 @@ class BlockTopology {
   /// ("sda2 is held by dm-0 (vg-root)"), and the mount points of it, of its
   /// partitions and of every device built on them ("sda1 is mounted at
   /// /boot"). Empty when nothing is seen or sysfs does not know `dev`.
+  /// Loop devices set up on it or on a partition of it count too ("loop0 is
+  /// held by loop1 (a loop device on it)"), and what is built on them.
   std::vector<std::string> uses_of_device(dev_t dev, const MountTable& mounts) const;
+
+  /// The block devices a char device node stands for: the disk behind an sg
+  /// node, the namespace of an NVMe generic node, the namespaces of an NVMe
+  /// controller. Empty when sysfs shows none (or `dev` is no such node).
+  std::vector<dev_t> block_devices_of_char(dev_t dev) const;
 
   /// Size in bytes of a block device from sysfs ("size" counts 512-byte units); -1 if unknown.
   std::int64_t device_size(dev_t dev) const;
@@ -56,6 +69,7 @@ class BlockTopology {
   std::set<std::string> disks_of_device(dev_t dev, int depth) const;
   void collect_uses(const std::filesystem::path& folder, const MountTable& mounts, int depth,
                     std::set<std::filesystem::path>& seen, std::vector<std::string>& uses) const;
+  std::vector<std::filesystem::path> loops_backed_by(dev_t dev) const;
 
   std::string root_;
 };

@@ -112,8 +112,18 @@ PreflightReport check_source(const std::string& source, bool force, const BlockT
                              const MountTable& mounts) {
   PreflightReport report;
   struct stat st {};
-  if (::stat(source.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return report;
-  const std::vector<std::string> uses = topology.uses_of_device(st.st_rdev, mounts);
+  if (::stat(source.c_str(), &st) != 0) return report;
+  std::vector<std::string> uses;
+  if (S_ISBLK(st.st_mode)) {
+    uses = topology.uses_of_device(st.st_rdev, mounts);
+  } else if (S_ISCHR(st.st_mode)) {
+    // An sg or NVMe char node reads the same disk as its block device: the
+    // same things keep it in use.
+    for (const dev_t block : topology.block_devices_of_char(st.st_rdev)) {
+      const std::vector<std::string> found = topology.uses_of_device(block, mounts);
+      uses.insert(uses.end(), found.begin(), found.end());
+    }
+  }
   if (uses.empty()) return report;
   if (force)
     report.warnings.push_back(fmt::format("the source '{}' is in use: {} (allowed by -f; the copy may not be consistent)",

@@ -44,8 +44,10 @@ PreflightReport check_destinations(const PreflightInput& in, const BlockTopology
                                    const FreeSpaceProbe& free_space = {});
 
 /// The source check: a block-device source that is mounted, or held by md,
-/// LVM or device-mapper (directly or through a partition) is refused, naming
-/// what holds it; -f makes it a warning. Anything else (a file, sim:) passes.
+/// LVM, device-mapper or a loop device (directly or through a partition) is
+/// refused, naming what holds it; -f makes it a warning. An sg or NVMe char
+/// node is checked as the block devices sysfs maps it to. Anything else (a
+/// file, sim:) passes.
 PreflightReport check_source(const std::string& source, bool force, const BlockTopology& topology,
                              const MountTable& mounts);
 

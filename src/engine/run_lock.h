@@ -4,6 +4,8 @@
 // leaves a stale lock. The mapfile is replaced by rename on every save, so
 // its lock lives on a file of its own beside it (MAPFILE.lock, holding the
 // PID for people); the image keeps its inode, so it is locked itself.
+// A run removes the lock file it created when it ends (refused or not), so
+// only a crash leaves one behind, and that one locks nothing.
 #pragma once
 
 #include <stdexcept>
@@ -28,9 +30,15 @@ class MapFileLock {
   /// Throws RunLocked when another process holds it, std::runtime_error when
   /// the lock file cannot be made.
   explicit MapFileLock(const std::string& mapfile_path);
+  /// Removes the lock file if this object created it, still holding the lock.
+  ~MapFileLock();
+  MapFileLock(const MapFileLock&) = delete;
+  MapFileLock& operator=(const MapFileLock&) = delete;
 
  private:
+  std::string path_;
   UniqueFd fd_;
+  bool created_ = false;
 };
 
 /// Takes an exclusive flock on an open image file. Throws RunLocked naming

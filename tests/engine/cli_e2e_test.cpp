@@ -191,6 +191,7 @@ class CliRefusal : public ::testing::Test {
       EXPECT_EQ(read_file(dir_.file("map")), map_before) << "the mapfile was changed";
     }
     EXPECT_FALSE(exists(dir_.file("map.tmp")));
+    EXPECT_FALSE(exists(dir_.file("map.lock"))) << "a refused run left its lock file";
   }
 
   std::string src() const { return dir_.file("src"); }

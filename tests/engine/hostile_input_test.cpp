@@ -4,7 +4,8 @@
 // image or the source, a full disk under the mapfile, directories and binary
 // garbage where files are expected, duplicated or impossible list items.
 // Each must end in a one-line refusal of ptrescue's own (never a sanitizer
-// report, never a false "saved", "complete" or "identical").
+// report, never a false "saved", "complete" or "identical"), and leave no
+// lock file behind.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -324,6 +325,53 @@ TEST(HostileMessages, DuplicatesAndImpossibleValuesAreRefusedAlike) {
     std::filesystem::remove(dir.file("img"));
     std::filesystem::remove(dir.file("map"));
   }
+}
+
+// ---- the lock file -----------------------------------------------------------
+
+// A refused run must not leave a MAPFILE.lock it made (beside a mapfile that
+// may not even exist); a finished one neither. A lock file a crash left is
+// only a file: the next run takes it, and it is left as found.
+TEST(HostileLock, ARunLeavesNoLockFileItMadeAndACrashsLockFileIsHarmless) {
+  TempDir dir;
+  const std::string src = dir.file("src"), img = dir.file("img"), map = dir.file("map"), lock = map + ".lock";
+  write_file(src, random_bytes(64 << 10, 17));
+  const std::vector<std::vector<std::string>> refused = {
+      {dir.file("no-such-source"), img, map},        // the source cannot be opened
+      {"--hash", "md17", src, img, map},             // an option refused after the lock is taken
+      {"-i", "1MiB", src, img, map},                 // a position beyond the source
+      {"-H", dir.file("no-such-test-map"), src, img, map},
+  };
+  const auto check_refused = [&](const char* when) {
+    for (const auto& args : refused) {
+      std::vector<std::string> all{"rescue", "-q"};
+      all.insert(all.end(), args.begin(), args.end());
+      const ProcessResult r = run_ptrescue(all);
+      EXPECT_TRUE(ended_cleanly(r)) << args_text(all);
+      EXPECT_NE(r.exit_code, 0) << when << args_text(all) << r.describe();
+      EXPECT_FALSE(std::filesystem::exists(lock)) << when << "a lock file was left by " << args_text(all);
+      EXPECT_FALSE(std::filesystem::exists(img)) << when << args_text(all);
+    }
+  };
+  check_refused("no mapfile yet: ");
+  write_file(map, map_text(128 << 10, BlockStatus::kNonTried));  // larger than the source
+  const ProcessResult too_large = run_ptrescue({"rescue", "-q", src, img, map});
+  EXPECT_NE(too_large.exit_code, 0) << too_large.describe();
+  EXPECT_FALSE(std::filesystem::exists(lock)) << "a lock file was left beside a mapfile that does not fit";
+  std::filesystem::remove(map);
+
+  const ProcessResult done = run_ptrescue({"rescue", "-q", src, img, map});
+  EXPECT_EQ(done.exit_code, 0) << done.describe();
+  EXPECT_FALSE(std::filesystem::exists(lock)) << "a finished run left its lock file";
+  std::filesystem::remove(img);
+  check_refused("beside a finished mapfile: ");
+
+  std::filesystem::remove(map);
+  write_file(lock, "4194303\n");  // as a SIGKILLed run leaves it
+  const ProcessResult after_crash = run_ptrescue({"rescue", "-q", src, img, map});
+  EXPECT_EQ(after_crash.exit_code, 0) << after_crash.describe();
+  EXPECT_EQ(read_file(img), read_file(src));
+  EXPECT_TRUE(std::filesystem::exists(lock)) << "a lock file this run did not make was removed";
 }
 
 }  // namespace

@@ -5,13 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
+#include "support/file_bytes.h"
 #include "support/temp_dir.h"
 
 namespace ptrescue {
@@ -74,6 +77,42 @@ TEST(RunLock, ASymlinkedMapfileSharesItsTargetsLock) {
   int release = -1;
   const pid_t pid = hold_in_child([&] { static MapFileLock held(dir.file("link.map")); }, release);
   EXPECT_THROW(MapFileLock second(dir.file("real.map")), RunLocked);
+  release_child(pid, release);
+}
+
+TEST(RunLock, TheLockFileARunMadeGoesWithItAndOneACrashLeftStays) {
+  TempDir dir;
+  const std::string map = dir.file("m.map"), lock = dir.file("m.map.lock");
+  {
+    MapFileLock held(map);
+    EXPECT_EQ(test::read_file(lock), fmt::format("{}\n", ::getpid()));
+  }
+  EXPECT_FALSE(std::filesystem::exists(lock)) << "the lock file outlived its run";
+  {
+    // Refused after the lock was taken: unwinding removes it just the same.
+    try {
+      MapFileLock held(map);
+      throw std::runtime_error("refused");
+    } catch (const std::runtime_error&) {
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(lock));
+
+  test::write_file(lock, "4194303\n");  // left by a SIGKILLed run: no flock on it
+  {
+    MapFileLock held(map);
+    EXPECT_EQ(test::read_file(lock), fmt::format("{}\n", ::getpid()));
+  }
+  EXPECT_TRUE(std::filesystem::exists(lock)) << "a lock file this run did not make was removed";
+}
+
+TEST(RunLock, ARefusedSecondRunLeavesTheFirstRunsLockFile) {
+  TempDir dir;
+  const std::string map = dir.file("m.map"), lock = dir.file("m.map.lock");
+  int release = -1;
+  const pid_t pid = hold_in_child([&] { static MapFileLock held(map); }, release);
+  EXPECT_THROW(MapFileLock second(map), RunLocked);
+  EXPECT_EQ(test::read_file(lock), fmt::format("{}\n", pid));
   release_child(pid, release);
 }
 
