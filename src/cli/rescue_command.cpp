@@ -37,6 +37,8 @@
 #include "src/engine/run_paths.h"
 #include "src/smart/smart_sidecar.h"
 #include "src/verify/hash_sidecar.h"
+#include "src/verify/segment_hashes.h"
+#include "src/cli/rescue_record.h"
 #include "src/cli/subcommand_args.h"
 #include "base/word_list.h"
 
@@ -45,11 +47,12 @@ namespace {
 
 // The only global state: what a signal handler may touch.
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_stop_again{false};  // a second signal: stops the range hashing of a stopped run
 volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_stop_signal(int sig) {
   g_signal = sig;
-  g_stop.store(true);
+  if (g_stop.exchange(true)) g_stop_again.store(true);
 }
 
 void install_signal_handlers() {
@@ -160,6 +163,9 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {head_map_path_for(cl.mapfile), "head map file", true},
       {temporary_path_for(head_map_path_for(cl.mapfile)), "head map's temporary file", true},
       {cl.log_reads, "reads log", true},
+      {segment_hashes_path(cl.mapfile), "range hashes", true},
+      {temporary_path_for(segment_hashes_path(cl.mapfile)), "range hashes' temporary file", true},
+      {acquisition_log_path(cl.mapfile), "acquisition log", true},
   };
 }
 
@@ -427,6 +433,10 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
 
   RescueOptions options = cl.engine;
   apply_skip_size(cl.skip_size, ss, options);
+  // MAPFILE.hashes with --hash or --segment-hash-size (docs/FORENSICS.md); checked before the image is created.
+  const std::int64_t segment_bytes = !cl.segment_hash_size.empty() ? parse_segment_hash_size(cl.segment_hash_size, ss)
+                                     : choices.hashes.empty()       ? 0
+                                                                    : kDefaultSegmentBytes / ss * ss;
   const Extent wanted = wanted_range(cl, ss, source_size, options);
   MapFileStore store(cl.mapfile);
   MapFile map = load_or_start_map(store, cl.mapfile, source_size);
@@ -448,8 +458,13 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   observers.add(&drive_settings);
   const RunWatchers watchers =
       attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset, observers);
-  const FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
-                                   image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
+  FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
+                             image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
+  finishing.segment_bytes = segment_bytes;
+  finishing.map = &map;
+  finishing.stop_again = &g_stop_again;
+  RescueRecord record({command_line, cl.source, cl.image, cl.mapfile, &drive}, map);
+  observers.add(&record.log());
   if (shows_text(cl.status)) print_banner(cl.source, id);
 
   install_signal_handlers();
@@ -457,8 +472,10 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
-  return end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
-                 watchers.hasher.get());
+  const int status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
+                             watchers.hasher.get());
+  record.close(status);
+  return status;
 }
 
 }  // namespace
