@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `ptrescue verify SOURCE IMAGE [MAPFILE]`: re-reads the source through the
 // same opener as `rescue` (files, block devices, sim:) and compares.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -249,7 +250,9 @@ int verify_by_segments(const SubcommandArgs& a, const VerifyRequest& q) {
   const auto source = open_source(q.source, q.source_options);
   install_verify_signals();
   std::int64_t total = 0;
-  for (const SegmentHash& row : rows) total += row.sectors() * source->identity().logical_sector_size;
+  const auto capacity = static_cast<std::int64_t>(source->identity().capacity_sectors);
+  for (const SegmentHash& row : rows)  // rows past the source are refused by verify_segments
+    total += std::min(row.sectors(), capacity) * source->identity().logical_sector_size;
   ProgressLine progress(stderr, progress_style(a), fmt::format("verifying '{}' by ranges", q.image), total);
   SegmentVerifyResult r;
   try {

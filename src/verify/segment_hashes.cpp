@@ -215,6 +215,8 @@ std::vector<SegmentHash> parse_segment_csv(std::string_view text) {
     r.start_lba = to_int(f[0], line_no, "start_lba");
     r.end_lba = to_int(f[1], line_no, "end_lba");
     if (r.end_lba < r.start_lba) throw std::runtime_error(fmt::format("line {}: end_lba before start_lba", line_no));
+    if (r.end_lba >= (std::int64_t{1} << 62))
+      throw std::runtime_error(fmt::format("line {}: end_lba {} is beyond any drive", line_no, r.end_lba));
     r.md5 = hex_field(f[2], 32, line_no, "md5");
     r.sha256 = hex_field(f[3], 64, line_no, "sha256");
     if (f[4] != "yes" && f[4] != "no") throw std::runtime_error(fmt::format("line {}: complete must be yes or no", line_no));

@@ -89,6 +89,7 @@ TEST(SegmentHashes, MalformedCsvNamesTheLine) {
     EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
   }
   EXPECT_EQ(parse_segment_csv(header + fmt::format("0,4,{},{},no\n", md5, sha)).size(), 1u);
+  EXPECT_THROW(parse_segment_csv(header + fmt::format("0,9223372036854775807,{},{},yes\n", md5, sha)), std::runtime_error);
 }
 
 TEST(SegmentHashes, HashCommandCsvEqualsMd5sumAndSha256sumOfDdExtractedRanges) {
@@ -141,6 +142,21 @@ TEST(SegmentHashes, VerifyFindsAChangedImageByteInItsRange) {
   // Unchanged again: identical, exit 0.
   write_file(dir.file("img"), data);
   EXPECT_EQ(run_ptrescue({"verify", "-q", dir.file("source"), dir.file("img"), "--hashes", dir.file("map.hashes")}).exit_code, 0);
+}
+
+TEST(SegmentHashes, VerifyRefusesRangesPastTheSourceAndAMalformedFile) {
+  TempDir dir;
+  write_file(dir.file("source"), std::string(8 * 512, 'a'));
+  write_file(dir.file("img"), std::string(8 * 512, 'a'));
+  write_file(dir.file("h"), "start_lba,end_lba,md5,sha256,complete\n0,8," + std::string(32, '0') + "," +
+                                std::string(64, '0') + ",yes\n");
+  auto r = run_ptrescue({"verify", "-q", dir.file("source"), dir.file("img"), "--hashes", dir.file("h")});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_NE(r.err.find("past the source"), std::string::npos) << r.err;
+  write_file(dir.file("h"), "start_lba,end\n");
+  r = run_ptrescue({"verify", "-q", dir.file("source"), dir.file("img"), "--hashes", dir.file("h")});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
 }
 
 TEST(SegmentHashes, ASourceFailingInOneRangeStillProvesTheOthers) {
