@@ -8,6 +8,7 @@
 #include <scsi/sg_unaligned.h>
 
 #include "commands/ata.h"
+#include "commands/ata_max_address.h"
 #include "commands/nvme.h"
 #include "commands/sat.h"
 #include "commands/scsi.h"
@@ -126,6 +127,27 @@ Verdict mode_select_d_sense(const ScsiCdb& cdb) {
   return kAllowed;
 }
 
+// The read-only max-address queries (ata_max_address.h), each in exactly
+// the form its builder makes: the neighbouring features of the same opcode
+// (SET/FREEZE ACCESSIBLE MAX ADDRESS, DCO SET/RESTORE/FREEZE LOCK) change
+// the drive's capacity for good, so nothing but these inputs passes.
+Verdict max_address_query(const AtaTaskfile& tf) {
+  if (tf.command == ata_opcode::kDeviceConfigurationOverlay) {
+    if (tf.feature != kDcoIdentify)
+      return fmt::format("DEVICE CONFIGURATION OVERLAY feature {:02X}h (only DCO IDENTIFY C2h)", tf.feature);
+    if (tf.ext || tf.count != 1 || tf.lba != 0) return std::string("DCO IDENTIFY with unexpected inputs");
+    return ata_data_in(tf, AtaProtocol::kPioDataIn);
+  }
+  if (tf.command == ata_opcode::kAccessibleMaxAddressConfig && tf.feature != kGetNativeMaxAddressExt)
+    return fmt::format("ACCESSIBLE MAX ADDRESS CONFIGURATION feature {:04X}h (only GET NATIVE MAX ADDRESS EXT 0000h)",
+                       tf.feature);
+  if (tf.command == ata_opcode::kReadNativeMaxAddressExt && tf.feature != 0)
+    return std::string("READ NATIVE MAX ADDRESS EXT with a FEATURE value");
+  if (!tf.ext || tf.count != 0 || tf.lba != 0)
+    return fmt::format("ATA command {:02X}h: a max-address query is 48-bit with zero inputs", tf.command);
+  return ata_non_data(tf);
+}
+
 }  // namespace
 
 std::optional<std::string> why_refused(const AtaTaskfile& tf) {
@@ -158,6 +180,10 @@ std::optional<std::string> why_refused(const AtaTaskfile& tf) {
       return ata_data_in(tf, tf.command == ata_opcode::kReadLogExt ? AtaProtocol::kPioDataIn
                                                                    : AtaProtocol::kDma);
     case ata_opcode::kSmart: return smart(tf);
+    case ata_opcode::kReadNativeMaxAddressExt:
+    case ata_opcode::kAccessibleMaxAddressConfig:
+    case ata_opcode::kDeviceConfigurationOverlay:
+      return max_address_query(tf);
     default:
       return fmt::format("ATA command {:02X}h is not on the allow-list", tf.command);
   }

@@ -7,6 +7,9 @@
 //     NVMe Read;
 //   - identification: ATA IDENTIFY DEVICE; SCSI INQUIRY, READ CAPACITY(10)/(16),
 //     TEST UNIT READY, REQUEST SENSE, MODE SENSE(10); NVMe Identify;
+//   - hidden capacity: ATA READ NATIVE MAX ADDRESS EXT, GET NATIVE MAX
+//     ADDRESS EXT (ACCESSIBLE MAX ADDRESS CONFIGURATION feature 0000h only),
+//     DEVICE CONFIGURATION IDENTIFY (DCO feature C2h only);
 //   - health and logs: ATA SMART READ DATA / READ THRESHOLDS / RETURN STATUS /
 //     READ LOG, READ LOG (DMA) EXT; SCSI LOG SENSE without SP; NVMe Get Log
 //     Page without LSP;
@@ -17,7 +20,9 @@
 //     D_SENSE;
 //   - ATA PASS-THROUGH(16) carrying an admitted ATA command.
 // Everything else is refused, including every write, erase, trim, format,
-// sanitize, firmware, security, password, HPA/DCO and Set Features command.
+// sanitize, firmware, security, password, Set Features command, and every
+// HPA/DCO/AMA command that changes the drive (SET MAX ADDRESS (EXT), SET or
+// FREEZE ACCESSIBLE MAX ADDRESS EXT, DCO SET / RESTORE / FREEZE LOCK).
 #pragma once
 
 #include <optional>

@@ -198,6 +198,7 @@ std::optional<NvmeNamespaceIdentity> parse_identify_namespace(std::span<const st
   NvmeNamespaceIdentity ns;
   ns.size_blocks = sg_get_unaligned_le64(&id_ns.nsze);
   ns.capacity_blocks = sg_get_unaligned_le64(&id_ns.ncap);
+  ns.utilization_blocks = sg_get_unaligned_le64(&id_ns.nuse);
   if (ns.size_blocks == 0) return std::nullopt;  // inactive namespace
   const std::uint8_t nlbaf = id_ns.nlbaf;  // 0's based
   const std::uint8_t flbas = id_ns.flbas;

@@ -85,6 +85,7 @@ std::optional<NvmeControllerIdentity> parse_identify_controller(std::span<const 
 struct NvmeNamespaceIdentity {
   std::uint64_t size_blocks = 0;      ///< NSZE
   std::uint64_t capacity_blocks = 0;  ///< NCAP
+  std::uint64_t utilization_blocks = 0;  ///< NUSE
   std::uint8_t lba_format = 0;        ///< Index from FLBAS
   std::uint32_t block_bytes = 0;      ///< 2^LBADS of that format
   std::uint16_t metadata_bytes = 0;   ///< MS of that format

@@ -16,6 +16,7 @@
 
 #include "commands/smart_report.h"
 #include "transport/clock.h"
+#include "transport/native_capacity.h"
 
 namespace ptrescue {
 
@@ -154,6 +155,16 @@ class Device {
   virtual SmartReading read_smart(Millis /*timeout*/) {
     return SmartReading::failed(
         fmt_no_smart(identity().transport), /*supported=*/false);
+  }
+
+  /// Asks the drive for its native capacity (HPA, DCO, AMA; NVMe namespace
+  /// sizes) with read-only commands of `timeout` each. Never throws for a
+  /// drive's answer; the default: not supported (files, block devices, sim).
+  virtual NativeCapacity native_capacity(Millis /*timeout*/) {
+    NativeCapacity c;
+    c.notes.push_back("hidden capacity cannot be queried through the '" + identity().transport +
+                      "' transport (use a pass-through transport: sat or nvme)");
+    return c;
   }
 
  private:

@@ -44,6 +44,9 @@ class NvmeDevice final : public Device, public DriveSettings {
   /// Get Log Page: SMART / Health Information (02h, controller-wide) and
   /// Error Information (01h, as many entries as ELPE says, at most 16).
   SmartReading read_smart(Millis timeout) override;
+  /// Identify Namespace again: NSZE (the size the host sees), NCAP (what may
+  /// be allocated) and NUSE (what is), for `identify` (nvme_capacity.cpp).
+  NativeCapacity native_capacity(Millis timeout) override;
 
   /// Sets the Limited Retry bit of the next reads (if --limited-retry).
   void set_limited_retry(bool on) override { limited_retry_ = on && options_.limited_retry; }

@@ -35,6 +35,12 @@ class SatDevice final : public SgDisk {
   /// fails becomes a note in the report.
   SmartReading read_smart(Millis timeout) override;
 
+  /// HPA / AMA / DCO through ATA PASS-THROUGH with CK_COND (sat_capacity.cpp):
+  /// GET NATIVE MAX ADDRESS EXT where IDENTIFY says the Accessible Max
+  /// Address feature set is there, else READ NATIVE MAX ADDRESS EXT (48-bit
+  /// drives), and DEVICE CONFIGURATION IDENTIFY where DCO is supported.
+  NativeCapacity native_capacity(Millis timeout) override;
+
  protected:
   commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const override;
   SenseDecoder sense_decoder() const override;
@@ -52,6 +58,7 @@ class SatDevice final : public SgDisk {
   friend class SgDisk;  // open_disk() builds it
   using SgDisk::SgDisk;
   std::optional<std::uint16_t> read_erc_timer(std::string& why);
+  std::optional<std::uint64_t> native_max_lba(const commands::AtaTaskfile& query, Millis timeout, std::string& why);
   bool set_erc_timer(std::uint16_t deciseconds, std::string& why);
 
   commands::AtaIdentity ata_;

@@ -64,6 +64,7 @@ Subcommand rescue_command() {
     ("no-limited-retry", "NVMe: never set the Limited Retry bit")
     ("power-cycle-cmd", po::value<std::string>(), "last reset rung: run CMD (e.g. a relay), wait for the drive to come back")
     ("hash", po::value<std::string>(), "hash the image (md5,sha1,sha256 or all) into MAPFILE.hash")
+    ("segment-hash-size", po::value<std::string>(), "hash the image by ranges of SIZE (default 1GiB with --hash) and by rescued runs into MAPFILE.hashes")
     ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image")
     ("smart", po::value<std::string>(), "SMART snapshots into MAPFILE.smart.jsonl: off, passes (default) or interval:DUR")
     ("smart-stop", po::value<std::string>(), "stop when a SMART rule fires, e.g. 'pending+=50,reallocated+=100,temperature>=60'");
@@ -207,6 +208,7 @@ void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
                      a.text("skip-head"), a.text("head-order"));
   c.hash = given_list(a, "hash");
   c.fill = given_list(a, "fill");
+  c.segment_hash_size = a.text("segment-hash-size");
   c.smart = a.text("smart");
   c.smart_stop = given_list(a, "smart-stop");
   c.preallocate = a.has("preallocate");

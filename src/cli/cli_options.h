@@ -35,6 +35,7 @@ struct RescueCommandLine {
   HeadOptions heads;                ///< --head-map, --head-timeout, ... (docs/HEADMAP.md)
   std::string hash;                 ///< --hash md5,sha1,sha256 (raw text)
   std::string fill;                 ///< --fill TYPES: fill these statuses after a finished run
+  std::string segment_hash_size;    ///< --segment-hash-size SIZE (raw text; docs/FORENSICS.md)
   std::string smart;                ///< --smart off|passes|interval:DUR (docs/SMART.md); empty = passes, implicitly
   std::string smart_stop;           ///< --smart-stop RULES (raw text; parsed by the command)
   std::optional<E01Choices> e01;   ///< --e01 OUT and its case options (docs/EXPORT.md)

@@ -106,7 +106,7 @@ void check_rescue_export_target(const E01Choices& choices, bool replace) {
                                  choices.out));
 }
 
-void export_after_rescue(const RescueExport& e, const MapFile& map) {
+E01Result export_after_rescue(const RescueExport& e, const MapFile& map) {
   // The first Ctrl-C stopped the rescue; a second one abandons the export.
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
@@ -126,9 +126,9 @@ void export_after_rescue(const RescueExport& e, const MapFile& map) {
                                                                      : ProgressLine::style_for(stderr, false, false);
   ProgressLine progress(stderr, style, fmt::format("exporting '{}' as E01", e.image), map.end_pos());
   const E01Result r = export_e01(request, map, &progress);
-  if (e.status == StatusMode::kQuiet) return;
   if (e.status == StatusMode::kJson) fmt::print("{}\n", nlohmann::json{{"e01", result_json(r)}}.dump());  // one JSON line, as the status
-  else print_result(r, false);
+  else if (e.status != StatusMode::kQuiet) print_result(r, false);
+  return r;
 }
 
 }  // namespace ptrescue

@@ -32,6 +32,6 @@ void check_rescue_export_target(const E01Choices& choices, bool replace);
 
 /// Writes the E01 of the run's image and map. A second SIGINT / SIGTERM
 /// during the export ends the process (the set is then not delivered).
-void export_after_rescue(const RescueExport& e, const MapFile& map);
+E01Result export_after_rescue(const RescueExport& e, const MapFile& map);
 
 }  // namespace ptrescue

@@ -83,6 +83,30 @@ void print_identity_text(const DeviceIdentity& id, const std::string& source) {
   for (const auto& [k, v] : id.extra) fmt::print("{:<16} {}\n", k + ":", v);
 }
 
+/// `identify`'s hidden-capacity part: user-visible vs native max LBA, HPA and DCO.
+nlohmann::json capacity_json(const NativeCapacity& c) {
+  const auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  nlohmann::json j{{"queried", c.supported},
+                   {"user_max_lba", opt(c.user_max_lba)},
+                   {"native_max_lba", opt(c.native_max_lba)},
+                   {"native_method", c.native_method},
+                   {"hpa_present", opt(c.hpa_present())},
+                   {"dco_max_lba", opt(c.dco_max_lba)},
+                   {"dco_restricted", opt(c.dco_restricted())},
+                   {"notes", c.notes}};
+  if (c.nvme_nsze) {
+    j["nvme_nsze"] = *c.nvme_nsze;
+    j["nvme_ncap"] = opt(c.nvme_ncap);
+    j["nvme_nuse"] = opt(c.nvme_nuse);
+  }
+  return j;
+}
+
+void print_capacity_text(const NativeCapacity& c) {
+  fmt::print("hidden capacity:\n");
+  for (const std::string& line : native_capacity_lines(c)) fmt::print("  {}\n", line);
+}
+
 }  // namespace
 
 int run_demo_command(const std::vector<std::string>& args) {
@@ -104,15 +128,23 @@ int run_demo_command(const std::vector<std::string>& args) {
 
 int run_identify_command(const std::vector<std::string>& args) {
   const Subcommand command = device_command(
-      "identify", "Identifies the drive: transport, model, serial, capacity, sector size (read-only).");
+      "identify", "Identifies the drive: transport, model, serial, capacity, sector size, and what a Host\n"
+      "Protected Area or Device Configuration Overlay hides (read-only queries).");
   return run_subcommand(command.name, [&] {
     const DeviceCommandArgs a = parse_device_command_args(command, args);
     if (a.help) return print_usage(command);
     const OpenedSource opened = open_source_with_notes(a.source, a.options);
     for (const auto& n : opened.notes) fmt::print(stderr, "ptrescue: {}\n", n);
     const DeviceIdentity& id = opened.device->identity();
-    if (a.json) fmt::print("{}\n", identity_json(id, a.source).dump(2));
-    else print_identity_text(id, a.source);
+    const NativeCapacity capacity = opened.device->native_capacity(a.options.pass_through.probe_timeout);
+    if (a.json) {
+      nlohmann::json j = identity_json(id, a.source);
+      j["hidden_capacity"] = capacity_json(capacity);
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      print_identity_text(id, a.source);
+      print_capacity_text(capacity);
+    }
     return exit_code::kOk;
   });
 }

@@ -39,6 +39,8 @@
 #include "src/engine/run_paths.h"
 #include "src/smart/smart_sidecar.h"
 #include "src/verify/hash_sidecar.h"
+#include "src/verify/segment_hashes.h"
+#include "src/cli/rescue_record.h"
 #include "src/cli/subcommand_args.h"
 #include "base/word_list.h"
 
@@ -47,11 +49,12 @@ namespace {
 
 // The only global state: what a signal handler may touch.
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_stop_again{false};  // a second signal: stops the range hashing of a stopped run
 volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_stop_signal(int sig) {
   g_signal = sig;
-  g_stop.store(true);
+  if (g_stop.exchange(true)) g_stop_again.store(true);
 }
 
 void install_signal_handlers() {
@@ -164,6 +167,9 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {cl.log_reads, "reads log", true},
       {cl.e01 ? first_segment_path(cl.e01->out) : "", "E01 first segment", true},
       {cl.e01 ? staging_folder_of(cl.e01->out) : "", "E01 staging folder", true},
+      {segment_hashes_path(cl.mapfile), "range hashes", true},
+      {temporary_path_for(segment_hashes_path(cl.mapfile)), "range hashes' temporary file", true},
+      {acquisition_log_path(cl.mapfile), "acquisition log", true},
   };
 }
 
@@ -432,6 +438,10 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
 
   RescueOptions options = cl.engine;
   apply_skip_size(cl.skip_size, ss, options);
+  // MAPFILE.hashes with --hash or --segment-hash-size (docs/FORENSICS.md); checked before the image is created.
+  const std::int64_t segment_bytes = !cl.segment_hash_size.empty() ? parse_segment_hash_size(cl.segment_hash_size, ss)
+                                     : choices.hashes.empty()       ? 0
+                                                                    : kDefaultSegmentBytes / ss * ss;
   const Extent wanted = wanted_range(cl, ss, source_size, options);
   MapFileStore store(cl.mapfile);
   MapFile map = load_or_start_map(store, cl.mapfile, source_size);
@@ -453,8 +463,13 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   observers.add(&drive_settings);
   const RunWatchers watchers =
       attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset, observers);
-  const FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
-                                   image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
+  FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
+                             image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
+  finishing.segment_bytes = segment_bytes;
+  finishing.map = &map;
+  finishing.stop_again = &g_stop_again;
+  RescueRecord record({command_line, cl.source, cl.image, cl.mapfile, &drive}, map);
+  observers.add(&record.log());
   if (shows_text(cl.status)) print_banner(cl.source, id);
 
   install_signal_handlers();
@@ -465,10 +480,16 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const int status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
                              watchers.hasher.get());
   // --e01: a finished run, or one the user stopped, delivers what it has.
-  if (cl.e01 && (end == RunEnd::kFinished || (end == RunEnd::kInterrupted && g_signal != 0)))
-    export_after_rescue(RescueExport{*cl.e01, cl.image, cl.mapfile, options.output_offset, ss, drive.identity().model,
-                                     drive.identity().serial, cl.force, cl.status},
-                        map);
+  if (cl.e01 && (end == RunEnd::kFinished || (end == RunEnd::kInterrupted && g_signal != 0))) {
+    const E01Result e01 =
+        export_after_rescue(RescueExport{*cl.e01, cl.image, cl.mapfile, options.output_offset, ss,
+                                         drive.identity().model, drive.identity().serial, cl.force, cl.status},
+                            map);
+    record.log().add_export("E01", e01.segments.front(),
+                            {fmt::format("{} segment(s), MD5 {}, SHA-1 {}, {} unrescued sectors declared",
+                                         e01.segments.size(), e01.md5, e01.sha1, e01.unrescued_sectors)});
+  }
+  record.close(status);
   return status;
 }
 

@@ -409,6 +409,9 @@ std::string render_report_html(const RescueReport& r) {
   html += hash_section(r);
   html += statistics_section(r);
   html += events_section(r);
+  if (!r.acquisition_log.empty())
+    html += fmt::format("<h2 id=\"acquisition-log\">Acquisition log</h2>\n<p class=\"note\">{}</p>\n<pre>{}</pre>\n",
+                        html_escape(r.acquisition_log_path), html_escape(r.acquisition_log));
   // The map's place on the page, for tests and tools that look at a screenshot.
   html += "<script>(function(){var m=document.getElementById('sector-map');if(!m)return;"
           "var b=m.getBoundingClientRect();m.setAttribute('data-box',[Math.round(b.left+window.scrollX),"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/report/report_text.h"
 
+#include "src/report/acquisition_log_text.h"
+
 #include <algorithm>
 #include <array>
 
@@ -189,6 +191,7 @@ std::string render_report_text(const RescueReport& r) {
     }
     if (rd.malformed_lines > 0) s += fmt::format("  ({} lines not understood)\n", rd.malformed_lines);
   }
+  s += acquisition_log_section_text(r.acquisition_log_path, r.acquisition_log);
   return s;
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/report/rescue_report.h"
 
+#include "src/engine/acquisition_log.h"
+#include "src/report/acquisition_log_text.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -57,6 +60,8 @@ RescueReport load_rescue_report(const ReportOptions& o) {
   }
   r.smart_path = o.mapfile + ".smart.jsonl";
   r.smart = read_smart_sidecar(r.smart_path);
+  r.acquisition_log_path = acquisition_log_path(o.mapfile);
+  r.acquisition_log = read_acquisition_log(r.acquisition_log_path);
   r.headmap_path = o.mapfile + ".headmap";
   r.heads = read_headmap(r.headmap_path);
 

@@ -23,6 +23,8 @@ struct RescueReport {
   std::optional<HashRecord> hashes;
   std::string hash_problem;         ///< a malformed sidecar: the reason
   std::string hash_path, smart_path, headmap_path;
+  std::string acquisition_log_path;  ///< MAPFILE.acquisition.log
+  std::string acquisition_log;       ///< its text; empty when there is none
   SmartSnapshots smart;
   HeadRanges heads;
   std::vector<HeadStats> head_stats;

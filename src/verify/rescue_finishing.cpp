@@ -15,6 +15,7 @@
 #include "src/verify/hash_sidecar.h"
 #include "src/verify/image_hasher.h"
 #include "src/verify/on_the_fly_hasher.h"
+#include "src/verify/segment_hashes.h"
 #include "src/engine/reads_log.h"
 #include "base/timestamp.h"
 
@@ -67,6 +68,8 @@ std::int64_t unrescued_in_image(const MapFile& map, std::int64_t output_offset, 
   return std::max<std::int64_t>(0, image_bytes) - rescued;
 }
 
+static bool write_whole_hashes(const FinishingOptions& o, const MapFile& map, OnTheFlyHasher* hasher, std::FILE* out);
+
 bool finish_rescue(const FinishingOptions& o, const MapFile& map, OnTheFlyHasher* hasher, std::FILE* out) {
   const bool json = o.style == ProgressLine::Style::kJson;
   const bool quiet = o.style == ProgressLine::Style::kQuiet;
@@ -85,8 +88,13 @@ bool finish_rescue(const FinishingOptions& o, const MapFile& map, OnTheFlyHasher
                  o.image, kDefaultFillText);
     if (o.hashes.empty() && s.changed > 0) ::unlink(hash_sidecar_path(o.mapfile).c_str());  // now stale
   }
-  if (o.hashes.empty()) return true;
+  if (!o.hashes.empty() && !write_whole_hashes(o, map, hasher, out)) return false;
+  return write_run_segment_hashes(o, map, o.stop, out);
+}
 
+static bool write_whole_hashes(const FinishingOptions& o, const MapFile& map, OnTheFlyHasher* hasher, std::FILE* out) {
+  const bool json = o.style == ProgressLine::Style::kJson;
+  const bool quiet = o.style == ProgressLine::Style::kQuiet;
   HashRecord record;
   record.image = o.image;
   record.first_byte = 0;
@@ -137,13 +145,37 @@ bool finish_rescue(const FinishingOptions& o, const MapFile& map, OnTheFlyHasher
   return true;
 }
 
+bool write_run_segment_hashes(const FinishingOptions& o, const MapFile& map, const std::atomic<bool>* stop,
+                              std::FILE* out) {
+  if (o.segment_bytes <= 0) return true;
+  const SegmentPlan plan{o.segment_bytes, o.sector_size, o.output_offset, o.image_end};
+  ProgressLine progress(out, o.style, fmt::format("hashing '{}' by ranges", o.image), bytes_to_hash_in_segments(map, plan));
+  const SegmentHashes h = hash_segments(o.image, map, plan, &progress, stop);
+  const std::string path = segment_hashes_path(o.mapfile);
+  if (h.interrupted) {
+    fmt::print(stderr, "ptrescue: range hashing interrupted; hash later with: ptrescue hash '{}' --mapfile '{}' --segments\n",
+               o.image, o.mapfile);
+    return false;
+  }
+  write_segment_hashes(path, h.rows);
+  const auto complete = std::count_if(h.rows.begin(), h.rows.end(), [](const SegmentHash& r) { return r.complete; });
+  if (o.style == ProgressLine::Style::kJson)
+    fmt::print(out, "{}\n", nlohmann::json{{"event", "segment_hashes"}, {"ranges", h.rows.size()},
+                                           {"complete", complete}, {"file", path}}.dump());
+  else if (o.style != ProgressLine::Style::kQuiet)
+    fmt::print(out, "hashes of {} ranges ({} complete) written to '{}'\n", h.rows.size(), complete, path);
+  std::fflush(out);
+  return true;
+}
+
 void skip_finishing(const FinishingOptions& o, std::FILE* out) {
+  if (o.map != nullptr) write_run_segment_hashes(o, *o.map, o.stop_again, out);
   if (o.hashes.empty() && o.fill_types.empty()) return;
   const std::string path = hash_sidecar_path(o.mapfile);
   const bool removed = !o.hashes.empty() && ::unlink(path.c_str()) == 0;
   if (o.style == ProgressLine::Style::kQuiet || o.style == ProgressLine::Style::kJson) return;
   fmt::print(out, "the rescue did not finish: {} at the end of the run that finishes it{}\n",
-             o.hashes.empty() ? "the fill is done" : o.fill_types.empty() ? "hashes are computed" : "the fill and hashes are done",
+             o.hashes.empty() ? "the fill is done" : o.fill_types.empty() ? "the whole-image hashes are computed" : "the fill and the whole-image hashes are done",
              removed ? fmt::format(" (the old '{}' was removed: the image changed)", path) : "");
   std::fflush(out);
 }

@@ -4,7 +4,8 @@
 // the image's hashes to MAPFILE.hash — the on-the-fly digests when every
 // byte arrived in order, else the image read back. After a run that stopped
 // early nothing is filled or hashed (the next run that finishes does it) and
-// a sidecar left from an earlier run is removed, since the image changed.
+// a sidecar left from an earlier run is removed, since the image changed;
+// only the segment hashes (MAPFILE.hashes) describe a stopped run's image.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,12 @@ struct FinishingOptions {
   bool allow_block_device = false;      ///< -f
   ProgressLine::Style style = ProgressLine::Style::kPlain;
   const std::atomic<bool>* stop = nullptr;  ///< set by SIGINT: stop hashing
+  /// MAPFILE.hashes (segment_hashes.h): range size in bytes; 0 = not written.
+  /// Written after a finished run and after one that stopped early.
+  std::int64_t segment_bytes = 0;
+  const MapFile* map = nullptr;  ///< the run's map, for the segment hashes of a stopped run
+  /// After a stop, `stop` is already set: a second signal sets this one.
+  const std::atomic<bool>* stop_again = nullptr;
 };
 
 /// Bytes of image range [0, image_bytes) that the map does not mark rescued.
@@ -43,7 +50,13 @@ std::int64_t unrescued_in_image(const MapFile& map, std::int64_t output_offset, 
 bool finish_rescue(const FinishingOptions& options, const MapFile& map, OnTheFlyHasher* hasher,
                    std::FILE* out);
 
-/// After a run that stopped early.
+/// After a run that stopped early: no fill or whole-image hash, but the
+/// segment hashes of what the image holds now (options.map).
 void skip_finishing(const FinishingOptions& options, std::FILE* out);
+
+/// Writes MAPFILE.hashes for `map` when options.segment_bytes > 0. Returns
+/// false if `stop` interrupted it (nothing written).
+bool write_run_segment_hashes(const FinishingOptions& options, const MapFile& map, const std::atomic<bool>* stop,
+                              std::FILE* out);
 
 }  // namespace ptrescue

@@ -12,6 +12,7 @@
 
 #include "commands/allow_list.h"
 #include "commands/ata.h"
+#include "commands/ata_max_address.h"
 #include "commands/nvme.h"
 #include "commands/sat.h"
 #include "commands/scsi.h"
@@ -30,7 +31,8 @@ std::vector<AtaTaskfile> all_ata_builders() {
           ata_smart_read_log(0x01, 1),         ata_smart_read_log(0xe0, 1),
           ata_read_log_ext(0x10, 0, 1),        ata_read_log_ext(0x04, 0x0101, 8, true),
           ata_sct_erc_set_read_timer(70),      ata_sct_erc_set_read_timer(0),
-          ata_sct_erc_get_read_timer()};
+          ata_sct_erc_get_read_timer(),        ata_read_native_max_address_ext(),
+          ata_get_native_max_address_ext(),    ata_dco_identify()};
 }
 
 std::vector<ScsiCdb> all_scsi_builders() {

@@ -132,6 +132,7 @@ void add_plain_options(Dice& dice, Trial& t) {
       {"-b", {"512", "4096", "1024"}, {"511", "0", "2Mi", "x"}},
       {"-K", {"64Ki", "4Ki,1Mi"}, {"1Mi,64Ki", "0", "x", ","}},
       {"-e", {"1", "+1", "5"}, {"0", "x", "-1"}},
+      {"--segment-hash-size", {"64Ki", "1Mi"}, {"0", "x", "100"}},
       {"--head-map", {"none", "infer"}, {"bogus", ""}},
       {"--timeout", {"1s", "500ms", "copy=1s,trim=2s"}, {"0", "-1s", "copy=1s,copy=2s", "x", "9223372036854775807s"}},
       {"--hash", {"md5", "sha1,sha256", "all"}, {"", "nope", "md5,md5"}},
@@ -220,7 +221,8 @@ void expect_only_told_paths(const std::map<std::string, std::string>& inputs,
                             const std::string& dir, const std::string& where) {
   const auto name = [&](const std::string& path) { return std::filesystem::relative(path, dir).string(); };
   std::set<std::string> allowed{name(t.image), name(t.map)};
-  for (const char* side : {".lock", ".hash", ".smart.jsonl", ".headmap"}) allowed.insert(name(t.map + side));
+  for (const char* side : {".lock", ".hash", ".hashes", ".smart.jsonl", ".headmap", ".acquisition.log"})
+    allowed.insert(name(t.map + side));
   if (!t.reads_log.empty()) allowed.insert(name(t.reads_log));
   for (const auto& [file, bytes] : after) {
     if (inputs.count(file) == 0) {

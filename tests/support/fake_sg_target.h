@@ -353,6 +353,12 @@ class FakeAtaDisk final : public ScsiTarget {
   std::set<std::uint64_t> abrt;          // QEMU's ABRT (reports the command's start LBA)
   std::set<std::uint64_t> ahci_timeout;  // libata's report of a command it timed out
   std::set<std::uint64_t> hang;          // never completes
+  /// Hidden capacity (ACS-3 HPA / DCO, ACS-4 AMA): the last LBA without the
+  /// HPA (nullopt: READ NATIVE MAX ADDRESS EXT is aborted), with the AMA
+  /// feature set instead of HPA, the DCO's maximum (nullopt: no DCO).
+  std::optional<std::uint64_t> native_max;
+  bool ama = false;
+  std::optional<std::uint64_t> dco_max;
   std::uint64_t reads = 0;
   std::uint64_t identifies = 0;
   std::vector<std::uint8_t> last_read_command;
@@ -403,6 +409,19 @@ class FakeAtaDisk final : public ScsiTarget {
         if (tf->feature == smart_feature::kWriteLog && (tf->lba & 0xff) == kSctCommandStatusLog)
           return sct(*tf, ck_cond);
         break;
+      case 0x27:  // READ NATIVE MAX ADDRESS EXT
+        if (native_max && !ama) return max_address_reply(*native_max, ck_cond);
+        break;
+      case 0x78:  // ACCESSIBLE MAX ADDRESS CONFIGURATION / GET NATIVE MAX ADDRESS EXT
+        if (native_max && ama && tf->feature == 0) return max_address_reply(*native_max, ck_cond);
+        break;
+      case 0xb1:  // DEVICE CONFIGURATION OVERLAY / IDENTIFY
+        if (dco_max && tf->feature == 0xc2) {
+          ScsiReply r;
+          r.data = dco_page();
+          return r;
+        }
+        break;
       default:
         break;
     }
@@ -430,8 +449,9 @@ class FakeAtaDisk final : public ScsiTarget {
     const std::uint64_t c28 = std::min<std::uint64_t>(capacity, 0x0fffffff);
     word(60, static_cast<std::uint16_t>(c28));
     word(61, static_cast<std::uint16_t>(c28 >> 16));
-    word(82, 0x0001);                 // SMART
-    word(83, lba48 ? 0x4400 : 0x4000);  // bit 10 LBA48
+    word(82, static_cast<std::uint16_t>(0x0001 | (native_max && !ama ? 0x0400 : 0)));  // SMART, bit 10 HPA
+    word(83, static_cast<std::uint16_t>((lba48 ? 0x4400 : 0x4000) | (dco_max ? 0x0800 : 0)));  // bit 10 LBA48, 11 DCO
+    word(119, static_cast<std::uint16_t>(0x4000 | (ama ? 0x0100 : 0)));  // bit 8 AMA
     word(85, 0x0001);
     for (int i = 0; i < 4; ++i) word(100 + i, static_cast<std::uint16_t>(capacity >> (16 * i)));
     if (sector_size != 512) {
@@ -442,6 +462,31 @@ class FakeAtaDisk final : public ScsiTarget {
     word(206, erc_supported ? 0x0009 : 0x0001);  // SCT, SCT ERC
     word(217, 7200);
     return p;
+  }
+
+  /// DEVICE CONFIGURATION IDENTIFY data (ACS-3 "Device Configuration
+  /// Identify data structure"): revision 0002h, max LBA in words 3-6, the
+  /// integrity word A5h + checksum.
+  std::vector<std::uint8_t> dco_page() const {
+    std::vector<std::uint8_t> p(512, 0);
+    sg_put_unaligned_le16(0x0002, p.data());
+    sg_put_unaligned_le64(*dco_max, p.data() + 6);
+    p[510] = 0xa5;
+    unsigned sum = 0;
+    for (int i = 0; i < 511; ++i) sum += p[i];
+    p[511] = static_cast<std::uint8_t>(0x100 - (sum & 0xff));
+    return p;
+  }
+
+  /// A max-address query's normal outputs: the LBA in the registers.
+  ScsiReply max_address_reply(std::uint64_t lba, bool ck_cond) const {
+    if (!ck_cond) return {};
+    commands::AtaRegisters r;
+    r.status = 0x50;
+    r.device = 0x40;
+    r.lba = lba;
+    r.extend = true;
+    return ScsiReply::check_condition(ata_sense(control.d_sense, 0x01, 0x00, 0x1d, r));
   }
 
   /// Registers of a failed command at `lba`.

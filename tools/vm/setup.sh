@@ -11,7 +11,7 @@ packages=(
   busybox-static               # the initramfs shell
   kmod                         # modinfo, to resolve module dependencies
   nbdkit                       # the stalling disk backend
-  sg3-utils sdparm nvme-cli smartmontools gddrescue  # the oracle tools run in the guest
+  sg3-utils sdparm nvme-cli smartmontools gddrescue hdparm  # the oracle tools run in the guest
 )
 missing=()
 for p in "${packages[@]}"; do
