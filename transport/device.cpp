@@ -22,6 +22,8 @@ std::string_view reset_word(ResetKind k) {
     case ResetKind::kTarget: return "target";
     case ResetKind::kBus: return "bus";
     case ResetKind::kHost: return "host";
+    case ResetKind::kUsbReset: return "usb-reset";
+    case ResetKind::kUsbRebind: return "usb-rebind";
     case ResetKind::kPowerCycle: return "power-cycle";
   }
   return "unknown";

@@ -95,7 +95,9 @@ struct DeviceIdentity {
 };
 
 /// Resets, mildest first: the order of the reset ladder.
-enum class ResetKind : std::uint8_t { kSoft, kDevice, kTarget, kBus, kHost, kPowerCycle };
+/// usb-reset: USBDEVFS_RESET of the USB device a disk sits on; usb-rebind:
+/// unbind and bind of its driver (usb-storage, uas) through sysfs.
+enum class ResetKind : std::uint8_t { kSoft, kDevice, kTarget, kBus, kHost, kUsbReset, kUsbRebind, kPowerCycle };
 std::string_view reset_word(ResetKind k);
 
 struct ResetOutcome {

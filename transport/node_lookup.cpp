@@ -163,6 +163,13 @@ std::vector<std::string> list_sg_disks(const NodePaths& paths) {
   return out;
 }
 
+std::vector<std::string> list_nvme_namespaces(const NodePaths& paths) {
+  std::vector<std::string> out;
+  for (const std::string& name : entries(fs::path(paths.sysfs_root) / "class" / "block"))
+    if (matches(name, "nvme[0-9]+n[0-9]+")) out.push_back(dev_path(paths, name));
+  return out;
+}
+
 std::vector<std::string> nvme_controllers_with_serial(const std::string& serial,
                                                       const NodePaths& paths) {
   std::vector<std::string> out;

@@ -63,6 +63,10 @@ ResolvedNode resolve_node(SysIo& io, const std::string& path, const NodePaths& p
 /// /dev/sgN paths: where a power-cycled drive may come back.
 std::vector<std::string> list_sg_disks(const NodePaths& paths = {});
 
+/// Every NVMe namespace block node (/dev/nvmeXnY): where an NVMe drive that
+/// dropped off may come back.
+std::vector<std::string> list_nvme_namespaces(const NodePaths& paths = {});
+
 /// Every NVMe controller (kernel name "nvme0") whose sysfs `serial`
 /// attribute equals `serial` (blanks trimmed).
 std::vector<std::string> nvme_controllers_with_serial(const std::string& serial,

@@ -10,6 +10,7 @@
 #include "transport/clock.h"
 #include "transport/node_lookup.h"
 #include "transport/power_cycle.h"
+#include "transport/reattaching_device.h"
 
 namespace ptrescue {
 
@@ -22,6 +23,9 @@ struct PassThroughOptions {
   /// --limited-retry: NVMe Read LR bit on copy passes (see DriveSettings).
   bool limited_retry = true;
   PowerCycleOptions power_cycle;
+  /// --reattach-wait: how long a drive that dropped off may take to come
+  /// back under any node (ReattachingDevice); 0 = not waited for.
+  ReattachOptions reattach;
   NodePaths paths;
   /// Timeout of identification and readiness probes (IDENTIFY, TEST UNIT
   /// READY, Identify Controller).

@@ -57,7 +57,10 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   if (id->sector_size_problem) return *id->sector_size_problem;
   if (!id->lba_supported || id->capacity_sectors == 0)
     return std::string("the drive reports no LBA capacity");
-  if (&out == &identity_) ata_ = *id;
+  if (&out == &identity_) {
+    ata_ = *id;
+    distrust_ = check_pass_through(r.data, *id);
+  }
   out.transport = "sat";
   out.model = id->model;
   out.serial = id->serial;
@@ -83,6 +86,29 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
                        : "not reported"},
   };
   return std::nullopt;
+}
+
+std::string SatDevice::check_pass_through(const std::vector<std::uint8_t>& identify_page,
+                                          const commands::AtaIdentity& id) {
+  using namespace commands;
+  // ACS-4 word 255: with signature A5h the checksum makes the page sum to 0;
+  // a bridge that garbles data in transit breaks it.
+  if (id.checksum_ok == false)
+    return "the IDENTIFY DEVICE data fails its integrity word (word 255): the bridge garbles ATA PASS-THROUGH data";
+  // CK_COND (SAT-5): the SAT layer must return the ATA output registers with
+  // RECOVERED ERROR, and they must read as a completed command (DRDY set,
+  // BSY DF ERR clear). Without them a failed read's registers, and with
+  // them the failing LBA, cannot be trusted either.
+  const Reply r = run(ata_pass_through16(ata_identify_device(), true), options_.probe_timeout);
+  if (!r.good) return fmt::format("IDENTIFY DEVICE with CK_COND failed ({})", r.detail);
+  if (auto failure = ata_completion_failure(ata_registers_from_sense(r.raw.sense)))
+    return fmt::format("with CK_COND the bridge returned no usable ATA registers ({})", *failure);
+  // The same page twice: a bridge returning stale or made-up data differs.
+  if (r.data.size() >= kAtaIdentifyBytes &&
+      !std::equal(r.data.begin(), r.data.begin() + kAtaIdentifyBytes, identify_page.begin(),
+                  identify_page.begin() + std::min(identify_page.size(), kAtaIdentifyBytes)))
+    return "two IDENTIFY DEVICE answers differ: the bridge's ATA PASS-THROUGH data is not reliable";
+  return {};
 }
 
 bool SatDevice::answers() {
@@ -157,6 +183,11 @@ bool SatDevice::set_erc_timer(std::uint16_t deciseconds, std::string& why) {
 
 void SatDevice::apply_own_settings(bool again) {
   if (!options_.erc) return;
+  if (!distrust_.empty()) {
+    // No SET commands through a SAT layer that garbles or drops registers.
+    if (!again) note(fmt::format("--erc: not set through this SAT layer ({})", distrust_));
+    return;
+  }
   if (!ata_.sct_erc_supported) {
     if (!again) note("--erc: the drive does not support SCT Error Recovery Control; not set");
     return;

@@ -29,6 +29,12 @@ class SatDevice final : public SgDisk {
 
   const commands::AtaIdentity& ata_identity() const { return ata_; }
 
+  /// Why this SAT layer's ATA PASS-THROUGH is not to be trusted for reads
+  /// (a USB bridge that mangles the IDENTIFY data, returns no registers
+  /// with CK_COND, or registers without DRDY); empty when it passed the
+  /// checks made at open. Auto-detection then reads with SCSI commands.
+  const std::string& distrust() const { return distrust_; }
+
   /// SMART READ DATA, READ THRESHOLDS, RETURN STATUS (CK_COND), the SMART
   /// error log (READ LOG EXT 03h, else SMART READ LOG 01h) and Device
   /// Statistics (READ LOG EXT 04h). Only READ DATA must answer; what else
@@ -59,9 +65,13 @@ class SatDevice final : public SgDisk {
   using SgDisk::SgDisk;
   std::optional<std::uint16_t> read_erc_timer(std::string& why);
   std::optional<std::uint64_t> native_max_lba(const commands::AtaTaskfile& query, Millis timeout, std::string& why);
+  /// The checks behind distrust(): empty when they pass.
+  std::string check_pass_through(const std::vector<std::uint8_t>& identify_page,
+                                 const commands::AtaIdentity& id);
   bool set_erc_timer(std::uint16_t deciseconds, std::string& why);
 
   commands::AtaIdentity ata_;
+  std::string distrust_;
   /// The drive's read timer (100 ms units) before --erc changed it.
   std::optional<std::uint16_t> erc_saved_;
 };

@@ -2,6 +2,8 @@
 #include "transport/sg_disk.h"
 
 #include <fcntl.h>
+#include <linux/usbdevice_fs.h>
+#include <sys/ioctl.h>
 #include <scsi/sg.h>
 
 #include <algorithm>
@@ -10,6 +12,8 @@
 #include <fmt/format.h>
 
 #include "commands/sense.h"
+#include "transport/kernel_log.h"
+#include "transport/usb_attachment.h"
 
 namespace ptrescue {
 
@@ -34,6 +38,33 @@ class ScsiResetCall final : public BlockingCall {
   int fd_;
   int value_;
 };
+
+/// USBDEVFS_RESET blocks until the hub has reset the port and the
+/// interface drivers' post_reset ran.
+
+class UsbResetCall final : public BlockingCall {
+ public:
+  explicit UsbResetCall(std::string node) : node_(std::move(node)) {}
+  int run(SysIo& io) override {
+    const int fd = io.open(node_, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fd;
+    SysFd owned(io, fd);
+    return io.ioctl(fd, USBDEVFS_RESET, nullptr);
+  }
+
+ private:
+  std::string node_;
+};
+
+std::string sg_name_of(const std::string& node) {
+  const auto slash = node.rfind('/');
+  return slash == std::string::npos ? node : node.substr(slash + 1);
+}
+
+std::string with_kernel_log(std::string detail, KernelLog& log) {
+  const std::string said = log.since();
+  return said.empty() ? detail : fmt::format("{}; kernel: {}", detail, said);
+}
 
 }  // namespace
 
@@ -159,6 +190,12 @@ ResetOutcome SgDisk::reset(ResetKind kind) {
     case ResetKind::kHost:
       r = sg_reset(kind);
       break;
+    case ResetKind::kUsbReset:
+      r = usb_reset();
+      break;
+    case ResetKind::kUsbRebind:
+      r = usb_rebind();
+      break;
     case ResetKind::kPowerCycle:
       r = power_cycle();
       break;
@@ -254,6 +291,103 @@ ResetOutcome SgDisk::wait_until_answers(Micros start, const std::string& what) {
                                     what, channel_->late_count(), options_.ready_wait.count())
                       : fmt::format("{}: the drive did not answer within {} ms", what, options_.ready_wait.count());
   return r;
+}
+
+ResetOutcome SgDisk::usb_reset() {
+  ResetOutcome r;
+  const Micros start = io_.clock().now();
+  if (!channel_) {
+    r.detail = "the device is closed";
+    return r;
+  }
+  const auto usb = usb_attachment_of_sg(sg_name_of(channel_->path()), options_.paths);
+  if (!usb) {
+    r.detail = "not on a USB device (no USB device up the sysfs chain of its sg node)";
+    return r;
+  }
+  KernelLog log;
+  const std::string name = fmt::format("USBDEVFS_RESET on {} ({})", usb->usbfs_node, usb->driver);
+  const DeadlineRunner::Result res =
+      runner_.run(std::make_shared<UsbResetCall>(usb->usbfs_node), options_.reset_timeout);
+  if (res.wait != DeadlineRunner::Wait::kDone || res.value < 0) {
+    r.duration = io_.clock().now() - start;
+    r.detail = with_kernel_log(
+        res.wait == DeadlineRunner::Wait::kTimeout
+            ? fmt::format("{} did not return within {} ms", name, options_.reset_timeout.count())
+        : res.wait == DeadlineRunner::Wait::kTooManyStuck
+            ? fmt::format("{} not sent: earlier resets are still stuck in the kernel", name)
+            : fmt::format("{}: {}", name, errno_text(res.value)),
+        log);
+    return r;
+  }
+  // The disk normally keeps its nodes across a USB reset; when the driver
+  // could not take it back the kernel re-enumerates it under new ones.
+  ResetOutcome done = wait_until_answers(start, name);
+  if (!done.ok) {
+    std::string where;
+    channel_.reset();
+    if (find_again(where)) {
+      done.ok = true;
+      done.detail = fmt::format("{}: {}", name, where);
+    }
+    done.duration = io_.clock().now() - start;
+  }
+  done.detail = with_kernel_log(std::move(done.detail), log);
+  return done;
+}
+
+ResetOutcome SgDisk::usb_rebind() {
+  ResetOutcome r;
+  const Micros start = io_.clock().now();
+  if (!channel_) {
+    r.detail = "the device is closed";
+    return r;
+  }
+  if (identity_.serial.empty()) {
+    r.detail = "the drive reported no serial number, so it could not be recognised after a rebind";
+    return r;
+  }
+  const auto usb = usb_attachment_of_sg(sg_name_of(channel_->path()), options_.paths);
+  if (!usb || usb->driver.empty()) {
+    r.detail = usb ? "its USB interface has no driver bound" : "not on a USB device";
+    return r;
+  }
+  KernelLog log;
+  const std::string drivers = fmt::format("{}/bus/usb/drivers/{}", options_.paths.sysfs_root, usb->driver);
+  const std::string name = fmt::format("unbind/bind of {} on {}", usb->driver, usb->interface);
+  // Let go of the node: the SCSI host goes away with the unbind.
+  channel_.reset();
+  int rc = write_attribute(drivers + "/unbind", usb->interface);
+  if (rc >= 0) rc = write_attribute(drivers + "/bind", usb->interface);
+  std::string where;
+  const bool back = find_again(where);
+  r.ok = back;
+  r.duration = io_.clock().now() - start;
+  r.detail = with_kernel_log(rc < 0 ? fmt::format("{}: {}{}", name, errno_text(rc), back ? "; " + where : "")
+                                    : fmt::format("{}: {}", name, where),
+                             log);
+  return r;
+}
+
+int SgDisk::write_attribute(const std::string& path, const std::string& text) {
+  const int fd = io_.open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fd;
+  SysFd owned(io_, fd);
+  const ssize_t n = io_.write(fd, text.data(), text.size());
+  return n < 0 ? static_cast<int>(n) : 0;
+}
+
+bool SgDisk::find_again(std::string& detail) {
+  const Micros deadline = io_.clock().now() + options_.ready_wait;
+  for (;;) {
+    for (const std::string& path : list_sg_disks(options_.paths))
+      if (adopt_if_same_drive(path, detail)) return true;
+    if (io_.clock().now() >= deadline) break;
+    io_.sleep_for(options_.ready_interval);
+  }
+  if (detail.empty())
+    detail = fmt::format("the drive did not come back within {} ms", options_.ready_wait.count());
+  return false;
 }
 
 ResetOutcome SgDisk::power_cycle() {

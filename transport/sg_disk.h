@@ -50,6 +50,11 @@ class SgDisk : public Device, public DriveSettings {
   void restore_settings() override;
   std::vector<std::string> take_notes() override;
 
+  /// Adds a line to what `ptrescue identify` shows (identity().extra).
+  void add_fact(std::string key, std::string value) {
+    identity_.extra.emplace_back(std::move(key), std::move(value));
+  }
+
   /// The channel commands go through; null after a failed power cycle.
   SgChannel* channel() { return channel_.get(); }
 
@@ -93,6 +98,9 @@ class SgDisk : public Device, public DriveSettings {
   virtual void apply_own_settings(bool /*again*/) {}
   virtual void restore_own_settings() {}
 
+  /// Writes `text` to a sysfs attribute through the SysIo; 0 or -errno.
+  int write_attribute(const std::string& path, const std::string& text);
+
   /// A non-read command's result: `good` when it completed with GOOD status
   /// (or RECOVERED ERROR sense), `data` its data-in (minus the residue).
   struct Reply {
@@ -113,6 +121,15 @@ class SgDisk : public Device, public DriveSettings {
 
  private:
   ResetOutcome sg_reset(ResetKind kind);
+  /// usb-reset: USBDEVFS_RESET on the usbfs node of the USB device the disk
+  /// sits on; usb-rebind: unbind + bind of its interface's driver (the disk
+  /// comes back under new nodes, found by serial). Each with what the
+  /// kernel logged meanwhile.
+  ResetOutcome usb_reset();
+  ResetOutcome usb_rebind();
+  /// Polls the sg disks until the drive is found again (adopted) or
+  /// ready_wait passes.
+  bool find_again(std::string& detail);
   ResetOutcome power_cycle();
   bool adopt_if_same_drive(const std::string& sg_path, std::string& detail);
   void apply_settings(bool again);

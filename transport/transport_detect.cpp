@@ -5,6 +5,7 @@
 
 #include "transport/node_lookup.h"
 #include "transport/nvme_device.h"
+#include "transport/reattaching_device.h"
 #include "transport/sat_device.h"
 #include "transport/scsi_device.h"
 
@@ -47,18 +48,35 @@ std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, Trans
                                          std::vector<std::string>& notes) {
   if (choice == TransportChoice::kSat) {
     try {
-      return with_notes(SatDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+      auto sat = SatDevice::open(io, n.sg_path, n.path, options, n.block_name);
+      if (!sat->distrust().empty()) {
+        notes.push_back(fmt::format("--transport sat: used as asked, though {}", sat->distrust()));
+        sat->add_fact("transport choice", fmt::format("SAT (--transport sat), though {}", sat->distrust()));
+      } else {
+        sat->add_fact("transport choice", "SAT (--transport sat)");
+      }
+      return with_notes(std::move(sat), notes);
     } catch (const TransportError& e) {
       throw TransportError(fmt::format("--transport sat: {} (not an ATA drive behind a SAT layer? "
                                        "try --transport scsi)",
                                        e.what()));
     }
   }
-  if (choice == TransportChoice::kScsi)
-    return with_notes(ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+  if (choice == TransportChoice::kScsi) {
+    auto scsi = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name);
+    scsi->add_fact("transport choice", "SCSI (--transport scsi)");
+    return with_notes(std::move(scsi), notes);
+  }
   std::string sat_failure;
+  bool distrusted = false;
   try {
-    return with_notes(SatDevice::open(io, n.sg_path, n.path, options, n.block_name), notes);
+    auto sat = SatDevice::open(io, n.sg_path, n.path, options, n.block_name);
+    if (sat->distrust().empty()) {
+      sat->add_fact("transport choice", "SAT: ATA PASS-THROUGH(16) answers IDENTIFY DEVICE, with ATA registers for CK_COND");
+      return with_notes(std::move(sat), notes);
+    }
+    sat_failure = fmt::format("ATA PASS-THROUGH answers, but is not trusted: {}", sat->distrust());
+    distrusted = true;
   } catch (const TransportPermissionError&) {
     throw;  // SCSI commands the kernel does allow would hide the real problem
   } catch (const TransportError& e) {
@@ -66,8 +84,10 @@ std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, Trans
   }
   try {
     auto dev = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name);
-    notes.push_back(fmt::format("not an ATA drive behind a SAT layer ({}): reading with SCSI commands",
-                                sat_failure));
+    dev->add_fact("transport choice", fmt::format("SCSI: {}", sat_failure));
+    notes.push_back(distrusted ? fmt::format("{}: reading with SCSI commands", sat_failure)
+                               : fmt::format("not an ATA drive behind a SAT layer ({}): reading with SCSI commands",
+                                             sat_failure));
     return with_notes(std::move(dev), notes);
   } catch (const TransportError& e) {
     throw TransportError(fmt::format("{} answers neither as an ATA drive ({}) nor as a SCSI disk ({})",
@@ -95,10 +115,11 @@ std::string_view transport_choice_word(TransportChoice c) {
   return "auto";
 }
 
-std::unique_ptr<Device> open_device_node(SysIo& io, const std::string& path, TransportChoice choice,
-                                         const PassThroughOptions& options,
-                                         const FileDeviceOptions& file_options,
-                                         std::vector<std::string>& notes) {
+namespace {
+
+std::unique_ptr<Device> open_node(SysIo& io, const std::string& path, TransportChoice choice,
+                                  const PassThroughOptions& options, const FileDeviceOptions& file_options,
+                                  std::vector<std::string>& notes) {
   const ResolvedNode n = resolve_node(io, path, options.paths);
   const bool pass_through = choice == TransportChoice::kSat || choice == TransportChoice::kScsi ||
                             choice == TransportChoice::kNvme;
@@ -154,6 +175,44 @@ std::unique_ptr<Device> open_device_node(SysIo& io, const std::string& path, Tra
       return open_block(path, file_options);
   }
   return open_block(path, file_options);
+}
+
+/// --reattach-wait: a pass-through drive that drops off is looked for under
+/// every sg disk and NVMe namespace, and reopened with the transport it had.
+std::unique_ptr<Device> reattaching(SysIo& io, std::unique_ptr<Device> dev, const PassThroughOptions& options,
+                                    const FileDeviceOptions& file_options) {
+  const std::string& t = dev->identity().transport;
+  const auto choice = parse_transport_choice(t);
+  if (!choice || (*choice != TransportChoice::kSat && *choice != TransportChoice::kScsi &&
+                  *choice != TransportChoice::kNvme))
+    return dev;
+  PassThroughOptions once = options;
+  once.reattach.wait = Millis(0);
+  const NodePaths paths = options.paths;
+  auto candidates = [paths, nvme = *choice == TransportChoice::kNvme] {
+    return nvme ? list_nvme_namespaces(paths) : list_sg_disks(paths);
+  };
+  auto open = [&io, once, file_options, choice = *choice](const std::string& path, bool with_settings) {
+    PassThroughOptions o = once;
+    if (!with_settings) {
+      o.erc.reset();
+      o.dsense = false;
+    }
+    std::vector<std::string> ignored;
+    return open_node(io, path, choice, o, file_options, ignored);
+  };
+  return std::make_unique<ReattachingDevice>(std::move(dev), io, options.reattach, candidates, open);
+}
+
+}  // namespace
+
+std::unique_ptr<Device> open_device_node(SysIo& io, const std::string& path, TransportChoice choice,
+                                         const PassThroughOptions& options,
+                                         const FileDeviceOptions& file_options,
+                                         std::vector<std::string>& notes) {
+  std::unique_ptr<Device> dev = open_node(io, path, choice, options, file_options, notes);
+  if (options.reattach.wait.count() > 0) dev = reattaching(io, std::move(dev), options, file_options);
+  return dev;
 }
 
 }  // namespace ptrescue

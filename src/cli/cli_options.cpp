@@ -63,6 +63,7 @@ Subcommand rescue_command() {
     ("limited-retry", "NVMe: Limited Retry bit on copy-pass reads (the default)")
     ("no-limited-retry", "NVMe: never set the Limited Retry bit")
     ("power-cycle-cmd", po::value<std::string>(), "last reset rung: run CMD (e.g. a relay), wait for the drive to come back")
+    ("reattach-wait", po::value<std::string>(), "a drive that drops off: wait DUR for it to come back under any node, by serial (default 60s; 0: do not wait)")
     ("hash", po::value<std::string>(), "hash the image (md5,sha1,sha256 or all) into MAPFILE.hash")
     ("segment-hash-size", po::value<std::string>(), "hash the image by ranges of SIZE (default 1GiB with --hash) and by rescued runs into MAPFILE.hashes")
     ("fill", po::value<std::string>(), "after a finished run, mark areas of these statuses (some of ?*/-) in the image")
@@ -114,11 +115,12 @@ std::vector<ResetKind> parse_reset_ladder(const std::string& text) {
   std::vector<ResetKind> ladder;
   for (const std::string& word : split_list(text)) {
     const auto kinds = {ResetKind::kSoft, ResetKind::kDevice, ResetKind::kTarget, ResetKind::kBus,
-                        ResetKind::kHost, ResetKind::kPowerCycle};
+                        ResetKind::kHost, ResetKind::kUsbReset, ResetKind::kUsbRebind,
+                        ResetKind::kPowerCycle};
     const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](ResetKind k) { return word == reset_word(k); });
     if (kind == kinds.end())
       throw UsageError(fmt::format(
-          "invalid --reset step '{}': use soft, device, target, bus, host or power-cycle", word));
+          "invalid --reset step '{}': use soft, device, target, bus, host, usb-reset, usb-rebind or power-cycle", word));
     if (std::find(ladder.begin(), ladder.end(), *kind) != ladder.end())
       throw UsageError(fmt::format("invalid --reset: step '{}' given twice", word));
     ladder.push_back(*kind);
@@ -178,6 +180,10 @@ void read_pass_through_options(RescueCommandLine& c, const SubcommandArgs& a) {
     throw UsageError("--limited-retry and --no-limited-retry contradict each other");
   c.limited_retry = !a.has("no-limited-retry");
   c.power_cycle_cmd = a.text("power-cycle-cmd");
+  if (a.has("reattach-wait")) {
+    c.reattach_wait = parse_duration(a.text("reattach-wait"), "--reattach-wait");
+    if (c.reattach_wait.count() < 0) throw UsageError("invalid --reattach-wait: must not be negative");
+  }
   // A power-cycle command is the ladder's last rung even when --reset does
   // not name it.
   auto& ladder = c.engine.reset_ladder;

@@ -32,6 +32,8 @@ struct RescueCommandLine {
   bool dsense = false;
   bool limited_retry = true;
   std::string power_cycle_cmd;
+  /// --reattach-wait: how long a drive that dropped off may take to return.
+  std::chrono::milliseconds reattach_wait{std::chrono::seconds(60)};
   HeadOptions heads;                ///< --head-map, --head-timeout, ... (docs/HEADMAP.md)
   std::string hash;                 ///< --hash md5,sha1,sha256 (raw text)
   std::string fill;                 ///< --fill TYPES: fill these statuses after a finished run

@@ -129,6 +129,7 @@ SourceOptions source_options(const RescueCommandLine& cl) {
   so.pass_through.dsense = cl.dsense;
   so.pass_through.limited_retry = cl.limited_retry;
   so.pass_through.power_cycle.command = cl.power_cycle_cmd;
+  so.pass_through.reattach.wait = cl.reattach_wait;
   return so;
 }
 

@@ -58,7 +58,7 @@ std::vector<LoggedRead> parse_reads_log(std::string_view text) {
         std::string_view kind = w[2];
         if (!kind.empty() && kind.back() == ':') kind.remove_suffix(1);
         for (ResetKind k : {ResetKind::kSoft, ResetKind::kDevice, ResetKind::kTarget, ResetKind::kBus,
-                            ResetKind::kHost, ResetKind::kPowerCycle})
+                            ResetKind::kHost, ResetKind::kUsbReset, ResetKind::kUsbRebind, ResetKind::kPowerCycle})
           if (reset_word(k) == kind) {
             LoggedRead r;
             r.reset = k;

@@ -346,6 +346,12 @@ class FakeAtaDisk final : public ScsiTarget {
   /// (CK_COND ignored, the command perhaps never passed on): nothing is set.
   bool erc_set_without_registers = false;
   std::uint8_t erc_set_status = 0x50;  // STATUS returned by the set (DRDY DSC)
+  /// A USB bridge's shortcomings: no registers for CK_COND (a GOOD status
+  /// instead), registers with this STATUS, IDENTIFY data whose integrity
+  /// word (word 255, signature A5h) does not sum to 0.
+  bool ck_cond_registers = true;
+  std::uint8_t ck_cond_status = 0x50;
+  bool bad_checksum = false;
   bool soft_reset_supported = false;  // libata refuses PROTOCOL 0/1
   int reset_result = 0;               // SG_SCSI_RESET
   FakeControlPage control;
@@ -397,6 +403,13 @@ class FakeAtaDisk final : public ScsiTarget {
       case ata_opcode::kIdentifyDevice: {
         ++identifies;
         ScsiReply r;
+        if (ck_cond && ck_cond_registers) {
+          // CK_COND: RECOVERED ERROR, 00/1Dh, the registers of the completed command.
+          commands::AtaRegisters ok;
+          ok.status = ck_cond_status;
+          ok.device = 0x40;
+          r = ScsiReply::check_condition(ata_sense(control.d_sense, 0x01, 0x00, 0x1d, ok));
+        }
         r.data = identify_page();
         return r;
       }
@@ -461,6 +474,7 @@ class FakeAtaDisk final : public ScsiTarget {
     }
     word(206, erc_supported ? 0x0009 : 0x0001);  // SCT, SCT ERC
     word(217, 7200);
+    if (bad_checksum) word(255, 0x00a5);  // signature without the checksum that goes with it
     return p;
   }
 

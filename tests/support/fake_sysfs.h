@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "transport/node_lookup.h"
@@ -62,6 +63,20 @@ class FakeSysfs {
       fs::remove(root_ / "class" / "scsi_generic" / ("sg" + std::to_string(sg_index)));
     }
   }
+  /// Puts SCSI host `host` (added after) on a USB device: port 1 of
+  /// bus `bus` as device `devnum`, its interface N-1:1.0 bound to `driver`
+  /// ("uas", "usb-storage"), as usb-storage and uas lay it out.
+  void put_on_usb(int host, unsigned bus, unsigned devnum, const std::string& driver) {
+    namespace fs = std::filesystem;
+    const std::string port = std::to_string(bus) + "-1";
+    const fs::path dev = root_ / "devices" / "pci0000:00" / "0000:00:04.0" / ("usb" + std::to_string(bus)) / port;
+    fs::create_directories(dev / (port + ":1.0"));
+    write(dev / "busnum", std::to_string(bus));
+    write(dev / "devnum", std::to_string(devnum));
+    fs::create_directories(root_ / "bus" / "usb" / "drivers" / driver);
+    link(dev / (port + ":1.0") / "driver", root_ / "bus" / "usb" / "drivers" / driver);
+    usb_hosts_[host] = dev / (port + ":1.0");
+  }
   /// Partition `part` (8:minor) of the disk `block` added before.
   void add_partition(int host, const std::string& block, const std::string& part, unsigned minor) {
     namespace fs = std::filesystem;
@@ -114,6 +129,8 @@ class FakeSysfs {
  private:
   std::filesystem::path scsi_device_dir(int host) const {
     const std::string h = std::to_string(host);
+    if (auto u = usb_hosts_.find(host); u != usb_hosts_.end())
+      return u->second / ("host" + h) / ("target" + h + ":0:0") / (h + ":0:0:0");
     return root_ / "devices" / "pci0000:00" / ("host" + h) / ("target" + h + ":0:0") / (h + ":0:0:0");
   }
   std::filesystem::path nvme_controller_dir(int ctrl) const {
@@ -130,6 +147,7 @@ class FakeSysfs {
   }
 
   std::filesystem::path root_;
+  std::map<int, std::filesystem::path> usb_hosts_;
 };
 
 }  // namespace ptrescue::test

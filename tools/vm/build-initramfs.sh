@@ -14,7 +14,7 @@ cache=$(cd "$cache" && pwd)
 
 # Loaded at boot; scsi_debug is packed too (with its dependencies) but loaded by
 # the tests that want it, with their own parameters.
-boot_modules=(sd_mod sg ahci virtio_pci virtio_scsi nvme 9pnet_virtio 9p)
+boot_modules=(sd_mod sg ahci virtio_pci virtio_scsi nvme xhci_pci usb_storage uas 9pnet_virtio 9p)
 extra_modules=(scsi_debug)
 
 stamp=$(cat "$here/guest-init" "$0" | sha256sum | cut -c1-12)

@@ -27,8 +27,15 @@ scan_disks() {
   VM_DEV=() VM_SG=() VM_NG=() VM_CTRL=()
   for b in /sys/block/sd*; do
     # libata builds the Unit Serial Number VPD page from the ATA IDENTIFY serial.
-    [ -r "$b/device/vpd_pg80" ] || continue
-    s=$(tail -c +5 "$b/device/vpd_pg80" | tr -d '\0 ')
+    s=""
+    [ -r "$b/device/vpd_pg80" ] && s=$(tail -c +5 "$b/device/vpd_pg80" | tr -d '\0 ')
+    # usb-storage does not ask for VPD pages: the USB device's iSerial, found
+    # up the sysfs chain, is the drive's serial (QEMU's usb-storage).
+    if [ -z "$s" ]; then
+      g=$(readlink -f "$b/device")
+      while [ "${#g}" -gt 5 ] && [ ! -r "$g/busnum" ]; do g=${g%/*}; done
+      [ -r "$g/serial" ] && read -r s <"$g/serial"
+    fi
     [ -n "$s" ] || continue
     VM_DEV[$s]=/dev/${b##*/}
     for g in "$b"/device/scsi_generic/sg*; do [ -e "$g" ] && VM_SG[$s]=/dev/${g##*/}; done
@@ -49,6 +56,13 @@ disk_dev() { _lookup VM_DEV "$1"; }
 disk_sg() { _lookup VM_SG "$1"; }
 # disk_ng SERIAL: the NVMe generic char node (/dev/ngXnY) of that namespace.
 disk_ng() { _lookup VM_NG "$1"; }
+# disk_usb SERIAL: the sysfs directory of the USB device a disk is on.
+disk_usb() {
+  local g
+  g=$(readlink -f "/sys/block/$(basename "$(disk_dev "$1")")/device")
+  while [ "${#g}" -gt 5 ] && [ ! -r "$g/busnum" ]; do g=${g%/*}; done
+  [ -r "$g/busnum" ] && echo "$g"
+}
 # disk_ctrl SERIAL: the NVMe controller node (/dev/nvmeX).
 disk_ctrl() { _lookup VM_CTRL "$1"; }
 

@@ -3,7 +3,8 @@
 # shellcheck disable=SC2054,SC2317  # QEMU options hold commas; cleanup runs from a trap
 # Boots one test guest: Debian's kernel with our initramfs, the host's root
 # shared read-only over 9p, a writable results share, and test disks with known
-# content (see disk-image.py) on AHCI, virtio-scsi and NVMe, optionally with bad
+# content (see disk-image.py) on AHCI, virtio-scsi, NVMe and USB (xHCI: usb-storage
+# Bulk-Only and usb-uas), optionally with bad
 # sectors (blkdebug) and a stall (nbdkit, armed from the guest). Runs SCRIPT in
 # the guest, enforces a wall-clock timeout, and prints the guest's output and
 # dmesg. Exits with the script's status (124 on timeout, 77 when the bed is not
@@ -11,7 +12,8 @@
 # /run, which the guest has its own of: those directories are shared too.
 #
 #   run-guest.sh [options] SCRIPT
-#     --disk KIND:SERIAL[:SIZE_MB[:LBS]]  add a disk; KIND is ahci, scsi or nvme (default
+#     --disk KIND:SERIAL[:SIZE_MB[:LBS]]  add a disk; KIND is ahci, scsi, nvme, usb
+#                                   (usb-storage, Bulk-Only) or uas (usb-uas) (default
 #                                   32 MiB); LBS its logical block size, 512 (default) or
 #                                   4096 (scsi and nvme: QEMU's IDE disks are 512 only)
 #     --bad LBA[,LBA|A-B...]        reads of these sectors of the last disk fail (EIO)
@@ -130,7 +132,7 @@ env_sh="$out/env.sh"
   echo "declare -A VM_KIND=() VM_SECTORS=() VM_BAD=() VM_STALL=() VM_LBS=()"
 } >"$env_sh"
 
-have_ahci=0 have_scsi=0 ahci_port=0 scsi_id=0
+have_ahci=0 have_scsi=0 have_xhci=0 ahci_port=0 scsi_id=0
 i=0
 for spec in "${disks[@]}"; do
   i=$((i + 1))
@@ -185,7 +187,19 @@ for spec in "${disks[@]}"; do
       scsi_id=$((scsi_id + 1)) ;;
     nvme)
       qemu+=(-drive "$drive" -device "nvme,drive=d$i,serial=$serial$blk_opts") ;;
-    *) die "disk kind '$kind': use ahci, scsi or nvme" ;;
+    usb | uas)
+      # One xHCI controller (4 USB 2 + 4 USB 3 ports); usb-storage's USB
+      # iSerial is the drive's serial, usb-uas has its own and the drive's
+      # comes from VPD page 80h of the scsi-hd behind it.
+      ((have_xhci)) || qemu+=(-device qemu-xhci,id=xhci)
+      have_xhci=1
+      if [ "$kind" = usb ]; then
+        qemu+=(-drive "$drive" -device "usb-storage,bus=xhci.0,id=usb$i,drive=d$i,serial=$serial")
+      else
+        qemu+=(-drive "$drive" -device "usb-uas,bus=xhci.0,id=usb$i"
+          -device "scsi-hd,bus=usb$i.0,scsi-id=0,lun=0,drive=d$i,serial=$serial,vendor=PTRVM,product=UAS DISK")
+      fi ;;
+    *) die "disk kind '$kind': use ahci, scsi, nvme, usb or uas" ;;
   esac
   {
     echo "VM_DISKS+=($serial)"

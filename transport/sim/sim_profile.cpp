@@ -480,7 +480,9 @@ double SimResetCosts::for_kind(ResetKind kind) const {
     case ResetKind::kDevice: return device_ms;
     case ResetKind::kTarget: return target_ms;
     case ResetKind::kBus: return bus_ms;
-    case ResetKind::kHost: return host_ms;
+    case ResetKind::kHost:
+    case ResetKind::kUsbReset:
+    case ResetKind::kUsbRebind: return host_ms;
     case ResetKind::kPowerCycle: return power_cycle_ms;
   }
   return power_cycle_ms;

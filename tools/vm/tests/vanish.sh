@@ -4,8 +4,8 @@
 # sat and on virtio-scsi through scsi; the NVMe controller's PCI function is
 # removed, under nvme; virtio-scsi and NVMe read the disk too fast to be
 # caught, so they are pulled while nbdkit holds one of their reads): ptrescue
-# ends with exit 4 (device
-# gone) leaving a consistent mapfile that covers the disk; once the disk is
+# waits --reattach-wait (2 s here) for it to come back, then ends with exit 4
+# (device gone) leaving a consistent mapfile that covers the disk; once the disk is
 # back (host or PCI rescan, found again by its serial, maybe under another name)
 # the same command line resumes it to the end, and every byte of the image
 # is right.
@@ -26,7 +26,7 @@ for s in "${VM_DISKS[@]}"; do
   [ "${VM_KIND[$s]}" = nvme ] && pci=$(readlink -f "/sys/class/nvme/$(basename "$(disk_ctrl "$s")")/device")
   v="$VM_OUT/vanish-$s"
   [ -n "${VM_STALL[$s]}" ] && echo "6 once" >"$VM_OUT/stall-$s"
-  ptrescue_bg "$v.out" rescue -q --timeout 30s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
+  ptrescue_bg "$v.out" rescue -q --timeout 30s --reattach-wait 2s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
   if [ -n "${VM_STALL[$s]}" ]; then
     # Pull it while nbdkit holds a read.
     wait_for_line "$VM_OUT/stall-$s.log" held 60 || fail "$s: the stall never came"
