@@ -31,6 +31,9 @@ _ptrescue() {
     --transport) mapfile -t COMPREPLY < <(compgen -W "auto sat scsi nvme block" -- "$cur"); return 0 ;;
     --hash) mapfile -t COMPREPLY < <(compgen -W "md5 sha1 sha256 all" -- "$cur"); return 0 ;;
     --head-map) mapfile -t COMPREPLY < <(compgen -W "infer sim none" -- "$cur"); return 0 ;;
+    --cpass) mapfile -t COMPREPLY < <(compgen -W "0 1 2 3 4 5 1-5 1,2,5" -- "$cur"); return 0 ;;
+    --size | -s) mapfile -t COMPREPLY < <(compgen -W "output" -- "$cur"); return 0 ;;
+    -F | --fill-mode | --fill) mapfile -t COMPREPLY < <(compgen -W "? * / - + l ?*/-" -- "$cur"); return 0 ;;
   esac
   if ((COMP_CWORD == 2)); then
     case $subcommand in

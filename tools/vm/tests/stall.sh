@@ -99,7 +99,7 @@ for s in "${VM_DISKS[@]}"; do
   mark "ptrescue $s"
   echo "$PT_STALL once" >"$VM_OUT/stall-$s"
   t0=$(now_ms)
-  "$PTRESCUE" rescue -q --timeout "${PT_TIMEOUT}s" --reset "${LADDER[$kind]}" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
+  "$PTRESCUE" rescue -q --read-timeout "${PT_TIMEOUT}s" --reset "${LADDER[$kind]}" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
   rc=$?
   ms=$(($(now_ms) - t0))
   disarm "$s"
