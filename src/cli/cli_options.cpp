@@ -412,8 +412,34 @@ void apply_ddrescue_skip_size(const std::string& text, std::uint32_t ss, RescueO
   options.skip_max = max;
 }
 
-RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
+namespace {
+
+/// ddrescue counts -v ("a 2nd -v gives more"); Boost takes an option once.
+/// Returns the arguments with every -v after the first left out (before a
+/// "--", and "-vv" as two), and the count.
+std::pair<std::vector<std::string>, int> count_verbose(const std::vector<std::string>& args) {
+  std::vector<std::string> kept;
+  int count = 0;
+  bool options_end = false;
+  for (const std::string& arg : args) {
+    if (arg == "--") options_end = true;
+    const bool all_v = arg.size() >= 2 && arg[0] == '-' && arg.find_first_not_of('v', 1) == std::string::npos;
+    if (!options_end && (arg == "--verbose" || all_v)) {
+      const int n = arg == "--verbose" ? 1 : static_cast<int>(arg.size() - 1);
+      if (count == 0) kept.push_back("-v");
+      count += n;
+      continue;
+    }
+    kept.push_back(arg);
+  }
+  return {kept, count};
+}
+
+}  // namespace
+
+RescueCommandLine parse_rescue_args(const std::vector<std::string>& raw_args) {
   const Subcommand command = rescue_command();
+  const auto [args, verbose_count] = count_verbose(raw_args);
   const SubcommandArgs a = parse_subcommand_args(args, command);
   RescueCommandLine c;
   c.help = a.help();
@@ -432,7 +458,7 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& args) {
     throw UsageError("--command-mode is not supported: ptrescue reads no commands from standard input (run "
                      "'ptrescue rescue' with -i/-s, or -m with a domain mapfile, for each area instead)");
   read_pass_through_options(c, a);
-  c.verbosity = a.has("verbose") ? 1 : 0;
+  c.verbosity = verbose_count;
   c.status = status_mode(a);
   return c;
 }

@@ -333,6 +333,17 @@ TEST_F(DdrescueOptions, MaxReadErrorsStopsWithExitOne) {
   EXPECT_EQ(b.ours.exit_code, 1) << b.ours.describe();
 }
 
+// ddrescue counts -v ("a 2nd -v gives more"): repeating it is no error.
+TEST_F(DdrescueOptions, VerboseMayBeRepeated) {
+  for (const auto& v : std::vector<std::vector<std::string>>{{"-v", "-v"}, {"-vv"}, {"--verbose", "-v"}}) {
+    std::vector<std::string> args = v;
+    args.insert(args.end(), {"-s", "0x800", source_, "@/out"});
+    const Both b = run_both(args);
+    EXPECT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+    EXPECT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  }
+}
+
 // A mapfile whose first block starts after 0 is extended to 0 and that part
 // is read, as ddrescue does.
 TEST_F(DdrescueOptions, MapfileStartingAfterZeroIsExtendedToZero) {
