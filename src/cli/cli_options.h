@@ -16,8 +16,27 @@
 
 namespace ptrescue {
 
+/// GNU ddrescue options the command (not the engine) acts on.
+struct DdrescueChoices {
+  std::string fill_types;           ///< -F: fill mode with these types (empty = rescue mode)
+  bool generate = false;            ///< -G
+  bool complete_only = false;       ///< -C
+  bool check_input_size = false;    ///< -I
+  bool loose_domain = false;        ///< -L
+  bool truncate = false;            ///< -t
+  std::string extend_outfile;       ///< -x (raw text)
+  bool size_of_output = false;      ///< -s output
+  bool ask = false;                 ///< --ask
+  bool same_file = false;           ///< --same-file
+  bool ignore_write_errors = false; ///< -w (fill mode)
+  bool binary_prefixes = false;     ///< -B
+  bool max_read_errors = false;     ///< -X given: its stop exits 1, as ddrescue's
+  std::string log_events, log_rates, bad_sector_data;
+  std::string min_read_rate, max_error_rate, max_read_rate;  ///< -a -E -Z (raw text)
+};
+
 struct RescueCommandLine {
-  std::string source, image, mapfile;
+  std::string source, image, mapfile;  ///< mapfile empty: none (the run cannot be resumed)
   RescueOptions engine;
   std::uint32_t sector_size = 0;    ///< -b; 0 = the device's
   std::string skip_size;            ///< -K, parsed once the sector size is known
@@ -42,6 +61,7 @@ struct RescueCommandLine {
   std::string smart_stop;           ///< --smart-stop RULES (raw text; parsed by the command)
   std::optional<E01Choices> e01;   ///< --e01 OUT and its case options (docs/EXPORT.md)
   bool preallocate = false, sparse = false, direct = false, force = false;
+  DdrescueChoices ddrescue;         ///< GNU ddrescue's options beyond the engine's
   StatusMode status = StatusMode::kTerminal;
   int verbosity = 0;
   bool help = false, version = false;
@@ -50,6 +70,10 @@ struct RescueCommandLine {
 /// Parses `rescue` arguments (without the program and subcommand words).
 /// Throws UsageError with a one-line reason.
 RescueCommandLine parse_rescue_args(const std::vector<std::string>& args);
+
+/// -K [initial][,max] as ddrescue reads it (initial 0 = no skipping);
+/// `ss` is the sector size for an 's' unit. Throws UsageError.
+void apply_ddrescue_skip_size(const std::string& text, std::uint32_t ss, RescueOptions& options);
 
 /// "2s" (every phase) or "copy=300ms,trim=1s,scrape=3s,retry=10s".
 PhaseTimeouts parse_phase_timeouts(const std::string& text);

@@ -6,7 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -15,6 +20,10 @@
 #include <nlohmann/json.hpp>
 
 #include "src/cli/cli_options.h"
+#include "src/cli/ddrescue_modes.h"
+#include "src/cli/ddrescue_syntax.h"
+#include "src/mapfile/loose_mapfile.h"
+#include "src/mapfile/subsector_join.h"
 #include "src/mapfile/domain.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/export_command.h"
@@ -144,6 +153,27 @@ std::string phase_comment(const MapCursor& c) {
   }
 }
 
+/// A private folder (mkdtemp under $TMPDIR), removed with its files.
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ptrescue-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error(fmt::format("cannot create a temporary folder: {}", std::strerror(errno)));
+    path_ = pattern;
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 int signal_exit_status() { return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT); }
 
 /// Every file the run reads or writes, in its role. Sidecars are listed
@@ -154,7 +184,7 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
   return {
       {simulated ? "" : cl.source, "source", false},
       {cl.domain_mapfile == "-" ? "" : cl.domain_mapfile, "domain mapfile", false},
-      {cl.test_mapfile, "test mapfile", false},
+      {cl.test_mapfile == "-" ? "" : cl.test_mapfile, "test mapfile", false},
       {head_map, "head map", false},
       {cl.image, "image", true},
       {cl.mapfile, "mapfile", true},
@@ -193,46 +223,82 @@ RunChoices parse_run_choices(const RescueCommandLine& cl) {
   return c;
 }
 
-/// -K initial[,max], in bytes once the sector size is known.
-void apply_skip_size(const std::string& text, std::uint32_t ss, RescueOptions& options) {
-  if (text.empty()) return;
-  const std::vector<std::string> sizes = split_list(text);
-  if (sizes.size() > 2) throw UsageError(fmt::format("invalid --skip-size '{}': initial[,max]", text));
-  // The skip doubles as errors repeat: 1 EiB keeps the doubling in range.
-  constexpr std::int64_t kMaxSkip = std::int64_t{1} << 60;
-  if (!sizes[0].empty()) options.skip_initial = parse_size_up_to(sizes[0], ss, "--skip-size", kMaxSkip);
-  if (sizes.size() == 2) options.skip_max = parse_size_up_to(sizes[1], ss, "--skip-size max", kMaxSkip);
-  if (options.skip_max > 0 && options.skip_max < options.skip_initial)
-    throw UsageError("invalid --skip-size: max is below initial");
+/// The image's size now (0 if it does not exist): for -s output.
+std::int64_t image_size_now(const std::string& image) {
+  struct stat st {};
+  return ::stat(image.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_size) : 0;
 }
 
 /// -i and -s as the source bytes asked for; sets the output offset from -o.
 Extent wanted_range(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t source_size, RescueOptions& options) {
-  const std::int64_t ipos = parse_size(cl.input_position, ss, "--input-position");
+  const std::int64_t ipos = parse_ddrescue_number(cl.input_position, ss, "--input-position", 0);
+  const std::int64_t opos =
+      cl.output_position.empty() ? ipos : parse_ddrescue_number(cl.output_position, ss, "--output-position", 0);
   if (ipos >= source_size)
     throw UsageError(fmt::format("--input-position {} is beyond the end of the source ({} bytes)", ipos, source_size));
   std::int64_t size = source_size - ipos;
-  if (!cl.size.empty()) size = std::min(size, parse_size(cl.size, ss, "--size"));
-  const std::int64_t opos = cl.output_position.empty() ? ipos : parse_size(cl.output_position, ss, "--output-position");
+  // -s output: as much as the image holds from -o on (ddrescue 1.30).
+  if (cl.ddrescue.size_of_output) size = std::min(size, std::max<std::int64_t>(0, image_size_now(cl.image) - opos));
+  else if (!cl.size.empty()) {
+    const std::int64_t limit = parse_ddrescue_number(cl.size, ss, "--size", -1);
+    if (limit >= 0) size = std::min(size, limit);  // -1: no limit
+  }
   // Where the image then ends is a checked add once the domain is known (rescue()).
   options.output_offset = opos - ipos;
   return Extent{ipos, size};
 }
 
+/// `map` with a non-tried block from 0 to where it started.
+MapFile from_zero(const MapFile& map) {
+  MapFile whole(map.end_pos());
+  map.for_each([&](const MapBlock& b) { whole.set_status(b.pos, b.size, b.status); });
+  whole.set_cursor(map.cursor());
+  return whole;
+}
+
 /// The mapfile of an earlier run (to resume), or a new one over the source.
-MapFile load_or_start_map(MapFileStore& store, const std::string& path, std::int64_t source_size) {
+/// -C keeps the mapfile's limits; -I refuses a source of another size.
+MapFile load_or_start_map(MapFileStore& store, const RescueCommandLine& cl, std::int64_t source_size) {
   std::optional<MapFile> loaded;
   try {
     loaded = store.load();
   } catch (const MalformedMapFile& e) {
     throw BadInputFile(e.what());
   }
+  if (loaded && cl.ddrescue.check_input_size && loaded->end_pos() != source_size)
+    throw std::runtime_error(fmt::format("the source's size ({} bytes) differs from the size in mapfile '{}' ({} bytes) (-I)",
+                                         source_size, cl.mapfile, loaded->end_pos()));
   MapFile map = loaded ? std::move(*loaded) : MapFile(source_size);
-  if (map.end_pos() > source_size)
-    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}", path,
+  // -C reads only within the mapfile's limits: a longer mapfile is then
+  // used as far as the source goes.
+  if (map.end_pos() > source_size && !cl.ddrescue.complete_only)
+    throw BadInputFile(fmt::format("mapfile '{}' describes {} bytes but the source has only {}", cl.mapfile,
                                    map.end_pos(), source_size));
-  map.extend_to(source_size);
+  if (!(loaded && cl.ddrescue.complete_only)) {
+    map.extend_to(source_size);
+    // A mapfile that starts after 0 (written with -i, or cut by hand) is
+    // extended to 0 as non-tried, as ddrescue does, so that part is read too.
+    if (map.begin_pos() > 0) map = from_zero(map);
+  }
   return map;
+}
+
+/// A domain or test mapfile: '-' is standard input; -L reads it loosely.
+MapFile side_mapfile(const std::string& path, std::string_view what, bool loose) {
+  if (path != "-" && !loose) return load_named_mapfile(path, what);
+  std::string text;
+  if (path == "-") {
+    std::ostringstream in;
+    in << std::cin.rdbuf();
+    text = in.str();
+  } else {
+    text = read_named_file(path, what);
+  }
+  try {
+    return loose ? parse_loose_mapfile(text) : MapFile::parse(text);
+  } catch (const MapFileError& e) {
+    throw BadInputFile(fmt::format("{} '{}': {}", what, path == "-" ? "(standard input)" : path, e.what()));
+  }
 }
 
 /// The bytes to rescue: the wanted range within the mapfile, and only the
@@ -241,7 +307,7 @@ Domain rescue_domain(const RescueCommandLine& cl, const MapFile& map, const Exte
   const std::int64_t begin = std::max(wanted.pos, map.begin_pos());
   const std::int64_t size = std::max<std::int64_t>(0, std::min(wanted.pos + wanted.size, map.end_pos()) - begin);
   if (cl.domain_mapfile.empty()) return Domain(begin, size);
-  return Domain(load_named_mapfile(cl.domain_mapfile, "domain mapfile"), begin, size);
+  return Domain(side_mapfile(cl.domain_mapfile, "domain mapfile", cl.ddrescue.loose_domain), begin, size);
 }
 
 /// Whether the latest mapfile save reached the disk: the engine keeps going
@@ -370,6 +436,8 @@ int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher
       return stop_early(e, "Stopped: too many bad areas",
                         fmt::format("more than {} bad areas (-e); the mapfile is saved", e.options.max_bad_areas),
                         exit_code::kTooManyBadAreas);
+    case RunEnd::kDdrescueLimit:
+      return exit_code::kEnvironment;
     case RunEnd::kErrorBudgetSpent:
       return stop_early(e, "Stopped: --max-error-reads reached",
                         fmt::format("{} failed reads (--max-error-reads); the mapfile is saved", e.options.max_error_reads),
@@ -419,11 +487,55 @@ void print_banner(const std::string& source, const DeviceIdentity& id) {
 /// The source the engine reads: the drive, or -H's test-mode wrapper of it.
 std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device& drive) {
   if (cl.test_mapfile.empty()) return nullptr;
-  return std::make_unique<TestModeDevice>(drive, load_named_mapfile(cl.test_mapfile, "test mapfile"));
+  return std::make_unique<TestModeDevice>(drive, side_mapfile(cl.test_mapfile, "test mapfile", cl.ddrescue.loose_domain));
+}
+
+/// --same-file lets SOURCE and IMAGE be one file (ddrescue's option, for
+/// moving data within a file); every other pair is still checked.
+void check_paths(const RescueCommandLine& cl) {
+  std::vector<RunPath> paths = run_paths(cl);
+  if (!cl.ddrescue.same_file) return check_run_paths(paths);
+  const auto without = [&](std::string_view role) {
+    std::vector<RunPath> rest;
+    for (const RunPath& p : paths)
+      if (p.role != role) rest.push_back(p);
+    return rest;
+  };
+  check_run_paths(without("image"));
+  check_run_paths(without("source"));
+}
+
+/// --ask: what is about to happen, then y to go on.
+void ask_to_proceed(const RescueCommandLine& cl, std::int64_t bytes) {
+  fmt::print("About to copy {} bytes from '{}' to '{}'\nProceed (y/N)? ", bytes, cl.source, cl.image);
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y") throw std::runtime_error("not confirmed: nothing done (--ask)");
+}
+
+/// -t: the image starts empty (a regular file only; a device is never cut).
+void truncate_image(const RescueCommandLine& cl) {
+  struct stat st {};
+  if (!cl.ddrescue.truncate || ::stat(cl.image.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  if (::truncate(cl.image.c_str(), 0) != 0)
+    throw std::runtime_error(fmt::format("cannot truncate image '{}': {}", cl.image, std::strerror(errno)));
+}
+
+/// -x: the image is at least this long when the run ends (a regular file);
+/// -x 0 (ddrescue 1.30): as long as the source.
+void extend_image(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t source_size) {
+  if (cl.ddrescue.extend_outfile.empty()) return;
+  std::int64_t wanted = parse_ddrescue_number(cl.ddrescue.extend_outfile, ss, "--extend-outfile", 0);
+  if (wanted == 0) wanted = source_size;
+  struct stat st {};
+  if (::stat(cl.image.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size >= wanted) return;
+  if (::truncate(cl.image.c_str(), wanted) != 0)
+    throw std::runtime_error(fmt::format("cannot extend image '{}': {}", cl.image, std::strerror(errno)));
 }
 
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
-  check_run_paths(run_paths(cl));
+  check_paths(cl);
   if (cl.e01) check_rescue_export_target(*cl.e01, cl.force);
   enforce_source_check(cl.source, cl.force, BlockTopology(), stderr);
   const MapFileLock map_lock(cl.mapfile);
@@ -438,17 +550,20 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
 
   RescueOptions options = cl.engine;
-  apply_skip_size(cl.skip_size, ss, options);
+  if (!cl.skip_size.empty()) apply_ddrescue_skip_size(cl.skip_size, ss, options);
   // MAPFILE.hashes with --hash or --segment-hash-size (docs/FORENSICS.md); checked before the image is created.
   const std::int64_t segment_bytes = !cl.segment_hash_size.empty() ? parse_segment_hash_size(cl.segment_hash_size, ss)
                                      : choices.hashes.empty()       ? 0
                                                                     : kDefaultSegmentBytes / ss * ss;
   const Extent wanted = wanted_range(cl, ss, source_size, options);
   MapFileStore store(cl.mapfile);
-  MapFile map = load_or_start_map(store, cl.mapfile, source_size);
+  MapFile map = load_or_start_map(store, cl, source_size);
+  join_subsectors(map, ss);
   const Domain domain = rescue_domain(cl, map, wanted);
   const std::int64_t image_end =
       checked_position_add(domain.end_pos(), options.output_offset, "--output-position plus the size to copy");
+  if (cl.ddrescue.ask) ask_to_proceed(cl, domain.total_size());
+  truncate_image(cl);
   ImageFile image = checked_image(cl, domain, image_end);
   lock_image(image.fd(), cl.image);
   SaveRecord saves;
@@ -478,8 +593,20 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
-  const int status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
-                             watchers.hasher.get());
+  extend_image(cl, ss, source_size);
+  int status = 0;
+  if (end == RunEnd::kErrorBudgetSpent && cl.ddrescue.max_read_errors) {
+    display.finish("Stopped");
+    fmt::print(stderr, "ptrescue: too many read errors (-X); the mapfile is saved\n");
+    status = exit_code::kEnvironment;
+  } else if (end == RunEnd::kDdrescueLimit) {
+    display.finish("Stopped");
+    fmt::print(stderr, "ptrescue: {}; the mapfile is saved\n", engine.stop_reason());
+    status = exit_code::kEnvironment;
+  } else {
+    status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,
+                     watchers.hasher.get());
+  }
   // --e01: a finished run, or one the user stopped, delivers what it has.
   if (cl.e01 && (end == RunEnd::kFinished || (end == RunEnd::kInterrupted && g_signal != 0))) {
     const E01Result e01 =
@@ -504,7 +631,19 @@ int run_rescue_command(const std::vector<std::string>& args, const std::string& 
       fmt::print("ptrescue {}\n", PTRESCUE_VERSION);
       return exit_code::kOk;
     }
-    return rescue(cl, command_line);
+    if (!cl.ddrescue.fill_types.empty() || cl.ddrescue.generate) {
+      check_paths(cl);
+      const MapFileLock map_lock(cl.mapfile);
+      return cl.ddrescue.generate ? run_generate_mode(cl, command_line) : run_fill_mode(cl);
+    }
+    if (!cl.mapfile.empty()) return rescue(cl, command_line);
+    // No mapfile (ddrescue's `ddrescue IN OUT`): the map and its sidecars
+    // live in a private folder removed when the run ends, so nothing is
+    // left beside the image; such a run cannot be resumed (as ddrescue's).
+    const TemporaryFolder folder;
+    RescueCommandLine with_map = cl;
+    with_map.mapfile = folder.path() + "/mapfile";
+    return rescue(with_map, command_line);
   });
 }
 

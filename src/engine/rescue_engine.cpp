@@ -2,6 +2,7 @@
 #include "src/engine/rescue_engine.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,7 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
               sector_size_)),
       buffer_(static_cast<std::size_t>(max_stretch_bytes_)),
       last_save_(std::chrono::steady_clock::now()) {
+  skipping_disabled_ = options_.skip_initial == 0;
   options_.skip_initial = std::max(sector_size_, round_down(options_.skip_initial, sector_size_));
   if (options_.skip_max <= 0) options_.skip_max = domain.total_size() / 100;
   options_.skip_max =
@@ -45,6 +47,15 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
 
 RunEnd RescueEngine::run() {
   try {
+    if (options_.retrim) {
+      // -M (1.27's meaning): every bad-sector area is trimmed again.
+      for (const Extent& d : domain_.extents())
+        while (auto e = domain_.find_forward(map_, d.pos, BlockStatus::kBadSector)) {
+          if (e->pos >= d.end()) break;
+          map_.set_status(*e, BlockStatus::kNonTrimmed);
+        }
+      if (map_.cursor().phase != Phase::kCopying) map_.set_cursor({domain_.begin_pos(), Phase::kTrimming, 1});
+    }
     if (options_.try_again) {
       for (const Extent& d : domain_.extents())
         for (auto st : {BlockStatus::kNonTrimmed, BlockStatus::kNonScraped})
@@ -54,22 +65,23 @@ RunEnd RescueEngine::run() {
           }
       map_.set_cursor({domain_.begin_pos(), Phase::kCopying, 1});
     }
+    run_start_ = last_good_read_ = std::chrono::steady_clock::now();
     bad_areas_at_start_ = map_.totals().bad_areas;
     const MapCursor start = map_.cursor();
-    if (head_scheduler_) head_copy_passes();  // healthy heads first, then weak ones
+    // Healthy heads first, then weak ones: the head-aware form of copying
+    // passes 1 and 2, so --cpass without pass 1 leaves it out.
+    if (head_scheduler_ && (options_.copy_passes & 1u)) head_copy_passes();
 
     const int first_copy_pass = start.phase == Phase::kCopying ? std::clamp(start.pass, 1, 3) : 1;
-    for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass) {
-      const bool forward = (pass % 2 == 1) != options_.reverse;
-      copy_pass(pass, forward, /*skipping=*/pass < 3);
-    }
+    for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass)
+      if (options_.copy_passes & (1u << (pass - 1))) copy_pass(pass, copy_forward(pass), /*skipping=*/pass < 3);
     if (!should_stop()) trim_phase();
     if (!should_stop()) scrape_phase();
     const int first_retry = start.phase == Phase::kRetrying ? std::max(1, start.pass) : 1;
     if (head_scheduler_) head_retry_passes(first_retry);  // honours --head-retries
     else
       for (int pass = first_retry; pass <= options_.retry_passes && !should_stop(); ++pass)
-        retry_pass(pass, (pass % 2 == 1) != options_.reverse);
+        retry_pass(pass, options_.unidirectional ? !options_.reverse : (pass % 2 == 1) != options_.reverse);
 
     if (!should_stop()) {
       map_.set_cursor({map_.cursor().pos, Phase::kFinished, map_.cursor().pass});
@@ -88,6 +100,54 @@ RunEnd RescueEngine::run() {
     throw;
   }
   return end_;
+}
+
+bool RescueEngine::copy_forward(int pass) const {
+  if (options_.unidirectional) return !options_.reverse;  // -u
+  return (pass % 2 == 1) != options_.reverse;
+}
+
+void RescueEngine::pause_between_passes() {
+  if (passes_begun_ && options_.pause_on_pass.count() > 0) std::this_thread::sleep_for(options_.pause_on_pass);
+  passes_begun_ = true;
+}
+
+void RescueEngine::after_read(const Extent& e, const ReadOutcome& r, std::int64_t copied) {
+  const auto now = std::chrono::steady_clock::now();
+  bytes_read_ += copied;
+  if (r.ok()) {
+    last_good_read_ = now;
+    last_good_pos_ = e.end() - std::min(sector_size_, e.size);
+  } else {
+    error_bytes_ += e.size - copied;
+    if (options_.check_on_error && last_good_pos_ >= 0 && r.status != ReadStatus::kDeviceGone) {
+      // -J: the latest good sector must still read, else the drive is going.
+      const Lba lba = static_cast<Lba>(last_good_pos_ / sector_size_);
+      const ReadOutcome again = source_.read(lba, 1, buffer_.span(), options_.timeouts.copy);
+      ++read_commands_;
+      if (!again.ok()) {
+        stop_reason_ = fmt::format("the latest good sector (byte {}) failed to read again (-J)", last_good_pos_);
+        end_ = RunEnd::kDdrescueLimit;
+      }
+    }
+    if (options_.pause_on_error.count() > 0) std::this_thread::sleep_for(options_.pause_on_error);
+  }
+  const double seconds = std::chrono::duration<double>(now - run_start_).count();
+  if (options_.no_good_read_limit.count() > 0 && now - last_good_read_ > options_.no_good_read_limit) {
+    stop_reason_ = "no read has succeeded for longer than the -T interval";
+    end_ = RunEnd::kDdrescueLimit;
+  }
+  if (options_.max_error_rate > 0 && seconds >= 1 && error_bytes_ / seconds > options_.max_error_rate) {
+    stop_reason_ = fmt::format("read errors above {} bytes/s (-E)", options_.max_error_rate);
+    end_ = RunEnd::kDdrescueLimit;
+  }
+  if (options_.max_read_rate > 0) {
+    // -Z: wait until the bytes read so far fit the rate.
+    const auto due = run_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(static_cast<double>(bytes_read_) /
+                                                                    static_cast<double>(options_.max_read_rate)));
+    if (due > now) std::this_thread::sleep_until(due);
+  }
 }
 
 bool RescueEngine::should_stop() {
@@ -116,6 +176,7 @@ void RescueEngine::begin_phase(Phase phase, int pass, std::int64_t pos, std::str
   // A map nothing has been read into yet starts afresh, whatever its cursor.
   const bool untouched = map_.totals().non_tried == map_.end_pos() - map_.begin_pos();
   const bool resuming = c.phase == phase && c.pass == pass && !untouched;
+  pause_between_passes();
   map_.set_cursor({resuming ? c.pos : pos, phase, pass});
   if (!resuming) checkpoint(/*force=*/true);
   observer_.on_phase(phase, pass, description);
@@ -163,9 +224,11 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   if (copied > 0) {
     image_.write(e.pos + options_.output_offset,
                  std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied)));
+    if (options_.synchronous) image_.sync();  // -y
     map_.set_status(e.pos, copied, BlockStatus::kFinished);
   }
   if (!r.ok()) ++read_errors_;
+  after_read(e, r, copied);
   if (r.status == ReadStatus::kMediaError && count > 1) drive_names_failing_lba_ = r.error_lba.has_value();
   observer_.on_read(ReadEvent{
       phase, e.pos, e.size, copied, &r, timeout,
@@ -253,7 +316,7 @@ void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
       const std::int64_t after = settle_precise_error(b, r, Phase::kCopying, options_.timeouts.copy);
       const Extent failed = after >= 0 ? Extent{after, b.end() - after} : failed_part(b, r);
       if (failed.size > 0) map_.set_status(failed, BlockStatus::kNonTrimmed);
-      if (skipping) skip = skip == 0 ? options_.skip_initial : std::min(2 * skip, options_.skip_max);
+      if (skipping && !skipping_disabled_) skip = skip == 0 ? options_.skip_initial : std::min(2 * skip, options_.skip_max);
     }
     pos = forward ? b.end() + skip : b.pos - skip;
     set_cursor(pos);

@@ -34,6 +34,7 @@ enum class RunEnd {
   kDeviceGone,       ///< The source vanished or died; saved.
   kTooManyBadAreas,  ///< -e limit reached; saved.
   kErrorBudgetSpent, ///< --max-error-reads reached; saved.
+  kDdrescueLimit,    ///< One of ddrescue's limits (-T, -E, -J); stop_reason() says which; saved.
 };
 
 /// Persists the map: called at checkpoints, phase changes and the end.
@@ -57,6 +58,8 @@ class RescueEngine {
   /// Statistics of this run.
   std::int64_t read_commands() const { return read_commands_; }
   std::int64_t read_errors() const { return read_errors_; }
+  /// Why a kDdrescueLimit run stopped, in one line.
+  const std::string& stop_reason() const { return stop_reason_; }
 
  private:
   enum class Step { kContinue, kStop };
@@ -89,6 +92,11 @@ class RescueEngine {
   void checkpoint(bool force);
   bool should_stop();
   void recover_from_hang();
+  /// ddrescue's run limits and pacing after each read: -T, -E, -J, -Z,
+  /// --pause-on-error.
+  void after_read(const Extent& e, const ReadOutcome& r, std::int64_t copied);
+  void pause_between_passes();
+  bool copy_forward(int pass) const;
 
   Device& source_;
   ImageFile& image_;
@@ -123,6 +131,13 @@ class RescueEngine {
   int gone_retries_ = 0;
   static constexpr int kMaxGoneRetries = 3;
   HeadScheduler* head_scheduler_ = nullptr;
+  std::string stop_reason_;
+  bool skipping_disabled_ = false;  ///< -K 0
+  std::chrono::steady_clock::time_point run_start_, last_good_read_;
+  std::int64_t error_bytes_ = 0;     ///< bytes of failed reads this run (-E)
+  std::int64_t bytes_read_ = 0;      ///< bytes delivered this run (-Z)
+  std::int64_t last_good_pos_ = -1;  ///< start of the latest good sector (-J)
+  bool passes_begun_ = false;        ///< --pause-on-pass waits between passes only
 };
 
 }  // namespace ptrescue

@@ -10,7 +10,7 @@
 
 namespace ptrescue {
 
-/// The per-command timeout in force in each phase (--timeout).
+/// The per-command timeout in force in each phase (--read-timeout).
 struct PhaseTimeouts {
   Millis copy{std::chrono::seconds(10)};
   Millis trim{std::chrono::seconds(10)};
@@ -37,6 +37,19 @@ struct RescueOptions {
   std::chrono::milliseconds mapfile_interval{std::chrono::seconds(30)};
   /// Image byte = source byte + output_offset (-o minus -i).
   std::int64_t output_offset = 0;
+
+  // GNU ddrescue's options the engine acts on (docs/COMPATIBILITY.md).
+  bool unidirectional = false;           ///< -u: every pass forwards (backwards with -R).
+  bool retrim = false;                   ///< -M: bad-sector areas become non-trimmed first.
+  unsigned copy_passes = 0b111;          ///< --cpass: bit p-1 runs copying pass p (1..3).
+  /// -T: stop when no read has succeeded for this long; 0 = never.
+  std::chrono::milliseconds no_good_read_limit{0};
+  std::chrono::milliseconds pause_on_error{0};  ///< --pause-on-error
+  std::chrono::milliseconds pause_on_pass{0};   ///< --pause-on-pass
+  std::int64_t max_read_rate = 0;        ///< -Z bytes/s; 0 = no limit.
+  std::int64_t max_error_rate = 0;       ///< -E bytes of read errors per second; 0 = no limit.
+  bool synchronous = false;              ///< -y: sync the image after every write.
+  bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
 };
 
 }  // namespace ptrescue

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/engine/test_mode_device.h"
 
+#include <algorithm>
+
 namespace ptrescue {
 
 TestModeDevice::TestModeDevice(Device& inner, MapFile test_map)
@@ -10,7 +12,10 @@ ReadOutcome TestModeDevice::read(Lba lba, std::uint32_t count, std::span<std::by
                                  Millis timeout) {
   const std::int64_t ss = inner_.identity().logical_sector_size;
   const std::int64_t pos = static_cast<std::int64_t>(lba) * ss;
-  const std::int64_t end = pos + static_cast<std::int64_t>(count) * ss;
+  // A source whose size is not a multiple of the sector size ends mid-sector:
+  // the bytes past its end are not the test map's to judge.
+  const std::int64_t end = std::min<std::int64_t>(pos + static_cast<std::int64_t>(count) * ss,
+                                                  static_cast<std::int64_t>(inner_.identity().capacity_bytes()));
   // First byte in [pos, end) that the test map does not mark finished.
   std::int64_t first_bad = -1;
   if (pos < test_map_.begin_pos() || pos >= test_map_.end_pos()) {

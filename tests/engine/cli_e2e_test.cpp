@@ -284,7 +284,7 @@ TEST_F(CliRefusal, BadSizeSyntax) { expect_refused({"-q", "-s", "4Xb", src(), im
 
 TEST_F(CliRefusal, BadDurationSyntax) {
   expect_refused({"-q", "--mapfile-interval", "5parsecs", src(), img(), map()}, 1, {"5parsecs"});
-  expect_refused({"-q", "--timeout", "copy=fast", src(), img(), map()}, 1, {"fast"});
+  expect_refused({"-q", "--read-timeout", "copy=fast", src(), img(), map()}, 1, {"fast"});
 }
 
 TEST_F(CliRefusal, InputPositionBeyondTheEnd) {
@@ -298,7 +298,7 @@ TEST_F(CliRefusal, MapfileLargerThanTheSource) {
   expect_refused({"-q", src(), img(), map()}, 2, {map(), std::to_string(1 << 20)});
 }
 
-TEST_F(CliRefusal, WrongNumberOfFiles) { expect_refused({"-q", src(), img()}, 1, {"SOURCE IMAGE MAPFILE"}); }
+TEST_F(CliRefusal, WrongNumberOfFiles) { expect_refused({"-q", src()}, 1, {"SOURCE IMAGE [MAPFILE]"}); }
 
 // ---- --json and --log-reads ---------------------------------------------
 
@@ -341,7 +341,7 @@ TEST(CliRescue, JsonStatusLinesEndWithTheMapfilesTotals) {
 TEST(CliRescue, LogReadsIsDdrescuesFormatPlusThreeColumns) {
   TempDir dir;
   const std::string profile = "sim:scattered";
-  const ProcessResult r = run_ptrescue({"rescue", "-q", "--timeout", "copy=3s,trim=4s,scrape=5s,retry=6s",
+  const ProcessResult r = run_ptrescue({"rescue", "-q", "--read-timeout", "copy=3s,trim=4s,scrape=5s,retry=6s",
                                         "-r", "1", "--log-reads", dir.file("reads.log"), profile,
                                         dir.file("img"), dir.file("map")});
   ASSERT_EQ(r.exit_code, 0) << r.describe();

@@ -244,7 +244,7 @@ TEST_F(DdrescueInterop, DdrescueStoppedPartWayThenPtrescueFinishes) {
 // ptrescue stopped part way (by -e, in different phases, or finished with
 // trimming or scraping left undone by -N/-n), then ddrescue finishes it.
 TEST_F(DdrescueInterop, PtrescueStoppedPartWayThenDdrescueFinishes) {
-  const std::vector<std::vector<std::string>> stops{{"-e", "1"}, {"-e", "20"}, {"-e", "45"}, {"-n"}, {"-N", "-n"}};
+  const std::vector<std::vector<std::string>> stops{{"-e", "1"}, {"-e", "20"}, {"-e", "45"}, {"-n"}, {"--no-trim", "-n"}};
   for (const auto& stop : stops) {
     const std::string tag = fmt::format("{}", fmt::join(stop, ""));
     SCOPED_TRACE("ptrescue " + tag);

@@ -71,10 +71,10 @@ TEST(HostileNumbers, PositionsSizesAndDurationsNearTwoToTheSixtyThreeAreRefusedN
       {{"-i", "0x7fffffffffffffff"}, "beyond the end of the source"},
       {{"-s", "9223372036854775807"}, ""},
       {{"-i", "8Ei"}, "too large"},
-      {{"--timeout", "9999999999999h"}, "up to 100d"},
-      {{"--timeout", "900000000000s"}, "up to 100d"},
-      {{"--timeout", "copy=nan"}, "not a finite duration"},
-      {{"--mapfile-interval", "inf"}, "not a finite duration"},
+      {{"--read-timeout", "9999999999999h"}, "up to 100d"},
+      {{"--read-timeout", "900000000000s"}, "up to 100d"},
+      {{"--read-timeout", "copy=nan"}, "not a finite duration"},
+      {{"--mapfile-interval", "inf"}, "bad time interval"},
       {{"--head-timeout", "0=900000000000s"}, "up to 100d"},
       {{"-c", "0x7fffffffffffffff"}, "up to 1048576 sectors"},
       {{"-b", "0x4000000000000000"}, "up to 1 MiB"},
@@ -303,7 +303,7 @@ TEST(HostileMessages, DuplicatesAndImpossibleValuesAreRefusedAlike) {
   const std::string src = dir.file("src");
   const std::vector<EdgeCase> cases = {
       {{"--reset", "soft,soft", src}, "given twice"},
-      {{"--timeout", "copy=1s,copy=2s", src}, "given twice"},
+      {{"--read-timeout", "copy=1s,copy=2s", src}, "given twice"},
       {{"--head-timeout", "0=1s,0=2s", src}, "given twice"},
       {{"--skip-head", "1,1", src}, "given twice"},
       {{"--hash", "", src}, "empty"},

@@ -209,7 +209,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"hang", "hang", {}, 10000},
                       // The demo's 8 s slow sectors cannot be read within 5 s: they, and only
                       // they, join the bad ones; its 2.5 s ones still read.
-                      Case{"demo_short_timeout", "demo", {"--timeout", "5s"}, 5000},
+                      Case{"demo_short_timeout", "demo", {"--read-timeout", "5s"}, 5000},
                       // Reverse passes and retry passes end the same way.
                       Case{"scattered_reverse_retry", "scattered", {"-R", "-r", "2"}, 10000},
                       Case{"small_weak_head_json", data_file("small-weak-head.json"), {}, 10000}),

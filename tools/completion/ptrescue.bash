@@ -33,6 +33,9 @@ _ptrescue() {
     --head-map) mapfile -t COMPREPLY < <(compgen -W "infer sim none" -- "$cur"); return 0 ;;
     --compression) mapfile -t COMPREPLY < <(compgen -W "none empty-block fast best" -- "$cur"); return 0 ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "e01" -- "$cur"); return 0 ;;
+    --cpass) mapfile -t COMPREPLY < <(compgen -W "0 1 2 3 4 5 1-5 1,2,5" -- "$cur"); return 0 ;;
+    --size | -s) mapfile -t COMPREPLY < <(compgen -W "output" -- "$cur"); return 0 ;;
+    -F | --fill-mode | --fill) mapfile -t COMPREPLY < <(compgen -W "? * / - + l ?*/-" -- "$cur"); return 0 ;;
   esac
   if ((COMP_CWORD == 2)); then
     case $subcommand in

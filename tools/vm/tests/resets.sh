@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Timeouts, the reset ladder and the power-cycle hook against a real kernel,
 # on scsi_debug (the one disk here that can leave a command unanswered and
-# answer the next one). Each run is `ptrescue rescue --timeout 1s` of the
+# answer the next one). Each run is `ptrescue rescue --read-timeout 1s` of the
 # whole disk through its sg node while its first read is ignored: the read must come back at ptrescue's deadline (plus the slack
 # measured in this guest), be logged as a timeout, the ladder rung under
 # test must be sent to the kernel (its answer and dmesg are recorded), and
@@ -54,7 +54,7 @@ timeout_run() {
   mark "$name"
   # --smart=off: a SMART snapshot before the first pass would otherwise be
   # the NTH-th command, not the first read.
-  ptrescue_bg "$RUN.out" rescue -q --smart=off --timeout 1s --log-reads "$RUN.reads" "$@" "$sg" "$RUN.img" "$RUN.map"
+  ptrescue_bg "$RUN.out" rescue -q --smart=off --read-timeout 1s --log-reads "$RUN.reads" "$@" "$sg" "$RUN.img" "$RUN.map"
   # Only the one command: once scsi_debug has counted it (and dropped it) the
   # disk answers again, long before the next NTH-th command. Polled from the
   # shell without forking: ptrescue waits a whole second for that command.

@@ -7,7 +7,7 @@
 # One pass-through read with a 2 s timeout per transport records what comes
 # back and when, what the kernel logs, and how long the next read takes once
 # the stall is disarmed. Then a ptrescue rescue per
-# transport with --timeout 3s while the first read of those sectors stalls:
+# transport with --read-timeout 3s while the first read of those sectors stalls:
 # the read is recorded as a timeout at ptrescue's deadline (QEMU freezes the
 # guest during the kernel's reset, ptrescue's clock included), its data is
 # never used (the sectors are rescued by a later read), the reset rungs are
@@ -99,7 +99,7 @@ for s in "${VM_DISKS[@]}"; do
   mark "ptrescue $s"
   echo "$PT_STALL once" >"$VM_OUT/stall-$s"
   t0=$(now_ms)
-  "$PTRESCUE" rescue -q --timeout "${PT_TIMEOUT}s" --reset "${LADDER[$kind]}" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
+  "$PTRESCUE" rescue -q --read-timeout "${PT_TIMEOUT}s" --reset "${LADDER[$kind]}" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
   rc=$?
   ms=$(($(now_ms) - t0))
   disarm "$s"

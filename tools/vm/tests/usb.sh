@@ -40,7 +40,7 @@ for s in "${VM_DISKS[@]}"; do
       mark "usb-stall $s"
       echo "6 once" >"$VM_OUT/stall-$s"
       t0=$(now_ms)
-      "$PTRESCUE" rescue -q --timeout "${PT_TIMEOUT}s" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
+      "$PTRESCUE" rescue -q --read-timeout "${PT_TIMEOUT}s" --log-reads "$r.reads" "$dev" "$r.img" "$r.map" 2>"$r.err"
       rc=$?
       ms=$(($(now_ms) - t0))
       rm -f "$VM_OUT/stall-$s"
@@ -55,7 +55,7 @@ for s in "${VM_DISKS[@]}"; do
     usb)
       # Pulled once a few reads have landed, plugged back 2 s later.
       mark "usb-pull $s"
-      ptrescue_bg "$r.out" rescue -q --timeout "${PT_TIMEOUT}s" --reattach-wait 30s --log-reads "$r.reads" "$dev" "$r.img" "$r.map"
+      ptrescue_bg "$r.out" rescue -q --read-timeout "${PT_TIMEOUT}s" --reattach-wait 30s --log-reads "$r.reads" "$dev" "$r.img" "$r.map"
       deadline=$((SECONDS + 60))
       while :; do
         n=$(grep -c $'\tok\t' "$r.reads" 2>/dev/null)

@@ -26,7 +26,7 @@ for s in "${VM_DISKS[@]}"; do
   [ "${VM_KIND[$s]}" = nvme ] && pci=$(readlink -f "/sys/class/nvme/$(basename "$(disk_ctrl "$s")")/device")
   v="$VM_OUT/vanish-$s"
   [ -n "${VM_STALL[$s]}" ] && echo "6 once" >"$VM_OUT/stall-$s"
-  ptrescue_bg "$v.out" rescue -q --timeout 30s --reattach-wait 2s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
+  ptrescue_bg "$v.out" rescue -q --read-timeout 30s --reattach-wait 2s --mapfile-interval 100ms --log-reads "$v.reads1" "$dev" "$v.img" "$v.map"
   if [ -n "${VM_STALL[$s]}" ]; then
     # Pull it while nbdkit holds a read.
     wait_for_line "$VM_OUT/stall-$s.log" held 60 || fail "$s: the stall never came"
