@@ -60,6 +60,8 @@ constexpr std::size_t kFitErrors = 4096;
 constexpr std::size_t kRefitBackoffFrom = 32;
 // The read times are fitted again after this many more good reads.
 constexpr std::size_t kLatencyRefitEvery = 32;
+constexpr double kLatencyFreezeConfidence = 0.9;
+constexpr int kLatencyFreezeSupport = 8;
 
 }  // namespace
 
@@ -447,7 +449,9 @@ void HeadScheduler::refit_from_latency() {
   // The slow runs are known to a read's width, not a sector's: the period
   // is taken once it is known to 1/64 of a stripe over 16 periods (the grid
   // is refitted as the pass goes on, zone by zone).
-  if (!m || m->confidence < kFreezeConfidence || m->supporting_bands < kFreezeSupport ||
+  // Surer than a grid from errors must be: the runs' edges are a read wide
+  // (a weak head with scattered damage beside it gave 2 heads for 4 at 0.82).
+  if (!m || m->confidence < kLatencyFreezeConfidence || m->supporting_bands < kLatencyFreezeSupport ||
       16 * m->period_spread > std::max<Lba>(settings.granule, m->stripe / 4))
     return;
   if (grid_ && model_ && model_->segments.size() == m->segments.size() && model_->period == m->period) return;
