@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "src/cli/analyze_command.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/export_command.h"
 #include "src/cli/files_commands.h"
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "Usage: ptrescue COMMAND [ARGS]\n"
     "  rescue [options] SOURCE IMAGE MAPFILE   image SOURCE (file, block device, sim:NAME)\n"
     "  demo                                    rescue the built-in simulated failing drive\n"
+    "  analyze SOURCE [--json]                 short triage: weak heads, slow zones, time to image\n"
     "  identify SOURCE [--json]                what the source says about itself\n"
     "  smart SOURCE [--json]                   the drive's SMART / health data (read-only)\n"
     "  smart-diff MAPFILE [--json]             SMART changes during a rescue (MAPFILE.smart.jsonl)\n"
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "rescue") return run_rescue_command(args, command_line);
     if (cmd == "demo") return run_demo_command(args);
+    if (cmd == "analyze") return run_analyze_command(args);
     if (cmd == "identify") return run_identify_command(args);
     if (cmd == "smart") return run_smart_command(args);
     if (cmd == "smart-diff") return run_smart_diff_command(args);

@@ -99,6 +99,7 @@ Subcommand rescue_command() {
     ("head-retries", po::value<std::string>(), "retry passes for a head's bad sectors: H=N[,H=N...]")
     ("skip-head", po::value<std::string>(), "never read these heads: H[,H...]")
     ("head-order", po::value<std::string>(), "order to read weak heads in: H[,H...]")
+    ("analyze", "run the triage of 'ptrescue analyze' first and start with the weak heads it finds")
     ("max-error-reads", po::value<std::string>(), "stop after N failed reads (a dying drive's budget)")
     ("read-timeout", po::value<std::string>(), "per-command timeout: DUR or copy=DUR,trim=DUR,scrape=DUR,retry=DUR")
     ("reset", po::value<std::string>(), "reset ladder after a hang (default soft,device,bus)")
@@ -377,6 +378,7 @@ void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
   c.log_reads = a.text("log-reads");
   parse_head_options(c.heads, a.text("head-map"), a.text("head-timeout"), a.text("head-retries"),
                      a.text("skip-head"), a.text("head-order"));
+  c.heads.analyze = a.has("analyze");  // rescue --analyze (src/triage)
   c.hash = given_list(a, "hash");
   c.fill = given_list(a, "fill");
   c.segment_hash_size = a.text("segment-hash-size");

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -13,6 +14,11 @@
 #include "src/cli/open_device.h"
 #include "src/cli/rescue_command.h"
 #include "src/cli/subcommand_args.h"
+#include "src/report/sim_replay.h"
+#include "base/text_file.h"
+#include "base/units.h"
+#include "src/heads/head_map.h"
+#include "transport/sim/sim_physics.h"
 
 namespace ptrescue {
 
@@ -44,6 +50,43 @@ void print_demo_summary(const std::string& dir) {
       "  reads log: {0}/reads.log\nGo on with retry passes: ptrescue rescue sim:demo {0}/demo.img {0}/demo.map -r 2\n"
       "See the sector map:      ptrescue report {0}/demo.map --html {0}/report.html\n",
       dir);
+}
+
+// What reading the healthy heads first saved: the demo's reads log and a
+// plain run's (ddrescue's order, --head-map none) costed on the same drive.
+void print_demo_savings(const std::string& dir) {
+  const std::vector<std::string> plain_args{"sim:demo", dir + "/plain.img", dir + "/plain.map", "--log-reads",
+                                            dir + "/plain.log", "--sparse", "--quiet", "--head-map", "none"};
+  run_rescue_command(plain_args, "ptrescue rescue (plain, for the demo's comparison)");
+  const SimPhysics physics(SimProfile::builtin("demo"));
+  const ReplayResult heads = replay_reads(physics, parse_reads_log(read_whole_file(dir + "/reads.log")));
+  const ReplayResult plain = replay_reads(physics, parse_reads_log(read_whole_file(dir + "/plain.log")));
+  std::remove((dir + "/plain.img").c_str());
+  // The heads as the run's inferred map says (MAPFILE.headmap).
+  std::string weak = "none", healthy;
+  try {
+    const HeadMap map = HeadMap::parse(read_whole_file(dir + "/demo.map.headmap"));
+    if (map.weak_heads().empty()) throw std::runtime_error("no weak head");
+    weak.clear();
+    for (int h : map.heads()) {
+      std::string& into = map.is_weak(h) ? weak : healthy;
+      into += fmt::format("{}{}", into.empty() ? "" : ", ", h);
+    }
+  } catch (const std::exception&) {
+    fmt::print("\nNo head map was inferred: every head was read alike.\n");
+    return;
+  }
+  const auto t = [](const std::optional<double>& s) {
+    return s ? format_duration(Micros(static_cast<std::int64_t>(*s * 1e6))) : std::string("never");
+  };
+  // Failed reads before the 99 % mark: the wear the healthy heads did not pay for.
+  fmt::print(
+      "\nHealthy heads first: head {} was found weak from how slowly it reads, and heads {}\n"
+      "were read before it. Against a plain run in ddrescue's order on the same drive:\n"
+      "  99 % of the readable data after {} (plain: {}), 90 % after {} (plain: {})\n"
+      "  failed reads in all: {} (plain: {})\n",
+      weak, healthy, t(heads.time_to_99_s), t(plain.time_to_99_s), t(heads.time_to_90_s), t(plain.time_to_90_s),
+      heads.error_reads, plain.error_reads);
 }
 
 nlohmann::json identity_json(const DeviceIdentity& id, const std::string& source) {
@@ -115,13 +158,16 @@ int run_demo_command(const std::vector<std::string>& args) {
     expect_files(a, command, 0, 0);
     const std::string dir = make_demo_folder();
     std::vector<std::string> rescue_args{"sim:demo", dir + "/demo.img", dir + "/demo.map",
-                                         "--log-reads", dir + "/reads.log", "--sparse"};
+                                         "--log-reads", dir + "/reads.log", "--sparse", "--analyze"};
     if (a.has("json")) rescue_args.push_back("--json");
     if (a.has("quiet")) rescue_args.push_back("--quiet");
     std::string command_line = "ptrescue rescue";
     for (const auto& word : rescue_args) command_line += " " + word;
     const int rc = run_rescue_command(rescue_args, command_line);
-    if (!a.has("json") && !a.has("quiet")) print_demo_summary(dir);
+    if (!a.has("json") && !a.has("quiet")) {
+      print_demo_savings(dir);
+      print_demo_summary(dir);
+    }
     return rc;
   });
 }

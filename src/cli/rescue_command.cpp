@@ -26,6 +26,7 @@
 #include "src/mapfile/subsector_join.h"
 #include "src/mapfile/domain.h"
 #include "src/cli/exit_codes.h"
+#include "src/cli/analyze_command.h"
 #include "src/cli/export_command.h"
 #include "src/export/e01_segments.h"
 #include "src/engine/head_setup.h"
@@ -570,7 +571,10 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const SaveMap save = mapfile_saver(store, command_line, saves);
 
   // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
-  HeadSetup heads = setup_head_scheduling(cl.heads, cl.mapfile, drive, map, domain, options);
+  // --analyze: the triage first; its read times seed the head-map inference.
+  HeadOptions head_options = cl.heads;
+  if (head_options.analyze) head_options.latency_seed = analyze_before_rescue(drive, shows_text(cl.status));
+  HeadSetup heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, domain, options);
   const Domain& run_domain = heads.domain ? *heads.domain : domain;
   StatusDisplay display(cl.status, stdout, map, source.clock(), run_domain.total_size());
   if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });

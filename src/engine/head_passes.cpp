@@ -126,6 +126,7 @@ struct RescueEngine::HeadCopyPasses {
       if (r.status == ReadStatus::kDeviceGone) break;
       if (r.ok()) {
         hs.on_good(*b, forward);
+        hs.on_timed_read(*b, r.duration, forward);
         pos = forward ? b->end() : b->pos;
         if (forward && may_grow()) stretch = grown(stretch);
       } else {

@@ -89,6 +89,7 @@ HeadSetup setup_head_scheduling(const HeadOptions& options, const std::string& m
                     id.logical_sector_size;
   s.skip_initial = ro.skip_initial;
   s.skip_max = ro.skip_max;
+  s.time_reads = id.transport != "file";  // an image's read times are the host's, not a drive's heads'
   const std::string saved = head_map_path_for(mapfile_path);
   switch (options.source) {
     case HeadOptions::MapSource::kFile:

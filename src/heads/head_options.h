@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "src/heads/latency_bands.h"
 #include "transport/clock.h"
 
 namespace ptrescue {
@@ -24,6 +25,10 @@ struct HeadOptions {
   std::map<int, int> retries;            ///< --head-retries H=N: retry passes for head H's bad sectors
   std::vector<int> skip;                 ///< --skip-head H: never read head H
   std::vector<int> order;                ///< --head-order: the order weak heads are read in
+  /// rescue --analyze: the good reads of the triage run first (src/triage),
+  /// timed; they seed the inference from read times before pass 1 begins.
+  bool analyze = false;
+  std::vector<TimedRead> latency_seed;
 };
 
 /// Parses the --head-* option texts into `o`; each argument may be empty

@@ -58,6 +58,10 @@ constexpr int kMaxStrayErrors = 2;
 constexpr std::size_t kFitBands = 128;
 constexpr std::size_t kFitErrors = 4096;
 constexpr std::size_t kRefitBackoffFrom = 32;
+// The read times are fitted again after this many more good reads.
+constexpr std::size_t kLatencyRefitEvery = 32;
+constexpr double kLatencyFreezeConfidence = 0.9;
+constexpr int kLatencyFreezeSupport = 8;
 
 }  // namespace
 
@@ -77,6 +81,11 @@ HeadScheduler::HeadScheduler(Setup setup)
   if (!setup_.known.empty()) {
     map_ = setup_.known;
     for (int h : map_.weak_heads()) weak_mask_ |= bit(h);
+  }
+  // rescue --analyze: the triage's read times, before the first read.
+  if (setup_.time_reads && setup_.known.empty() && setup_.infer && !setup_.options.latency_seed.empty()) {
+    timed_ = setup_.options.latency_seed;
+    refit_from_latency();
   }
 }
 
@@ -418,7 +427,40 @@ void HeadScheduler::refit() {
   }
 }
 
+void HeadScheduler::on_timed_read(const Extent& read, Micros duration, bool forward) {
+  if (!setup_.time_reads || !setup_.known.empty() || !setup_.infer || forward != learn_forward_ || !forward) return;
+  if (grid_ && !grid_from_latency_) return;
+  timed_.push_back(TimedRead{lba_of(read.pos), static_cast<Lba>(read.size / ss_),
+                             static_cast<double>(duration.count()) / 1000.0});
+  if (timed_.size() >= next_latency_fit_at_) refit_from_latency();
+}
+
+// A fit of the slow reads' runs: adopted when as sure as a grid from errors
+// must be; refitted as the pass goes on, so zones met later (a serpentine
+// drive's weak stripe moves) join the grid.
+void HeadScheduler::refit_from_latency() {
+  next_latency_fit_at_ = timed_.size() + kLatencyRefitEvery;
+  InferenceSettings settings;
+  settings.granule = static_cast<Lba>(std::max<std::int64_t>(1, setup_.cluster_bytes / ss_));
+  auto runs = slow_runs(timed_);
+  if (runs.size() > kFitBands) runs.erase(runs.begin(), runs.end() - static_cast<std::ptrdiff_t>(kFitBands));
+  if (runs.size() < 3) return;
+  const auto m = fit_runs(runs, setup_.capacity, settings);
+  // The slow runs are known to a read's width, not a sector's: the period
+  // is taken once it is known to 1/64 of a stripe over 16 periods (the grid
+  // is refitted as the pass goes on, zone by zone).
+  // Surer than a grid from errors must be: the runs' edges are a read wide
+  // (a weak head with scattered damage beside it gave 2 heads for 4 at 0.82).
+  if (!m || m->confidence < kLatencyFreezeConfidence || m->supporting_bands < kLatencyFreezeSupport ||
+      16 * m->period_spread > std::max<Lba>(settings.granule, m->stripe / 4))
+    return;
+  if (grid_ && model_ && model_->segments.size() == m->segments.size() && model_->period == m->period) return;
+  adopt_grid(*m);
+  grid_from_latency_ = true;
+}
+
 void HeadScheduler::adopt_grid(const StripeModel& m) {
+  grid_from_latency_ = false;
   model_ = m;
   grid_ = StripeGrid::from_model(m, setup_.capacity);
   // The weak label: its place in the period of the first segment.
@@ -577,6 +619,9 @@ void HeadScheduler::save_if_changed() {
   settings.granule = static_cast<Lba>(std::max<std::int64_t>(1, setup_.cluster_bytes / ss_));
   const HeadInference all = infer_head_map(errors_, setup_.capacity, settings);
   const HeadMap& best = all.confident ? all.map : map_;
+  // A grid dropped late (a burst of surprises after the weak heads were
+  // read) leaves no map: the file keeps the last one it had.
+  if (best.empty()) return;
   const std::string how = all.confident ? all.model->summary(setup_.sector_size) : describe();
   const std::string text = best.serialize(
       {fmt::format("Head map inferred by ptrescue version {} from {} read errors", PTRESCUE_VERSION, errors_.size()),

@@ -20,6 +20,7 @@
 #include "src/heads/head_inference.h"
 #include "src/heads/head_map.h"
 #include "src/heads/head_options.h"
+#include "src/heads/latency_bands.h"
 #include "src/mapfile/mapfile.h"
 #include "src/heads/stripe_grid.h"
 
@@ -39,6 +40,9 @@ class HeadScheduler {
     std::int64_t skip_initial = 65536;   ///< -K
     std::int64_t skip_max = 0;           ///< -K max; 0 = 1% of the capacity
     std::string save_path;               ///< Where to write an inferred map; empty: nowhere.
+    /// Read times tell heads apart (a drive, the simulator); false for an
+    /// image file, whose times are the host's.
+    bool time_reads = true;
   };
   explicit HeadScheduler(Setup setup);
 
@@ -57,6 +61,13 @@ class HeadScheduler {
   std::optional<Extent> prev_deferred(std::int64_t pos) const;
   /// A copying read succeeded.
   void on_good(const Extent& read, bool forward);
+  /// A copying read succeeded in `duration`: with inference on and no grid
+  /// yet (or one learnt from latency), the good reads of the learning pass
+  /// are timed, and a weak head that reads slower is found from them before
+  /// it fails (src/heads/latency_bands.h).
+  void on_timed_read(const Extent& read, Micros duration, bool forward);
+  /// The grid in force was learnt from read times, not errors.
+  bool grid_from_latency() const { return grid_from_latency_; }
   /// A band of errors is open: the reads since its last error are being
   /// judged (whether the band has ended), cluster by cluster.
   bool judging_band() const { return band_.open; }
@@ -149,6 +160,7 @@ class HeadScheduler {
   Lba lba_of(std::int64_t pos) const { return static_cast<Lba>(pos / ss_); }
   std::int64_t pos_of(Lba lba) const { return static_cast<std::int64_t>(lba) * ss_; }
   void refit();
+  void refit_from_latency();
   void adopt_grid(const StripeModel& m);
   void update_weak_from_counts();
   void close_band();
@@ -191,6 +203,9 @@ class HeadScheduler {
   std::optional<DeadWidth> dead_width_;  // of the dead bands crossed forwards
   Band band_;
   std::vector<Lba> errors_;       // every error seen
+  std::vector<TimedRead> timed_;  // good reads of the learning pass, timed
+  std::size_t next_latency_fit_at_ = 0;
+  bool grid_from_latency_ = false;
   std::vector<std::int64_t> errors_by_head_ = std::vector<std::int64_t>(HeadMap::kMaxHeads, 0);
   std::vector<std::int64_t> weak_errors_ = std::vector<std::int64_t>(HeadMap::kMaxHeads, 0);
   std::vector<std::int64_t> weak_rescued_ = std::vector<std::int64_t>(HeadMap::kMaxHeads, 0);

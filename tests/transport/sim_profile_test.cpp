@@ -276,7 +276,7 @@ TEST(SimProfile, InvalidJsonIsReportedAsSuch) {
 
 TEST(SimProfile, ValidateCatchesMistakesInProfilesBuiltInCode) {
   SimProfile p;
-  p.weak_heads = {{.head = 9}};
+  p.weak_heads = {{.head = 9, .extra_latency_ms = 30, .bad_fraction = 0.01, .cluster_sectors = 64, .wear = {}}};
   try {
     p.validate();
     FAIL() << "no exception";

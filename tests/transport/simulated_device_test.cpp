@@ -314,7 +314,7 @@ TEST(SimulatedDevice, RandomClustersAreSeededRunsOfTheGivenLength) {
 
 SimProfile with_weak_head(double fraction) {
   SimProfile p = small_profile();
-  p.weak_heads = {{.head = 2, .extra_latency_ms = 30, .bad_fraction = fraction, .cluster_sectors = 8}};
+  p.weak_heads = {{.head = 2, .extra_latency_ms = 30, .bad_fraction = fraction, .cluster_sectors = 8, .wear = {}}};
   return p;
 }
 
@@ -639,7 +639,7 @@ TEST(SimPhysics, AHugeDriveCostsNoMemoryAndFindsWeakClustersAnywhere) {
   SimProfile p;
   p.capacity_sectors = 4'000'000'000ULL;  // ~2 TB.
   p.stripe_sectors = 1 << 20;
-  p.weak_heads = {{.head = 3, .extra_latency_ms = 10, .bad_fraction = 0.05, .cluster_sectors = 64}};
+  p.weak_heads = {{.head = 3, .extra_latency_ms = 10, .bad_fraction = 0.05, .cluster_sectors = 64, .wear = {}}};
   SimulatedDevice dev(p);
   // The last 8 stripes hold two of head 3's; its bad clusters are there too.
   const Lba lo = p.capacity_sectors - 8 * p.stripe_sectors;

@@ -8,7 +8,7 @@
 # list cannot fall behind the program. Anything else completes as a file name
 # (sources, images, mapfiles), through `complete -o default`.
 
-_ptrescue_subcommands="rescue demo identify smart smart-diff hash verify fill report export files mount plan headmap sim"
+_ptrescue_subcommands="rescue demo analyze identify smart smart-diff hash verify fill report export files mount plan headmap sim"
 
 # The long options SUBCOMMAND's help names, one per line.
 _ptrescue_options() {

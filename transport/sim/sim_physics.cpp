@@ -128,6 +128,8 @@ SimPhysics::SimPhysics(SimProfile profile)
     h.all_bad = w.bad_fraction >= 1.0;
     // fraction * 2^64, computed below 2^64 so the conversion cannot overflow.
     h.threshold = h.all_bad ? 0 : static_cast<std::uint64_t>(std::ldexp(w.bad_fraction, 64));
+    h.bad_fraction = w.bad_fraction;
+    h.wear = w.wear;
     weak_[static_cast<std::size_t>(w.head)] = h;
   }
   for (int h : profile_.dead_heads) dead_[static_cast<std::size_t>(h)] = true;
@@ -136,18 +138,42 @@ SimPhysics::SimPhysics(SimProfile profile)
 SimDriveState SimPhysics::initial_state() const {
   SimDriveState s;
   s.error_recovery_limit = to_micros(profile_.error_recovery_limit_ms);
+  for (const auto& w : profile_.weak_heads)
+    if (w.wear.any()) s.wear_hours.assign(static_cast<std::size_t>(profile_.heads), 0.0);
   return s;
+}
+
+SimPhysics::WeakHead SimPhysics::worn(const WeakHead& w, double hours) const {
+  if (hours <= 0 || !w.wear.any()) return w;
+  WeakHead h = w;
+  h.extra_ms = w.extra_ms + w.wear.per_hour_latency_growth_ms * hours;
+  const double fraction = std::min(1.0, w.bad_fraction + w.wear.per_hour_error_growth * hours);
+  h.all_bad = fraction >= 1.0;
+  h.threshold = h.all_bad ? 0 : static_cast<std::uint64_t>(std::ldexp(fraction, 64));
+  return h;
+}
+
+void SimPhysics::add_wear(SimDriveState& state, const std::vector<double>& work_ms, int failed_head) const {
+  if (state.wear_hours.empty()) return;
+  for (std::size_t h = 0; h < weak_.size() && h < state.wear_hours.size(); ++h) {
+    if (!weak_[h] || !weak_[h]->wear.any()) continue;
+    const SimWear& w = weak_[h]->wear;
+    state.wear_hours[h] += work_ms[h] / 3.6e6;
+    if (static_cast<int>(h) == failed_head) state.wear_hours[h] += w.per_error_read_hours;
+    if (w.dies_at_hours > 0 && state.wear_hours[h] >= w.dies_at_hours) state.dead = true;
+  }
 }
 
 bool SimPhysics::weak_cluster_bad(const WeakHead& w, Lba cluster_index) const {
   return w.all_bad || mix(cluster_index ^ weak_salt_) < w.threshold;
 }
 
-std::optional<Lba> SimPhysics::head_bad_in(int head, Lba lo, Lba hi) const {
+std::optional<Lba> SimPhysics::head_bad_in(int head, Lba lo, Lba hi, double wear_hours) const {
   const auto h = static_cast<std::size_t>(head);
   if (dead_[h]) return lo;
-  const auto& w = weak_[h];
-  if (!w || (!w->all_bad && w->threshold == 0)) return std::nullopt;
+  if (!weak_[h]) return std::nullopt;
+  const std::optional<WeakHead> w = worn(*weak_[h], wear_hours);
+  if (!w->all_bad && w->threshold == 0) return std::nullopt;
   // Clusters are aligned on absolute LBAs, so membership needs no table.
   for (Lba c = lo / w->cluster; c <= (hi - 1) / w->cluster; ++c)
     if (weak_cluster_bad(*w, c)) return std::max(lo, c * w->cluster);
@@ -235,27 +261,40 @@ ReadOutcome SimPhysics::read(SimDriveState& state, Lba lba, std::uint32_t count,
   int prev_head = contiguous ? state.last_head : -1;
   std::uint64_t weak_touched = 0;
   double transfer_ms = 0;
+  // Wear (docs/SIMULATOR.md, "Wear"): each head's state as the command
+  // starts, and the time the command works with it.
+  const auto wear_of = [&](int head) {
+    return state.wear_hours.empty() ? 0.0 : state.wear_hours[static_cast<std::size_t>(head)];
+  };
+  std::vector<double> work_ms;
+  if (!state.wear_hours.empty()) work_ms.assign(weak_.size(), 0.0);
   geometry_.for_each_segment(lba, end, [&](const SimGeometry::Segment& s) {
     if (prev_head >= 0 && s.head != prev_head) ms += profile_.head_switch_ms;
     prev_head = s.head;
     if (weak_[static_cast<std::size_t>(s.head)]) weak_touched |= std::uint64_t{1} << s.head;
     Lba upto = std::min(s.end, stop);
     if (s.start < upto) {
-      if (auto x = head_bad_in(s.head, s.start, upto)) {
+      if (auto x = head_bad_in(s.head, s.start, upto, wear_of(s.head))) {
         stop = upto = *x;
         cause = Stop::kBad;
       }
       // MB/s is bytes per microsecond.
-      transfer_ms += static_cast<double>((upto - s.start) * profile_.logical_sector_size) /
-                     geometry_.rate_mbps(s.zone) / 1000.0;
+      const double seg_ms = static_cast<double>((upto - s.start) * profile_.logical_sector_size) /
+                            geometry_.rate_mbps(s.zone) / 1000.0;
+      transfer_ms += seg_ms;
+      if (!work_ms.empty()) work_ms[static_cast<std::size_t>(s.head)] += seg_ms;
     }
     // Go on into the next segment only while the stop sector lies beyond
     // this one (the stop sector's own head still has to be selected).
     return s.end <= stop && s.end < end;
   });
   ms += transfer_ms;
-  for (int h = 0; h < profile_.heads; ++h)
-    if (weak_touched & (std::uint64_t{1} << h)) ms += weak_[static_cast<std::size_t>(h)]->extra_ms;
+  for (int h = 0; h < profile_.heads; ++h) {
+    if (!(weak_touched & (std::uint64_t{1} << h))) continue;
+    const double extra = worn(*weak_[static_cast<std::size_t>(h)], wear_of(h)).extra_ms;
+    ms += extra;
+    if (!work_ms.empty()) work_ms[static_cast<std::size_t>(h)] += extra;
+  }
   ms += slow_extra_ms(lba, cause == Stop::kNone ? end : stop + 1);
 
   if (cause == Stop::kHang) {
@@ -273,6 +312,8 @@ ReadOutcome SimPhysics::read(SimDriveState& state, Lba lba, std::uint32_t count,
       state.dead = true;
     state.position = stop + 1;
     state.last_head = geometry_.head_of(stop);
+    // The retries wear the head only as the profile's per_error_read_hours says.
+    if (!work_ms.empty()) add_wear(state, work_ms, state.last_head);
     const Micros d = to_micros(ms);
     if (d > limit)
       return time_out(fmt::format("no completion within {} ms (drive retrying LBA {})", limit.count(), stop),
@@ -285,6 +326,7 @@ ReadOutcome SimPhysics::read(SimDriveState& state, Lba lba, std::uint32_t count,
   }
   state.position = end;
   state.last_head = prev_head;
+  if (!work_ms.empty()) add_wear(state, work_ms, -1);
   const Micros d = to_micros(ms);
   if (d > limit) return time_out(fmt::format("no completion within {} ms (slow sectors)", limit.count()), false);
   out.status = ReadStatus::kOk;

@@ -103,6 +103,9 @@ struct SimDriveState {
     std::uint64_t power_on_hours = 0;
   };
   std::deque<LoggedError> error_log;  ///< The last five media errors, latest first.
+  /// Wear of each head in hours of work (docs/SIMULATOR.md, "Wear"); empty
+  /// when no weak head of the profile wears.
+  std::vector<double> wear_hours;
 };
 
 class SimPhysics {
@@ -140,11 +143,19 @@ class SimPhysics {
     Lba cluster = 1;
     bool all_bad = false;
     std::uint64_t threshold = 0;  ///< A cluster is bad when its hash is below this.
+    double bad_fraction = 0;      ///< At power-on: what wear grows from.
+    SimWear wear;
   };
+  /// The weak head as it is after `hours` of wear (itself when it does not wear).
+  WeakHead worn(const WeakHead& w, double hours) const;
   /// The first unreadable sector of [lo, hi) on `head` due to the head itself
-  /// (dead, or a weak head's bad cluster); [lo, hi) lies on that head.
-  std::optional<Lba> head_bad_in(int head, Lba lo, Lba hi) const;
+  /// (dead, or a weak head's bad cluster, after `wear_hours` of wear); [lo, hi)
+  /// lies on that head.
+  std::optional<Lba> head_bad_in(int head, Lba lo, Lba hi, double wear_hours = 0) const;
   bool weak_cluster_bad(const WeakHead& w, Lba cluster_index) const;
+  /// Adds what a command did with each wearing head to its wear; the drive
+  /// dies when a head's wear reaches its dies_at_hours.
+  void add_wear(SimDriveState& state, const std::vector<double>& work_ms, int failed_head) const;
   double seek_ms(Lba from, Lba to) const;
 
   SimProfile profile_;

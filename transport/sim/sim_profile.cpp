@@ -319,15 +319,45 @@ std::vector<SimClusterGroup> as_cluster_groups(const json& v, std::uint32_t ss) 
   });
 }
 
+// ---- Wear of a weak head (docs/SIMULATOR.md, "Wear") ----------------------
+// Kept in one block: rates per hour of work with the head, all optional.
+
+constexpr double kMaxWearNumber = 1e6;
+
+double as_wear_number(const json& v, std::string_view field) {
+  if (!v.is_number()) fail(field, "must be a number");
+  const double d = v.get<double>();
+  if (!(d >= 0 && d <= kMaxWearNumber)) fail(field, fmt::format("must be from 0 to {}", kMaxWearNumber));
+  return d;
+}
+
+SimWear as_wear(const json& v, std::string_view field) {
+  const ObjectReader r(v, std::string(field),
+                       {"per_hour_error_growth", "per_hour_latency_growth_ms", "per_error_read_hours",
+                        "dies_at_hours"});
+  SimWear w;
+  const auto read = [&](std::string_view key, double& into) {
+    if (const json* k = r.get(key)) into = as_wear_number(*k, r.field(key));
+  };
+  read("per_hour_error_growth", w.per_hour_error_growth);
+  read("per_hour_latency_growth_ms", w.per_hour_latency_growth_ms);
+  read("per_error_read_hours", w.per_error_read_hours);
+  read("dies_at_hours", w.dies_at_hours);
+  return w;
+}
+
+// ---- end of wear ---------------------------------------------------------
+
 std::vector<SimWeakHead> as_weak_heads(const json& v, std::uint32_t ss) {
   return as_objects<SimWeakHead>(
-      v, "weak_heads", {"head", "extra_latency_ms", "bad_fraction", "cluster"}, [&](const ObjectReader& r) {
+      v, "weak_heads", {"head", "extra_latency_ms", "bad_fraction", "cluster", "wear"}, [&](const ObjectReader& r) {
         SimWeakHead w;
         w.cluster_sectors = kDefaultClusterBytes / ss;
         w.head = as_small_int(required(r, "head"), r.field("head"));
         if (const json* k = r.get("extra_latency_ms")) w.extra_latency_ms = as_ms(*k, r.field("extra_latency_ms"));
         if (const json* k = r.get("bad_fraction")) w.bad_fraction = as_fraction(*k, r.field("bad_fraction"));
         if (const json* k = r.get("cluster")) w.cluster_sectors = as_size(*k, r.field("cluster"), ss);
+        if (const json* k = r.get("wear")) w.wear = as_wear(*k, r.field("wear"));
         return w;
       });
 }
@@ -414,7 +444,7 @@ SimProfile demo() {
   p.heads = 4;
   p.zones = 8;
   p.stripe_sectors = 4 * kMiB;
-  p.weak_heads = {{.head = 1, .extra_latency_ms = 25, .bad_fraction = 0.01, .cluster_sectors = 64}};
+  p.weak_heads = {{.head = 1, .extra_latency_ms = 25, .bad_fraction = 0.01, .cluster_sectors = 64, .wear = {}}};
   p.bad_clusters = {{.count = 24, .length = 8}, {.count = 6, .length = 128}};
   p.bad_ranges = {{.start = 300 * kMiB, .length = 2048}};
   p.slow_ranges = {{.start = 100000, .length = 64, .extra_ms = 400},
@@ -441,7 +471,7 @@ SimProfile weak_head() {
   p.heads = 4;
   p.zones = 8;
   p.stripe_sectors = 4 * kMiB;
-  p.weak_heads = {{.head = 2, .extra_latency_ms = 40, .bad_fraction = 0.05, .cluster_sectors = 128}};
+  p.weak_heads = {{.head = 2, .extra_latency_ms = 40, .bad_fraction = 0.05, .cluster_sectors = 128, .wear = {}}};
   return p;
 }
 
@@ -604,6 +634,16 @@ void check_bad_clusters(const std::vector<SimClusterGroup>& groups, Lba capacity
   }
 }
 
+void check_wear(const SimWear& w, const std::string& f) {
+  const auto check = [&](double v, std::string_view key) {
+    if (!(v >= 0 && v <= kMaxWearNumber)) fail(f + "." + std::string(key), fmt::format("must be from 0 to {}", kMaxWearNumber));
+  };
+  check(w.per_hour_error_growth, "per_hour_error_growth");
+  check(w.per_hour_latency_growth_ms, "per_hour_latency_growth_ms");
+  check(w.per_error_read_hours, "per_error_read_hours");
+  check(w.dies_at_hours, "dies_at_hours");
+}
+
 void check_heads(const SimProfile& p) {
   const Lba per_phys = p.logical_per_physical();
   HeadTally weak(p.heads);
@@ -615,6 +655,7 @@ void check_heads(const SimProfile& p) {
     if (!(w.bad_fraction >= 0 && w.bad_fraction <= 1)) fail(f + ".bad_fraction", "must be between 0 and 1");
     if (w.cluster_sectors == 0 || w.cluster_sectors % per_phys != 0)
       fail(f + ".cluster", "must be a positive whole number of physical sectors");
+    check_wear(w.wear, f + ".wear");
   }
   HeadTally dead(p.heads);
   for (std::size_t i = 0; i < p.dead_heads.size(); ++i) dead.add(p.dead_heads[i], indexed("dead_heads", i));

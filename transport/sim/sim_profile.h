@@ -49,11 +49,28 @@ struct SimClusterGroup {
 /// and a `bad_fraction` of the aligned clusters of `cluster_sectors` on its
 /// stripes are unreadable (chosen by a hash of (cluster, head, seed), so no
 /// memory is spent on them however big the drive).
+/// How a weak head wears as it is read (docs/SIMULATOR.md, "Wear"). Wear is
+/// counted in hours of work with the head (the time its reads spend on it:
+/// transfer and extra latency, not the drive's retries of a bad sector; plus
+/// per_error_read_hours for each read that fails on it); bad_fraction and
+/// extra_latency_ms grow linearly with it. All zero: no wear.
+struct SimWear {
+  double per_hour_error_growth = 0;       ///< Added to bad_fraction per hour of work (capped at 1).
+  double per_hour_latency_growth_ms = 0;  ///< Added to extra_latency_ms per hour of work.
+  double per_error_read_hours = 0;        ///< Wear of one failed read on the head, in hours.
+  double dies_at_hours = 0;               ///< The drive dies when the head's wear reaches this; 0 = never.
+  bool any() const {
+    return per_hour_error_growth > 0 || per_hour_latency_growth_ms > 0 || per_error_read_hours > 0 ||
+           dies_at_hours > 0;
+  }
+};
+
 struct SimWeakHead {
   int head = 0;
   double extra_latency_ms = 30;
   double bad_fraction = 0.01;
   Lba cluster_sectors = 64;
+  SimWear wear;  ///< Default: the head stays as it is.
 };
 
 /// What each kind of reset costs on the drive's clock, in milliseconds.

@@ -16,7 +16,7 @@ For each profile:
      physics, with the same rules for all: a failed read rescues nothing; the
      drive's death ends what counts.
 
-Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|fresh|all|NAME...]
+Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--set dev|heldout|fresh|all|wear|everything|NAME...]
                 [--seeds N,N,...] [--work DIR] [--json OUT] [--pt-args "OPTIONS"]
 """
 import argparse
@@ -99,7 +99,49 @@ FRESH = [
             bad_clusters=[{"count": 300, "length": 16}]),
 ]
 
-SETS = {"dev": DEV, "heldout": HELDOUT, "fresh": FRESH, "all": DEV + HELDOUT + FRESH}
+
+# Drives that wear as they are read (docs/SIMULATOR.md, "Wear"), written
+# for issue 20 (2026-12-07): the weak head is only slow at first (+30 ms a
+# command, no bad cluster) and fails more the longer it is read; the drive
+# dies when it has worked a set time, or after 1000 error reads. ptrescue
+# reads these live (`sim:PROFILE`): the weak head is found from its read
+# times. GNU ddrescue cannot read a simulated drive: it runs on the test
+# map of the drive at power-on (nothing bad on the weak head), and its log
+# is costed with the wear like the others. The time a head works includes
+# its transfer and its extra latency; failed reads add per_error_read_hours.
+def wearing(head, growth, dies_at, extra=30, per_error=0.0, frac=0.0, cluster="64KiB"):
+    return [{"head": head, "extra_latency_ms": extra, "bad_fraction": frac, "cluster": cluster,
+             "wear": {"per_hour_error_growth": growth, "per_error_read_hours": per_error,
+                      "dies_at_hours": dies_at}}]
+
+
+# Scale: reading a weak head's quarter of 2 GiB once in 1 MiB reads is about
+# 0.005 h of work for it (+30 ms a command), in 64 KiB reads about 0.07 h.
+WEAR = [
+    profile("w-slow-then-bad-fast", seed=201, weak_heads=wearing(1, 100, 0.03)),
+    profile("w-slow-then-bad-mid", seed=202, weak_heads=wearing(2, 40, 0.05)),
+    profile("w-slow-then-bad-slow", seed=203, weak_heads=wearing(0, 15, 0.08)),
+    profile("w-slow-8m-6heads", seed=204, heads=6, stripe="8MiB", weak_heads=wearing(4, 40, 0.04)),
+    profile("w-slow-1m-2heads", seed=205, heads=2, stripe="1MiB", weak_heads=wearing(1, 40, 0.1)),
+    profile("w-errors-wear", seed=208, weak_heads=wearing(3, 40, 0.05, per_error=0.002, frac=0.002)),
+    profile("w-slow-firmware", seed=206, slow_ranges=[{"start": 0, "length": "2GiB", "extra_ms": 40}],
+            bad_clusters=[{"count": 100, "length": 8}]),
+    profile("w-healthy", seed=207),
+]
+
+# ... and wearing drives it was not tuned on (written before the first run
+# of the others, never changed after).
+WEAR_FRESH = [
+    profile("wf-3m-5heads-z20", seed=211, heads=5, stripe="3MiB", zones=20, weak_heads=wearing(3, 60, 0.04)),
+    profile("wf-16m-z8", seed=212, stripe="16MiB", zones=8, weak_heads=wearing(1, 30, 0.06, extra=20)),
+    profile("wf-2m-noserp-light", seed=213, serpentine=False, weak_heads=wearing(2, 50, 0.05, extra=15, frac=0.005)),
+]
+
+# The live profiles: ptrescue reads the simulated drive itself.
+LIVE = {p["name"] for p in WEAR + WEAR_FRESH}
+
+SETS = {"dev": DEV, "heldout": HELDOUT, "fresh": FRESH, "all": DEV + HELDOUT + FRESH,
+        "wear": WEAR + WEAR_FRESH, "everything": DEV + HELDOUT + FRESH + WEAR + WEAR_FRESH}
 
 
 def run(cmd, **kw):
@@ -136,15 +178,29 @@ def bench_one(p, pt, dd, work, pt_args):
          os.path.join(d, "dd.img"), os.path.join(d, "dd.map")])
     out["dd_wall_s"] = time.time() - t
     t = time.time()
-    r = subprocess.run([pt, "rescue", "-f", "-q", "-S", "-H", os.path.join(d, "test.map"), "--log-reads",
-                        os.path.join(d, "pt.log")] + pt_args + [src, os.path.join(d, "pt.img"), os.path.join(d, "pt.map")],
+    live = p["name"] in LIVE
+    # Live: ptrescue reads the simulated drive (its read times, its wear);
+    # else the test map on the sparse file, like ddrescue.
+    source = ["sim:" + prof] if live else ["-H", os.path.join(d, "test.map"), src]
+    r = subprocess.run([pt, "rescue", "-f", "-q", "-S", "--log-reads", os.path.join(d, "pt.log")] + pt_args +
+                       source + [os.path.join(d, "pt.img"), os.path.join(d, "pt.map")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
+    # A live run ends with exit 1 when the simulated drive dies.
+    if r.returncode != 0 and not (live and os.path.exists(os.path.join(d, "pt.log"))):
         raise RuntimeError(f"ptrescue failed on {p['name']}: {r.stderr}")
     out["pt_wall_s"] = time.time() - t
     run([pt, "sim", "ceiling", prof, os.path.join(d, "ceiling.log")])
     for who in ("dd", "pt", "ceiling"):
         out[who] = replay(pt, prof, os.path.join(d, who + ".log"))
+    if live:
+        # What the triage costs (`ptrescue analyze`, drive time), and a plain
+        # run without heads, for the healthy and slow-firmware drives' share.
+        out["triage_s"] = json.loads(run([pt, "analyze", "sim:" + prof, "--json"]).stdout)["drive_seconds"]
+        subprocess.run([pt, "rescue", "-f", "-q", "-S", "--head-map", "none", "--log-reads", os.path.join(d, "plain.log"),
+                        "sim:" + prof, os.path.join(d, "plain.img"), os.path.join(d, "plain.map")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out["plain"] = replay(pt, prof, os.path.join(d, "plain.log"))
+        os.remove(os.path.join(d, "plain.img"))
     for img in ("dd.img", "pt.img", "src.img"):
         os.remove(os.path.join(d, img))
     return out
@@ -179,6 +235,16 @@ def table(results):
             f"{fmt_t(dd['time_to_90_s'])} / {fmt_t(pt['time_to_90_s'])} ({ratio(pt['time_to_90_s'], dd['time_to_90_s'])}) | "
             f"{fmt_t(dd['time_to_99_s'])} / {fmt_t(pt['time_to_99_s'])} ({ratio(pt['time_to_99_s'], dd['time_to_99_s'])}) | "
             f"{dd['error_reads']} / {pt['error_reads']} |")
+    live = [r for r in results if "plain" in r]
+    if live:
+        rows += ["", "| profile | ceiling time to 90 % | pt time to 90 % (/ ceiling) | triage drive time | "
+                 "pt total time vs plain run (--head-map none) |", "|---|---|---|---|---|"]
+        for r in live:
+            pt, ce, pl = r["pt"], r["ceiling"], r["plain"]
+            share = (pt["time_s"] - pl["time_s"]) / pl["time_s"] * 100 if pl["time_s"] > 0 else 0.0
+            rows.append(f"| {r['profile']} | {fmt_t(ce['time_to_90_s'])} | {fmt_t(pt['time_to_90_s'])} "
+                        f"({ratio(ce['time_to_90_s'], pt['time_to_90_s'])}) | {r['triage_s']:.1f} s | "
+                        f"{pt['time_s']:.0f} s vs {pl['time_s']:.0f} s ({share:+.2f} %) |")
     return "\n".join(rows)
 
 
@@ -200,7 +266,7 @@ def main():
         if s in SETS:
             chosen += SETS[s]
         else:
-            named = [p for p in SETS["all"] if p["name"] == s]
+            named = [p for p in SETS["everything"] if p["name"] == s]
             if not named:
                 sys.exit(f"bench.py: no set or profile named '{s}'")
             chosen += named
