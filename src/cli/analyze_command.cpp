@@ -14,7 +14,7 @@ namespace ptrescue {
 namespace {
 
 Subcommand analyze_command() {
-  Subcommand c("analyze", "SOURCE [--json] [--time DUR] [--reads N] [--read-size SIZE] [--timeout DUR]",
+  Subcommand c("analyze", "SOURCE [--json] [--time DUR] [--reads N] [--read-size SIZE] [--read-timeout DUR]",
                "A short triage before imaging (read-only): small reads in windows spread over the drive, each "
                "with a short timeout. Reports latency, errors and read rate per zone and per head, whether the "
                "firmware is slow everywhere, the head map found from slow reads (a weak head is slow before it "
@@ -26,7 +26,7 @@ Subcommand analyze_command() {
     ("time", po::value<std::string>(), "drive time budget of the scan (default 120s)")
     ("reads", po::value<std::string>(), "read budget of the scan (default 2048)")
     ("read-size", po::value<std::string>(), "bytes per read (default 256KiB)")
-    ("timeout", po::value<std::string>(), "per-read timeout (default 2s)")
+    ("read-timeout", po::value<std::string>(), "per-read timeout (default 2s), as rescue's --read-timeout")
     ("windows", po::value<std::string>(), "places over the LBA range to read at (default 8)")
     ("transport", po::value<std::string>(), "how to talk to a device node: auto, sat, scsi, nvme or block");
   // clang-format on
@@ -42,9 +42,9 @@ std::int64_t positive_count(const SubcommandArgs& a, const char* name, std::int6
 TriageOptions triage_options(const SubcommandArgs& a) {
   TriageOptions o;
   if (a.has("time")) o.time_budget = parse_duration(a.text("time"), "--time");
-  if (a.has("timeout")) o.read_timeout = parse_duration(a.text("timeout"), "--timeout");
+  if (a.has("read-timeout")) o.read_timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   if (o.time_budget.count() <= 0) throw UsageError("invalid --time: must be above zero");
-  if (o.read_timeout.count() <= 0) throw UsageError("invalid --timeout: must be above zero");
+  if (o.read_timeout.count() <= 0) throw UsageError("invalid --read-timeout: must be above zero");
   if (a.has("reads")) o.max_reads = static_cast<std::uint64_t>(positive_count(a, "reads", 10'000'000));
   if (a.has("windows")) o.windows = static_cast<int>(positive_count(a, "windows", 4096));
   if (a.has("read-size")) {

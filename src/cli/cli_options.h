@@ -33,6 +33,9 @@ struct DdrescueChoices {
   bool max_read_errors = false;     ///< -X given: its stop exits 1, as ddrescue's
   std::string log_events, log_rates, bad_sector_data;
   std::string min_read_rate, max_error_rate, max_read_rate;  ///< -a -E -Z (raw text)
+  /// ddrescue options given that are checked but not acted on yet
+  /// (docs/COMPATIBILITY.md); the run says so rather than pretend.
+  std::vector<std::string> inert;
 };
 
 struct RescueCommandLine {

@@ -31,7 +31,7 @@ Subcommand mount_command() {
                "file gives a block device to mount read-only. Runs until unmounted or SIGTERM.");
   // clang-format off
   c.options.add_options()
-    ("timeout,T", po::value<std::string>(), "deadline of each read command (default 30s)")
+    ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
     ("fuse-fill", po::value<std::string>(), "a failed sector reads as: eio (default), zero, or pattern")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
@@ -50,7 +50,7 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
   const std::string &source = a.files[0], &image_path = a.files[1], &mapfile = a.files[2], &mountpoint = a.files[3];
   const std::string wanted_path = mapfile + ".wanted";
   ReadThroughOptions options;
-  if (a.has("timeout")) options.timeout = parse_duration(a.text("timeout"), "--timeout");
+  if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   options.fill = parse_fill(a.text("fuse-fill"));
   // The mount hides what is under it: the image and mapfiles must not be there.
   for (const std::string& file : {image_path, mapfile}) {

@@ -42,7 +42,7 @@ Subcommand plan_command() {
                "order with 'ptrescue rescue -m'. Needs /dev/fuse; partitions need root (losetup).");
   // clang-format off
   c.options.add_options()
-    ("timeout,T", po::value<std::string>(), "deadline of each read command (default 30s)")
+    ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
   return c;
@@ -148,7 +148,7 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 3, 3);
   const std::string &source = a.files[0], &image = a.files[1], &mapfile = a.files[2];
   ReadThroughOptions options;
-  if (a.has("timeout")) options.timeout = parse_duration(a.text("timeout"), "--timeout");
+  if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options);
   const std::int64_t size = run.size();
 

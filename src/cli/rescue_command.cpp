@@ -17,6 +17,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "src/cli/cli_options.h"
@@ -538,6 +539,9 @@ void extend_image(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t so
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   check_paths(cl);
   if (cl.e01) check_rescue_export_target(*cl.e01, cl.force);
+  if (!cl.ddrescue.inert.empty() && cl.status != StatusMode::kQuiet)
+    fmt::print(stderr, "ptrescue: note: {} accepted for ddrescue's command lines but not acted on yet (docs/COMPATIBILITY.md)\n",
+               fmt::join(cl.ddrescue.inert, ", "));
   enforce_source_check(cl.source, cl.force, BlockTopology(), stderr);
   const MapFileLock map_lock(cl.mapfile);
   RunChoices choices = parse_run_choices(cl);
@@ -563,6 +567,13 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const Domain domain = rescue_domain(cl, map, wanted);
   const std::int64_t image_end =
       checked_position_add(domain.end_pos(), options.output_offset, "--output-position plus the size to copy");
+  // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
+  // Set up before the image is made, so a bad head map or head option leaves no file behind.
+  // --analyze: the triage first; its read times seed the head-map inference.
+  HeadOptions head_options = cl.heads;
+  if (head_options.analyze) head_options.latency_seed = analyze_before_rescue(drive, shows_text(cl.status));
+  HeadSetup heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, domain, options);
+  const Domain& run_domain = heads.domain ? *heads.domain : domain;
   if (cl.ddrescue.ask) ask_to_proceed(cl, domain.total_size());
   truncate_image(cl);
   ImageFile image = checked_image(cl, domain, image_end);
@@ -570,12 +581,6 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   SaveRecord saves;
   const SaveMap save = mapfile_saver(store, command_line, saves);
 
-  // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
-  // --analyze: the triage first; its read times seed the head-map inference.
-  HeadOptions head_options = cl.heads;
-  if (head_options.analyze) head_options.latency_seed = analyze_before_rescue(drive, shows_text(cl.status));
-  HeadSetup heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, domain, options);
-  const Domain& run_domain = heads.domain ? *heads.domain : domain;
   StatusDisplay display(cl.status, stdout, map, source.clock(), run_domain.total_size());
   if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
   ObserverList observers;

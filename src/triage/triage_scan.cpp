@@ -94,7 +94,7 @@ void advise(TriageResult& r) {
                                       h.pace.median_ms));
   }
   if (!good.empty())
-    r.advice.emplace_back(fmt::format("--timeout copy={}", timeout_for(all_median)),
+    r.advice.emplace_back(fmt::format("--read-timeout copy={}", timeout_for(all_median)),
                           fmt::format("ten times the good reads' median ({:.1f} ms)", all_median));
   if (hung)
     r.advice.emplace_back("--reset soft,device,bus", "reads timed out: reset the drive when one hangs");

@@ -387,5 +387,23 @@ TEST_F(DdrescueOptions, SymlinkedMapfileIsUpdatedThroughTheLink) {
   }
 }
 
+// Options ptrescue checks but does not act on yet are named in one note
+// rather than silently taken (the run itself is unchanged).
+TEST_F(DdrescueOptions, OptionsNotActedOnYetAreNamedInANote) {
+  const std::string out = dir_.file("noted.img"), map = dir_.file("noted.map");
+  const ProcessResult noted = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", "-a", "1M",
+                                            "--reopen-on-error", source_, out, map});
+  ASSERT_EQ(noted.exit_code, 0) << noted.describe();
+  EXPECT_NE(noted.err.find("note: --min-read-rate, --reopen-on-error accepted for ddrescue's command lines but not "
+                           "acted on yet"),
+            std::string::npos)
+      << noted.err;
+  EXPECT_EQ(read_file(out), read_file(source_));
+  const ProcessResult plain = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", source_,
+                                            dir_.file("plain.img"), dir_.file("plain.map")});
+  ASSERT_EQ(plain.exit_code, 0) << plain.describe();
+  EXPECT_EQ(plain.err.find("note:"), std::string::npos) << plain.err;
+}
+
 }  // namespace
 }  // namespace ptrescue

@@ -90,6 +90,9 @@ TEST(HostileNumbers, PositionsSizesAndDurationsNearTwoToTheSixtyThreeAreRefusedN
     if (c.says.empty()) continue;
     EXPECT_EQ(r.exit_code, 1) << args_text(c.options) << r.describe();
     EXPECT_NE(r.err.find(c.says), std::string::npos) << args_text(c.options) << r.describe();
+    // Refused before anything is written: no empty image or map is left behind.
+    EXPECT_FALSE(std::filesystem::exists(dir.file("img"))) << args_text(c.options);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("map"))) << args_text(c.options);
     std::filesystem::remove(dir.file("img"));
     std::filesystem::remove(dir.file("map"));
   }
@@ -245,6 +248,7 @@ TEST(HostileMessages, ADirectoryWhereAFileIsExpectedSaysSo) {
     EXPECT_TRUE(ended_cleanly(r)) << args_text(args);
     EXPECT_NE(r.exit_code, 0) << args_text(args);
     EXPECT_NE(r.err.find("is a directory"), std::string::npos) << args_text(args) << r.describe();
+    if (args.front() == "rescue") EXPECT_FALSE(std::filesystem::exists(img)) << args_text(args);
     std::filesystem::remove(img);
     std::filesystem::remove(map);
   }
@@ -322,6 +326,9 @@ TEST(HostileMessages, DuplicatesAndImpossibleValuesAreRefusedAlike) {
     EXPECT_TRUE(ended_cleanly(r)) << args_text(c.options);
     EXPECT_EQ(r.exit_code, 1) << args_text(c.options) << r.describe();
     EXPECT_NE(r.err.find(c.says), std::string::npos) << args_text(c.options) << r.describe();
+    // Refused before anything is written: no empty image or map is left behind.
+    EXPECT_FALSE(std::filesystem::exists(dir.file("img"))) << args_text(c.options);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("map"))) << args_text(c.options);
     std::filesystem::remove(dir.file("img"));
     std::filesystem::remove(dir.file("map"));
   }

@@ -92,7 +92,7 @@ TEST(Triage, AnalyzeCommandNamesHeadOneOfTheDemoAsJson) {
 TEST(Triage, AnalyzeRefusesBadOptions) {
   EXPECT_EQ(run_ptrescue({"analyze", "sim:demo", "--reads", "0"}).exit_code, 1);
   EXPECT_EQ(run_ptrescue({"analyze"}).exit_code, 1);
-  EXPECT_EQ(run_ptrescue({"analyze", "sim:demo", "--timeout", "x"}).exit_code, 1);
+  EXPECT_EQ(run_ptrescue({"analyze", "sim:demo", "--read-timeout", "x"}).exit_code, 1);
 }
 
 TEST(Triage, DemoNamesTheHeadsAndWhatHealthyFirstSaved) {
