@@ -15,7 +15,7 @@ packages=(
   libboost-program-options-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
   libewf-dev ewf-tools  # E01 export (libewf) and its oracle: ewfverify, ewfinfo, ewfexport
-  sleuthkit libblkid-dev libfuse3-dev fuse3 e2fsprogs dosfstools exfatprogs ntfs-3g mtools exfat-fuse fdisk  # files, mount: TSK programs, partitions, FUSE; the tests build filesystems
+  sleuthkit libblkid-dev libfuse3-dev fuse3 e2fsprogs dosfstools exfatprogs ntfs-3g mtools exfat-fuse fdisk partclone  # files, mount, plan: TSK programs, partitions, FUSE, partclone's domain; the tests build filesystems
   gddrescue   # GNU ddrescue + ddrescuelog: the oracle the tests compare against
   clang       # libFuzzer targets
   chromium    # renders the HTML report in a test (headless screenshot)

@@ -27,6 +27,18 @@ inline std::string package_providing(std::string_view program) {
   if (program == "ddrescue" || program == "ddrescuelog") return "gddrescue";
   if (program == "chromium" || program == "chromium-browser") return "chromium";
   if (program == "ewfverify" || program == "ewfinfo" || program == "ewfexport") return "ewf-tools";
+  if (program == "fls" || program == "istat") return "sleuthkit";
+  if (program == "mkfs.ext4" || program == "debugfs") return "e2fsprogs";
+  if (program == "mkfs.vfat") return "dosfstools";
+  if (program == "mkfs.exfat") return "exfatprogs";
+  if (program == "mkntfs") return "ntfs-3g";
+  if (program == "mcopy") return "mtools";
+  if (program == "mount.exfat-fuse") return "exfat-fuse";
+  if (program == "sfdisk") return "fdisk";
+  if (program == "fusermount3") return "fuse3";
+  if (program == "losetup") return "mount";
+  if (program.starts_with("partclone.")) return "partclone";
+  if (program == "dd" || program == "md5sum" || program == "sha256sum") return "coreutils";
   return std::string(program);
 }
 
