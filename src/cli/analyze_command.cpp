@@ -23,8 +23,8 @@ Subcommand analyze_command() {
   // clang-format off
   c.options.add_options()
     ("json,j", "the report as JSON")
-    ("time", po::value<std::string>(), "drive time budget of the scan (default 120s)")
-    ("reads", po::value<std::string>(), "read budget of the scan (default 2048)")
+    ("time", po::value<std::string>(), "drive time budget of the scan (default: scaled to the drive, at most 120s)")
+    ("reads", po::value<std::string>(), "read budget of the scan (default: scaled to the drive, at most 2048)")
     ("read-size", po::value<std::string>(), "bytes per read (default 256KiB)")
     ("read-timeout", po::value<std::string>(), "per-read timeout (default 2s), as rescue's --read-timeout")
     ("windows", po::value<std::string>(), "places over the LBA range to read at (default 8)")
@@ -41,6 +41,8 @@ std::int64_t positive_count(const SubcommandArgs& a, const char* name, std::int6
 
 TriageOptions triage_options(const SubcommandArgs& a) {
   TriageOptions o;
+  // A budget given is the budget: no scaling to the drive.
+  o.scaled = !a.has("time") && !a.has("reads");
   if (a.has("time")) o.time_budget = parse_duration(a.text("time"), "--time");
   if (a.has("read-timeout")) o.read_timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   if (o.time_budget.count() <= 0) throw UsageError("invalid --time: must be above zero");
@@ -71,6 +73,8 @@ std::string triage_text(const TriageResult& r) {
   std::string s = fmt::format("triage: {} reads in {} windows, {} of drive time{}\n", r.reads.size(),
                               r.windows.size(), format_duration(Micros(static_cast<std::int64_t>(r.drive_ms * 1000))),
                               r.drive_gone ? " (the drive stopped answering)" : "");
+  if (!r.looked_closer)
+    s += "  (a survey: no read was slow or failed, so no more than a small share of the time to image)\n";
   s += "zones (windows of the scan):\n";
   for (const TriageWindow& w : r.windows)
     s += fmt::format("  LBA {:>12} - {:<12} {}\n", w.start, w.end, pace_text(w.pace));
@@ -121,6 +125,7 @@ nlohmann::json triage_json(const TriageResult& r) {
   for (const auto& [option, why] : r.advice) advice.push_back({{"option", option}, {"why", why}});
   return {{"reads", r.reads.size()},
           {"drive_seconds", r.drive_ms / 1000.0},
+          {"looked_closer", r.looked_closer},
           {"drive_gone", r.drive_gone},
           {"zones", zones},
           {"heads", heads},

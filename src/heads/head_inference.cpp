@@ -81,8 +81,10 @@ HeadMap StripeModel::to_head_map(Lba capacity) const {
   const auto H = static_cast<Lba>(heads);
   // The weak label: its place in the period of the first segment, so that
   // labels match the true heads when the first zone starts at LBA 0 with
-  // the natural head order.
-  const int weak_label = static_cast<int>(mod(static_cast<std::int64_t>(segments.front().phase), period) / stripe % H);
+  // the natural head order; rounded to the nearest stripe, since a phase
+  // from read times is known to a read's width and may lie a little early.
+  const int weak_label =
+      static_cast<int>((mod(static_cast<std::int64_t>(segments.front().phase), period) + stripe / 2) / stripe % H);
   // Boundaries between segments: halfway through the gap where both apply.
   std::vector<Lba> bounds{0};
   for (std::size_t i = 1; i < segments.size(); ++i) {

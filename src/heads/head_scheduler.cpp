@@ -463,10 +463,16 @@ void HeadScheduler::adopt_grid(const StripeModel& m) {
   grid_from_latency_ = false;
   model_ = m;
   grid_ = StripeGrid::from_model(m, setup_.capacity);
-  // The weak label: its place in the period of the first segment.
+  // The weak label: its place in the period of the first segment, counted
+  // from the cell holding the middle of the drive's first stripe (head 0
+  // when the first zone starts at LBA 0 in the natural head order). The
+  // middle, not LBA 0: a grid learnt from read times is known to a read's
+  // width, and an origin a little early must not renumber every head.
   const std::uint64_t w = grid_->weak_at(0);
-  grid_label_ = 0;
-  while (grid_label_ < 63 && !(w >> grid_label_ & 1U)) ++grid_label_;
+  int weak_residue = 0;
+  while (weak_residue < 63 && !(w >> weak_residue & 1U)) ++weak_residue;
+  const int first = grid_->residue_at(std::min(grid_->stripe() / 2, setup_.capacity - 1));
+  grid_label_ = (weak_residue - first + grid_->heads()) % grid_->heads();
   map_ = grid_->to_head_map(grid_label_);
   weak_mask_ = std::uint64_t{1} << grid_label_;
   // Bands of few errors outside the weak windows: scattered damage.

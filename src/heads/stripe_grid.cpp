@@ -93,6 +93,8 @@ std::size_t StripeGrid::seg_index(Lba lba) const {
 
 std::uint64_t StripeGrid::weak_at(Lba lba) const { return weak_of(segs_[seg_index(lba)]); }
 
+int StripeGrid::residue_at(Lba lba) const { return residue(cell_of(segs_[seg_index(lba)], lba)); }
+
 std::optional<WeakWindow> StripeGrid::next_weak(Lba lba) const {
   for (std::size_t si = seg_index(lba); si < segs_.size(); ++si) {
     const Seg& s = segs_[si];

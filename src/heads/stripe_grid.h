@@ -34,6 +34,9 @@ class StripeGrid {
   /// The residues (bit r: cell r of the period) that are weak at `lba`.
   std::uint64_t weak_at(Lba lba) const;
 
+  /// The cell of the period (0 .. heads-1) holding `lba`.
+  int residue_at(Lba lba) const;
+
   /// The weak cell holding `lba` or the first one after it.
   std::optional<WeakWindow> next_weak(Lba lba) const;
   /// The weak cell holding `lba - 1` or the last one before it.

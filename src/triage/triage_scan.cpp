@@ -148,12 +148,104 @@ void analyze_reads(TriageResult& r) {
     for (int h : r.map.heads())
       r.heads.push_back(TriageHead{h, by_head[static_cast<std::size_t>(h)].done(), r.map.is_weak(h)});
   }
-  // Time to image: each window's share of the drive at the rate seen there.
-  const double share = r.windows.empty() ? 0 : static_cast<double>(r.capacity) * r.sector_size / static_cast<double>(r.windows.size());
-  r.estimate_s = 0;
-  for (const TriageWindow& w : r.windows)
-    if (w.pace.mb_per_s > 0) r.estimate_s += share / (w.pace.mb_per_s * 1e6);
+  r.estimate_s = estimate_seconds(r);
   advise(r);
+}
+
+namespace {
+
+// Where a window's reads stand between the stages of the scan.
+struct WindowCursor {
+  Lba next = 0;
+  std::uint64_t reads = 0;
+  int in_a_row = 0;  ///< Failed reads in a row.
+  int errors = 0;
+  bool done = false;
+};
+
+// The scan's reads so far and where each window goes on.
+struct Scan {
+  Device& dev;
+  const TriageOptions& o;
+  TriageResult& r;
+  Lba per_read = 1;
+  std::vector<WindowCursor> cursors;
+  std::vector<std::byte> buffer;
+};
+
+// Each window reads on up to `per_window` reads in all, within its share
+// of the drive time from now to `until` (so a slow window cannot starve
+// the rest).
+void read_windows(Scan& s, std::uint64_t per_window, Micros until) {
+  const Micros from = s.dev.clock().now();
+  const auto n_windows = static_cast<std::int64_t>(s.cursors.size());
+  for (std::int64_t w = 0; w < n_windows && !s.r.drive_gone; ++w) {
+    WindowCursor& c = s.cursors[static_cast<std::size_t>(w)];
+    const Micros window_end = from + (until - from) * (w + 1) / n_windows;
+    while (!c.done && c.reads < per_window && c.next < s.r.capacity) {
+      if (s.dev.clock().now() >= window_end) break;
+      const Lba lba = c.next;
+      const Lba n = std::min(s.per_read, s.r.capacity - lba);
+      const ReadOutcome out =
+          s.dev.read(lba, static_cast<std::uint32_t>(n),
+                     std::span<std::byte>(s.buffer.data(), static_cast<std::size_t>(n) * s.r.sector_size),
+                     s.o.read_timeout);
+      if (out.status == ReadStatus::kDeviceGone) {
+        s.r.drive_gone = true;
+        break;
+      }
+      ++c.reads;
+      s.r.reads.push_back(TriageRead{lba, n, static_cast<double>(out.duration.count()) / 1000.0, out.status,
+                                     out.error_lba, static_cast<int>(w)});
+      if (out.needs_reset) s.dev.reset(ResetKind::kSoft);
+      c.next = lba + n;
+      // Failed reads cost seconds and wear a weak head: skip ahead after
+      // one (further after each in a row), and leave a window that keeps
+      // failing.
+      if (out.status == ReadStatus::kOk) {
+        c.in_a_row = 0;
+      } else {
+        ++c.errors;
+        c.next += s.per_read * ((Lba{1} << std::min(c.in_a_row++, 10)) - 1) * 4;
+        if (c.errors >= kMaxWindowErrors) c.done = true;
+      }
+    }
+  }
+  // A window read on later starts a read further on: its first read then
+  // pays a seek, and must not follow on (in LBA) from the last one read.
+  for (WindowCursor& c : s.cursors) c.next += s.per_read;
+}
+
+// Slow or failing reads among those of the scan: worth the whole budget.
+bool saw_something(const TriageResult& r) {
+  std::vector<TimedRead> timed;
+  for (const TriageRead& x : r.reads) {
+    if (x.status != ReadStatus::kOk) return true;
+    timed.push_back({x.lba, x.sectors, x.ms});
+  }
+  const auto paces = judge_paces(timed);
+  return std::find(paces.begin(), paces.end(), ReadPace::kSlow) != paces.end();
+}
+
+}  // namespace
+
+double estimate_seconds(const TriageResult& r) {
+  if (r.windows.empty()) return 0;
+  std::vector<double> ms(r.windows.size()), bytes(r.windows.size());
+  for (std::size_t i = 0; i < r.reads.size(); ++i) {
+    const TriageRead& x = r.reads[i];
+    const auto w = static_cast<std::size_t>(x.window);
+    const bool follows_on = i > 0 && r.reads[i - 1].lba + r.reads[i - 1].sectors == x.lba;
+    if (w >= ms.size() || !follows_on) continue;
+    ms[w] += x.ms;
+    bytes[w] += static_cast<double>(x.sectors) * r.sector_size;
+  }
+  // Each window's share of the drive at the rate seen there.
+  const double share = static_cast<double>(r.capacity) * r.sector_size / static_cast<double>(r.windows.size());
+  double s = 0;
+  for (std::size_t w = 0; w < ms.size(); ++w)
+    if (bytes[w] > 0) s += share * ms[w] / bytes[w] / 1000.0;
+  return s;
 }
 
 TriageResult run_triage(Device& dev, const TriageOptions& o) {
@@ -161,49 +253,50 @@ TriageResult run_triage(Device& dev, const TriageOptions& o) {
   TriageResult r;
   r.capacity = id.capacity_sectors;
   r.sector_size = id.logical_sector_size;
-  const Lba per_read = std::clamp<Lba>(o.read_bytes / std::max<std::uint32_t>(1, r.sector_size), 1,
-                                       std::max<Lba>(1, std::min<Lba>(id.max_transfer_sectors, r.capacity)));
+  Scan s{dev, o, r, 1, {}, {}};
+  s.per_read = std::clamp<Lba>(o.read_bytes / std::max<std::uint32_t>(1, r.sector_size), 1,
+                               std::max<Lba>(1, std::min<Lba>(id.max_transfer_sectors, r.capacity)));
   const int windows = std::max(1, o.windows);
   const std::uint64_t reads_per_window = std::max<std::uint64_t>(1, o.max_reads / static_cast<std::uint64_t>(windows));
-  std::vector<std::byte> buffer(static_cast<std::size_t>(per_read) * r.sector_size);
-  const Micros start = dev.clock().now();
-  const Micros budget = std::chrono::duration_cast<Micros>(o.time_budget);
-  for (int w = 0; w < windows && !r.drive_gone; ++w) {
-    // Windows start evenly over the drive, on the read grid.
-    Lba lba = r.capacity / static_cast<Lba>(windows) * static_cast<Lba>(w) / per_read * per_read;
-    TriageWindow tw{lba, lba, {}};
-    int in_a_row = 0;
-    int window_errors = 0;
-    // Each window its share of the time, so a slow one cannot starve the rest.
-    const Micros window_end = start + budget * (w + 1) / windows;
-    for (std::uint64_t k = 0; k < reads_per_window && lba < r.capacity; ++k) {
-      if (dev.clock().now() >= window_end) break;
-      const Lba n = std::min(per_read, r.capacity - lba);
-      const ReadOutcome out = dev.read(lba, static_cast<std::uint32_t>(n),
-                                       std::span<std::byte>(buffer.data(), static_cast<std::size_t>(n) * r.sector_size),
-                                       o.read_timeout);
-      if (out.status == ReadStatus::kDeviceGone) {
-        r.drive_gone = true;
-        break;
-      }
-      r.reads.push_back(TriageRead{lba, n, static_cast<double>(out.duration.count()) / 1000.0, out.status,
-                                   out.error_lba, w});
-      if (out.needs_reset) dev.reset(ResetKind::kSoft);
-      lba += n;
-      // Failed reads cost seconds and wear a weak head: skip ahead after
-      // one (further after each in a row), and leave a window that keeps
-      // failing.
-      if (out.status == ReadStatus::kOk) {
-        in_a_row = 0;
-      } else {
-        ++window_errors;
-        lba += per_read * ((Lba{1} << std::min(in_a_row++, 10)) - 1) * 4;
-        if (window_errors >= kMaxWindowErrors) break;
-      }
-    }
-    tw.end = lba;
-    r.windows.push_back(tw);
+  s.buffer.resize(static_cast<std::size_t>(s.per_read) * r.sector_size);
+  const Lba slice = r.capacity / static_cast<Lba>(windows);
+  const Lba room = slice - std::min(slice, static_cast<Lba>(reads_per_window) * s.per_read);
+  for (int w = 0; w < windows; ++w) {
+    // One window in each slice of the drive, on the read grid, but not at
+    // the slices' starts: slices are often whole periods of the heads'
+    // stripes, and a short survey there would read the same head in every
+    // window. Each window starts a different share of the slice's room
+    // in (the golden ratio's multiples: spread evenly for any count); the
+    // first at LBA 0, where the head map's labels are counted from.
+    const double share = std::fmod(0.6180339887498949 * w, 1.0);
+    const Lba offset = static_cast<Lba>(share * static_cast<double>(room)) / s.per_read * s.per_read;
+    const Lba lba = (slice * static_cast<Lba>(w) + offset) / s.per_read * s.per_read;
+    s.cursors.push_back(WindowCursor{lba, 0, 0, 0, false});
+    r.windows.push_back(TriageWindow{lba, lba, {}});
   }
+  const Micros start = dev.clock().now();
+  const Micros end = start + std::chrono::duration_cast<Micros>(o.time_budget);
+  if (!o.scaled) {
+    r.looked_closer = true;
+    read_windows(s, reads_per_window, end);
+  } else {
+    // A healthy drive gets a scan in proportion to its time to image; one
+    // whose survey shows slow or failing reads is worth the whole budget
+    // (a weak head wears on every read of the rescue).
+    read_windows(s, std::min<std::uint64_t>(reads_per_window, static_cast<std::uint64_t>(std::max(1, o.survey_reads))),
+                 end);
+    r.looked_closer = saw_something(r);
+    Micros until = end;
+    if (!r.looked_closer) {
+      const auto scaled = Micros(static_cast<std::int64_t>(o.survey_share * estimate_seconds(r) * 1e6));
+      until = std::min(end, start + scaled);
+    }
+    if (dev.clock().now() < until) read_windows(s, reads_per_window, until);
+  }
+  for (std::size_t w = 0; w < s.cursors.size(); ++w) r.windows[w].end = s.cursors[w].next - s.per_read;
+  // The analysis wants each window's reads together, in the order read.
+  std::stable_sort(r.reads.begin(), r.reads.end(),
+                   [](const TriageRead& a, const TriageRead& b) { return a.window < b.window; });
   r.drive_ms = static_cast<double>((dev.clock().now() - start).count()) / 1000.0;
   analyze_reads(r);
   return r;

@@ -24,6 +24,13 @@ struct TriageOptions {
   std::uint32_t read_bytes = 256 * 1024;
   Millis read_timeout{2000};     ///< Per read: a weak spot must not hold the scan.
   int windows = 8;               ///< Places over the LBA range.
+  /// Scale the scan to the drive (docs/HEADMAP.md, "Triage"): a survey of a
+  /// few reads per window first; the whole budget only where it saw slow
+  /// or failing reads, else no more than `survey_share` of the estimated
+  /// time to image. False (--time or --reads given): the budget as given.
+  bool scaled = true;
+  int survey_reads = 4;          ///< Per window, always read.
+  double survey_share = 0.004;   ///< Of the estimated time to image.
 };
 
 /// One read of the scan.
@@ -69,6 +76,9 @@ struct TriageResult {
   std::vector<TriageHead> heads;     ///< Per head of `map`.
   bool slow_firmware = false;        ///< Good reads slow everywhere.
   bool drive_gone = false;
+  /// The survey saw slow or failing reads (or the budget was given), so the
+  /// scan went on to its whole budget.
+  bool looked_closer = false;
   double drive_ms = 0;               ///< Drive time the scan took.
   double estimate_s = 0;             ///< Time to image the whole drive at the rates seen.
   /// Recommended `ptrescue rescue` options, each with why.
@@ -85,6 +95,11 @@ constexpr double kTriageMinConfidence = 0.6;
 /// Runs the scan on `dev` (read-only: read commands only, and a soft reset
 /// when a read leaves the drive hung).
 TriageResult run_triage(Device& dev, const TriageOptions& options);
+
+/// Time to image the whole drive at the rates the reads of each window saw
+/// (their following-on reads, good and failed: a window's first read pays
+/// a seek that imaging does not).
+double estimate_seconds(const TriageResult& r);
 
 /// The analysis of reads already made (the part of run_triage after the
 /// reads; exposed for tests).
