@@ -3,7 +3,8 @@
 // simulated drives: the demo drive's weak head 1 is named from its slow
 // reads, and the weak stripes of the map found are head 1's (the
 // simulator's geometry is the oracle); a healthy drive has no weak head and
-// no slow firmware; a drive slow everywhere is slow firmware, not a head;
+// no slow firmware, and gets only a short survey; a drive slow everywhere is
+// slow firmware, not a head;
 // --json has the documented shape.
 #include <gtest/gtest.h>
 
@@ -67,6 +68,46 @@ TEST(Triage, HealthyDriveHasNoWeakHeadAndSlowFirmwareIsNoHead) {
   EXPECT_TRUE(s.slow_firmware);
 }
 
+TEST(Triage, HealthyDriveGetsOnlyTheSurveyAWeakOneTheWholeScan) {
+  // 2 GiB with nothing wrong: no read of the survey is slow or fails, and
+  // 0.4 % of its time to image is less than the survey took: 4 reads per
+  // window and no more (the whole scan read 2048).
+  SimProfile p = SimProfile::builtin("healthy");
+  p.capacity_sectors = Lba{4} << 20;
+  SimulatedDevice healthy(p);
+  healthy.set_deliver_data(false);
+  const TriageOptions o;
+  const TriageResult h = run_triage(healthy, o);
+  EXPECT_FALSE(h.looked_closer);
+  EXPECT_EQ(h.reads.size(), static_cast<std::size_t>(o.windows * o.survey_reads));
+  EXPECT_GT(h.estimate_s, 0);
+  // The windows lie one in each eighth of the drive, not all at their
+  // eighths' starts.
+  ASSERT_EQ(h.windows.size(), 8U);
+  int at_slice_start = 0;
+  for (std::size_t w = 0; w < h.windows.size(); ++w) {
+    EXPECT_GE(h.windows[w].start, p.capacity_sectors / 8 * w);
+    EXPECT_LT(h.windows[w].start, p.capacity_sectors / 8 * (w + 1));
+    if (h.windows[w].start == p.capacity_sectors / 8 * w) ++at_slice_start;
+  }
+  EXPECT_EQ(at_slice_start, 1);  // the first, at LBA 0
+  // A budget given is read in full.
+  TriageOptions given;
+  given.scaled = false;
+  given.max_reads = 64;
+  SimulatedDevice again(p);
+  again.set_deliver_data(false);
+  const TriageResult g = run_triage(again, given);
+  EXPECT_TRUE(g.looked_closer);
+  EXPECT_EQ(g.reads.size(), 64U);
+  // The demo's weak head slows reads of the survey: the whole scan.
+  SimulatedDevice demo(SimProfile::builtin("demo"));
+  demo.set_deliver_data(false);
+  const TriageResult d = run_triage(demo, TriageOptions{});
+  EXPECT_TRUE(d.looked_closer);
+  EXPECT_GT(d.reads.size(), 1000U);
+}
+
 TEST(Triage, AnalyzeCommandNamesHeadOneOfTheDemoAsJson) {
   const ProcessResult r = run_ptrescue({"analyze", "sim:demo", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -81,6 +122,7 @@ TEST(Triage, AnalyzeCommandNamesHeadOneOfTheDemoAsJson) {
       EXPECT_TRUE(z.contains(k)) << k;
   EXPECT_EQ(j.at("heads").size(), 4U);
   EXPECT_FALSE(j.at("slow_firmware").get<bool>());
+  EXPECT_TRUE(j.at("looked_closer").get<bool>());
   EXPECT_GT(j.at("estimated_seconds_to_image").get<double>(), 0);
   EXPECT_FALSE(j.at("recommended").empty());
   // Text: the weak head by name.
