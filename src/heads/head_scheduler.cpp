@@ -41,7 +41,7 @@ constexpr int kDenseErrors = 8;
 // in a weak stripe, teach nothing about stripe widths; waiting for a second
 // dead band to agree cost more than it saved on the failing-drive bench,
 // 215 against 188 s to 90 % on h-dead-256m).
-constexpr int kDeadBandErrors = kDenseErrors + 1;
+constexpr int kDeadBandErrors = 5;
 
 // The grid is learnt (frozen) only from a fit this sure, on this many
 // bands repeating the period; and forgotten again (back to learning) if
