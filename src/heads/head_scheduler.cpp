@@ -35,12 +35,15 @@ constexpr std::int64_t kGiveUpYieldDivisor = 16;
 // doubling skips.
 constexpr int kDenseErrors = 8;
 
-// A band crossed forwards in which every read failed, past the dense
-// reading into the doubling skips, is a dead stripe. From the next dead
-// band on, its width is crossed in one step (shorter runs of bad clusters,
-// in a weak stripe, teach nothing about stripe widths; waiting for a second
-// dead band to agree cost more than it saved on the failing-drive bench,
-// 215 against 188 s to 90 % on h-dead-256m).
+// A band crossed forwards in which every read failed, 5 of them or more,
+// is a dead stripe. From the next dead band on, its width is crossed in one
+// step (shorter runs of bad clusters, in a weak stripe, teach nothing about
+// stripe widths; waiting for a second dead band to agree cost more than it
+// saved on the failing-drive bench, 215 against 188 s to 90 % on
+// h-dead-256m). Not 9 (past the dense reading): a dead stripe of 2 MiB
+// ends after 6 and never taught a width (dead-2m 90 % in 147 s, now 105);
+// 4 gave the dead drives nothing more and cost `scattered` 4 % in its time
+// to 99 % (docs/HEADMAP.md).
 constexpr int kDeadBandErrors = 5;
 
 // The grid is learnt (frozen) only from a fit this sure, on this many
