@@ -31,7 +31,7 @@ Subcommand rescue_command() {
   // clang-format off
   c.options.add_options()
     ("version,V", "show the version")
-    ("min-read-rate,a", po::value<std::string>(), "minimum read rate of good areas in bytes/s (accepted, no effect yet)")
+    ("min-read-rate,a", po::value<std::string>(), "minimum read rate of good areas in bytes/s (0 = auto): passes 1-2 skip slow areas")
     ("try-again,A", "mark non-trimmed and non-scraped areas as non-tried first")
     ("sector-size,b", po::value<std::string>(), "sector size in bytes (default: the device's; 512 for a file)")
     ("binary-prefixes,B", "show binary multipliers in numbers")
@@ -58,7 +58,7 @@ Subcommand rescue_command() {
     ("output-position,o", po::value<std::string>(), "starting position in the image (default -i)")
     ("reopen-on-error,O", "reopen the source after every read error (accepted, no effect yet)")
     ("preallocate,p", "preallocate space for the image")
-    ("data-preview,P", po::value<std::string>()->implicit_value("3"), "show lines of the latest data read (accepted, no effect yet)")
+    ("data-preview,P", po::value<std::string>()->implicit_value("3"), "show N lines (default 3) of the latest data read, in hex and ASCII")
     ("quiet,q", "no status output")
     ("retry-passes,r", po::value<std::string>(), "retry bad sectors N times (-1 = until done)")
     ("reverse,R", "reverse the direction of all passes")
@@ -69,25 +69,25 @@ Subcommand rescue_command() {
     ("unidirectional,u", "run all passes in the same direction")
     ("verbose,v", "more messages")
     ("ignore-write-errors,w", "fill mode: go on past image write errors")
-    ("compare-before-write,W", "omit writes of data the image already holds (accepted, no effect yet)")
+    ("compare-before-write,W", "read the image first; write only data it does not already hold")
     ("extend-outfile,x", po::value<std::string>(), "extend the image to at least this size")
     ("max-read-errors,X", po::value<std::string>(), "stop after more than N read errors")
     ("synchronous,y", "synchronous writes: the image is synced after every write")
     ("max-read-rate,Z", po::value<std::string>(), "maximum read rate in bytes/s")
     ("ask", "ask for confirmation before starting")
-    ("bad-sector-data", po::value<std::string>(), "treat sectors holding FILE's data as read errors (accepted, no effect yet)")
+    ("bad-sector-data", po::value<std::string>(), "treat as a read error any sector holding the data of FILE's first sector")
     ("command-mode", "execute commands from standard input (not supported)")
     ("continue-on-errno", po::value<std::string>(), "treat errno code N[,N] as non-fatal (accepted, no effect yet)")
     ("cpass", po::value<std::string>(), "copying passes to run: 0, or a list of 1-5 and ranges")
-    ("delay-slow", po::value<std::string>(), "initial delay before checking slow reads (accepted, no effect yet)")
-    ("log-events", po::value<std::string>(), "log significant events in FILE (accepted, no effect yet)")
-    ("log-rates", po::value<std::string>(), "log rates and error sizes in FILE (accepted, no effect yet)")
+    ("delay-slow", po::value<std::string>(), "initial delay before checking slow reads (default 30s)")
+    ("log-events", po::value<std::string>(), "log significant events in FILE (appended; ddrescue 1.30's format)")
+    ("log-rates", po::value<std::string>(), "log rates and error sizes in FILE, once a second (ddrescue 1.30's format)")
     ("log-reads", po::value<std::string>(), "log every read command to FILE (ptrescue's format)")
     ("mapfile-interval", po::value<std::string>(), "[save][,sync] intervals of the mapfile (default 30s)")
-    ("max-slow-reads", po::value<std::string>(), "maximum number of slow reads allowed (accepted, no effect yet)")
+    ("max-slow-reads", po::value<std::string>(), "stop (exit 1) after more than N slow reads")
     ("pause-on-error", po::value<std::string>(), "time to wait after each read error")
     ("pause-on-pass", po::value<std::string>(), "time to wait between passes")
-    ("reset-slow", "reset slow reads if the rate rises above the minimum (accepted, no effect yet)")
+    ("reset-slow", "reset the slow reads count when the rate reaches the minimum again")
     ("same-file", "allow SOURCE and IMAGE to be the same file")
     ("verify-input-size", "ddrescue 1.27's name of -I")
     ("verify-on-error", "ddrescue 1.27's name of -J");
@@ -251,6 +251,11 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
   // ptrescue's pass 3 reads every non-tried area left, without skipping:
   // 1.30's sweeping phase, which runs whatever --cpass says unless -N.
   if (!a.has("no-sweep")) e.copy_passes |= 0b100;
+  // Slow reads (src/engine/slow_reads.h); -a's 's' unit is 512 bytes, as -Z's.
+  if (a.has("min-read-rate")) e.slow.min_read_rate = parse_ddrescue_number(a.text("min-read-rate"), 512, "--min-read-rate", 0);
+  if (a.has("max-slow-reads")) e.slow.max_slow_reads = parse_ddrescue_number(a.text("max-slow-reads"), 0, "--max-slow-reads", 0);
+  if (a.has("delay-slow")) e.slow.delay = parse_ddrescue_interval(a.text("delay-slow"), "--delay-slow", true);
+  e.slow.reset = a.has("reset-slow");
   if (a.has("timeout")) e.no_good_read_limit = no_good_read_limit(a.text("timeout"));
   if (a.has("pause-on-error")) e.pause_on_error = pause_on_error(a.text("pause-on-error"));
   if (a.has("pause-on-pass"))
@@ -330,20 +335,16 @@ void read_ddrescue_choices(DdrescueChoices& d, const SubcommandArgs& a) {
   d.ignore_write_errors = a.has("ignore-write-errors");
   d.binary_prefixes = a.has("binary-prefixes");
   d.max_read_errors = a.has("max-read-errors");
+  d.compare_before_write = a.has("compare-before-write");
   d.log_events = a.text("log-events");
   d.log_rates = a.text("log-rates");
   d.bad_sector_data = a.text("bad-sector-data");
-  d.min_read_rate = a.text("min-read-rate");
-  if (a.has("min-read-rate")) parse_ddrescue_number(d.min_read_rate, 512, "--min-read-rate", 0);
-  if (a.has("max-slow-reads")) parse_ddrescue_number(a.text("max-slow-reads"), 0, "--max-slow-reads", 0);
-  if (a.has("delay-slow")) parse_ddrescue_interval(a.text("delay-slow"), "--delay-slow", true);
   if (a.has("continue-on-errno")) check_errno_list(a.text("continue-on-errno"));
-  if (a.has("data-preview")) parse_ddrescue_number(a.text("data-preview"), 0, "--data-preview", 1, 32);
+  if (a.has("data-preview"))
+    d.data_preview = static_cast<int>(parse_ddrescue_number(a.text("data-preview"), 0, "--data-preview", 1, 32));
   if (a.has("odirect") && a.has("compare-before-write"))
     throw UsageError("--odirect and --compare-before-write are incompatible");
-  for (const auto* name : {"min-read-rate", "max-slow-reads", "delay-slow", "reset-slow", "reopen-on-error",
-                           "compare-before-write", "data-preview", "log-events", "log-rates", "bad-sector-data",
-                           "continue-on-errno"})
+  for (const auto* name : {"reopen-on-error", "continue-on-errno"})
     if (a.has(name)) d.inert.push_back(std::string("--") + name);
   for (const auto* name : {"log-events", "log-rates", "log-reads", "bad-sector-data"})
     if (a.has(name) && a.text(name) == "-")

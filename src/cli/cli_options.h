@@ -31,8 +31,10 @@ struct DdrescueChoices {
   bool ignore_write_errors = false; ///< -w (fill mode)
   bool binary_prefixes = false;     ///< -B
   bool max_read_errors = false;     ///< -X given: its stop exits 1, as ddrescue's
+  bool compare_before_write = false; ///< -W
+  int data_preview = 0;             ///< -P lines (0: none)
   std::string log_events, log_rates, bad_sector_data;
-  std::string min_read_rate, max_error_rate, max_read_rate;  ///< -a -E -Z (raw text)
+  std::string max_error_rate, max_read_rate;  ///< -E -Z (raw text)
   /// ddrescue options given that are checked but not acted on yet
   /// (docs/COMPATIBILITY.md); the run says so rather than pretend.
   std::vector<std::string> inert;

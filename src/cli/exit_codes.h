@@ -9,7 +9,7 @@ inline constexpr int kEnvironment = 1;     ///< Bad option, unopenable file, wri
 inline constexpr int kBadInput = 2;        ///< Malformed mapfile, test mapfile or profile.
 inline constexpr int kInternal = 3;        ///< A bug: please report it.
 inline constexpr int kDeviceGone = 4;      ///< The source vanished or died; resumable.
-inline constexpr int kTooManyBadAreas = 5; ///< The -e limit stopped the run; resumable.
+inline constexpr int kTooManyBadAreas = 5; ///< --max-error-reads stopped the run; resumable (-e exits 1, as ddrescue).
 // 6 and 7 belong to `verify` (image differs / sectors unreadable again).
 inline constexpr int kSmartStop = 8;       ///< A --smart-stop rule stopped the run; resumable.
 // Interrupted by a signal: 128 + the signal number (130 for SIGINT, 143 for SIGTERM).

@@ -37,11 +37,14 @@
 #include "src/engine/preflight.h"
 #include "src/verify/rescue_finishing.h"
 #include "src/engine/reads_log.h"
+#include "src/engine/ddrescue_logs.h"
 #include "src/engine/rescue_engine.h"
 #include "src/smart/smart_diff.h"
 #include "src/smart/smart_monitor.h"
 #include "src/cli/status_display.h"
 #include "src/engine/test_mode_device.h"
+#include "src/engine/bad_sector_data_device.h"
+#include "base/text_file.h"
 #include "base/timestamp.h"
 #include "base/units.h"
 #include "src/cli/open_device.h"
@@ -191,6 +194,7 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {cl.image, "image", true},
       {cl.mapfile, "mapfile", true},
       {temporary_path_for(cl.mapfile), "mapfile's temporary file", true},
+      {cl.mapfile.empty() ? "" : mapfile_backup_path(cl.mapfile), "mapfile's backup", true, /*by_name=*/true},
       {lock_path_for(cl.mapfile), "mapfile's lock file", true},
       {hash_sidecar_path(cl.mapfile), "hash sidecar", true},
       {temporary_path_for(hash_sidecar_path(cl.mapfile)), "hash sidecar's temporary file", true},
@@ -198,6 +202,8 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {head_map_path_for(cl.mapfile), "head map file", true},
       {temporary_path_for(head_map_path_for(cl.mapfile)), "head map's temporary file", true},
       {cl.log_reads, "reads log", true},
+      {cl.ddrescue.log_events, "events log", true},
+      {cl.ddrescue.log_rates, "rates log", true},
       {cl.e01 ? first_segment_path(cl.e01->out) : "", "E01 first segment", true},
       {cl.e01 ? staging_folder_of(cl.e01->out) : "", "E01 staging folder", true},
       {segment_hashes_path(cl.mapfile), "range hashes", true},
@@ -338,17 +344,27 @@ SaveMap mapfile_saver(MapFileStore& store, const std::string& command_line, Save
 /// snapshots of the real drive (not the -H wrapper) and the hasher.
 struct RunWatchers {
   std::unique_ptr<ReadsLog> reads_log;
+  std::unique_ptr<EventsLog> events_log;  ///< --log-events
+  std::unique_ptr<RatesLog> rates_log;    ///< --log-rates
   std::unique_ptr<SmartMonitor> smart;
   std::unique_ptr<OnTheFlyHasher> hasher;
 };
 
 RunWatchers attach_watchers(const RescueCommandLine& cl, const std::string& command_line, RunChoices& choices,
                             Device& drive, const Clock& clock, std::int64_t output_offset,
-                            ObserverList& observers) {
+                            const RunProgress& progress, ObserverList& observers) {
   RunWatchers w;
   if (!cl.log_reads.empty()) {
     w.reads_log = std::make_unique<ReadsLog>(cl.log_reads, command_line, clock);
     observers.add(w.reads_log.get());
+  }
+  if (!cl.ddrescue.log_events.empty()) {
+    w.events_log = std::make_unique<EventsLog>(cl.ddrescue.log_events, command_line, progress);
+    observers.add(w.events_log.get());
+  }
+  if (!cl.ddrescue.log_rates.empty()) {
+    w.rates_log = std::make_unique<RatesLog>(cl.ddrescue.log_rates, command_line, progress);
+    observers.add(w.rates_log.get());
   }
   if (choices.smart_schedule.mode != SmartSchedule::Mode::kOff) {
     w.smart = std::make_unique<SmartMonitor>(drive, SmartSidecar(smart_sidecar_path(cl.mapfile)),
@@ -435,9 +451,12 @@ int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher
                         "command to resume",
                         exit_code::kDeviceGone);
     case RunEnd::kTooManyBadAreas:
+      // ddrescue exits 1 here; the mapfile is saved and the same command resumes.
       return stop_early(e, "Stopped: too many bad areas",
-                        fmt::format("more than {} bad areas (-e); the mapfile is saved", e.options.max_bad_areas),
-                        exit_code::kTooManyBadAreas);
+                        fmt::format("more than {} bad areas (-e); the mapfile is saved, run the same command (with a "
+                                    "higher -e) to resume",
+                                    e.options.max_bad_areas),
+                        exit_code::kEnvironment);
     case RunEnd::kDdrescueLimit:
       return exit_code::kEnvironment;
     case RunEnd::kErrorBudgetSpent:
@@ -446,6 +465,19 @@ int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher
                         exit_code::kTooManyBadAreas);
   }
   return exit_code::kInternal;
+}
+
+/// Why a run stopped, in ddrescue's words where it has them (--log-events).
+std::vector<std::string> stop_reasons(RunEnd end, const RescueEngine& engine) {
+  switch (end) {
+    case RunEnd::kFinished: return {};
+    case RunEnd::kInterrupted: return {g_signal != 0 ? "Interrupted by user" : "Stopped by a SMART stop rule"};
+    case RunEnd::kDeviceGone: return {"Input file disappeared"};
+    case RunEnd::kTooManyBadAreas: return {"Too many bad areas in input file"};
+    case RunEnd::kErrorBudgetSpent: return {"Too many read errors"};
+    case RunEnd::kDdrescueLimit: return {engine.stop_reason()};
+  }
+  return {};
 }
 
 /// Runs the engine; a full disk stops it, with the mapfile saved if its
@@ -478,7 +510,8 @@ ImageFile checked_image(const RescueCommandLine& cl, const Domain& domain, std::
   enforce_preflight(PreflightInput{cl.source, cl.source.rfind("sim:", 0) != 0, cl.image, cl.mapfile, cl.log_reads,
                                    image_end, domain.total_size(), cl.sparse, cl.force},
                     BlockTopology(), stderr);
-  return ImageFile(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force, image_end});
+  return ImageFile(cl.image, ImageFileOptions{cl.sparse, cl.preallocate, cl.force, image_end,
+                                               cl.ddrescue.compare_before_write});
 }
 
 void print_banner(const std::string& source, const DeviceIdentity& id) {
@@ -492,9 +525,20 @@ std::unique_ptr<TestModeDevice> test_mode_of(const RescueCommandLine& cl, Device
   return std::make_unique<TestModeDevice>(drive, side_mapfile(cl.test_mapfile, "test mapfile", cl.ddrescue.loose_domain));
 }
 
+/// --bad-sector-data (ddrescue 1.30): sectors holding FILE's data read as errors.
+std::unique_ptr<BadSectorDataDevice> bad_sector_data_of(const RescueCommandLine& cl, Device& source) {
+  const std::string& file = cl.ddrescue.bad_sector_data;
+  if (file.empty()) return nullptr;
+  return std::make_unique<BadSectorDataDevice>(source, read_whole_file(file), file);
+}
+
 /// --same-file lets SOURCE and IMAGE be one file (ddrescue's option, for
 /// moving data within a file); every other pair is still checked.
 void check_paths(const RescueCommandLine& cl) {
+  struct stat st {};
+  const std::string backup = mapfile_backup_path(cl.mapfile);
+  if (!cl.mapfile.empty() && ::stat(backup.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw std::runtime_error(fmt::format("the mapfile's backup '{}' exists and is not a regular file", backup));
   std::vector<RunPath> paths = run_paths(cl);
   if (!cl.ddrescue.same_file) return check_run_paths(paths);
   const auto without = [&](std::string_view role) {
@@ -549,7 +593,9 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   Device& drive = *opened.device;
   DriveSettingsSession drive_settings(opened.settings, opened.notes);
   const std::unique_ptr<TestModeDevice> test_mode = test_mode_of(cl, drive);
-  Device& source = test_mode ? *test_mode : drive;
+  Device& tested = test_mode ? *test_mode : drive;
+  const std::unique_ptr<BadSectorDataDevice> pattern_check = bad_sector_data_of(cl, tested);
+  Device& source = pattern_check ? *pattern_check : tested;
   const DeviceIdentity& id = source.identity();
   const std::uint32_t ss = id.logical_sector_size;
   const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
@@ -562,6 +608,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
                                                                     : kDefaultSegmentBytes / ss * ss;
   const Extent wanted = wanted_range(cl, ss, source_size, options);
   MapFileStore store(cl.mapfile);
+  store.keep_backups();  // ddrescue's MAPFILE.bak
   MapFile map = load_or_start_map(store, cl, source_size);
   join_subsectors(map, ss);
   const Domain domain = rescue_domain(cl, map, wanted);
@@ -582,12 +629,14 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const SaveMap save = mapfile_saver(store, command_line, saves);
 
   StatusDisplay display(cl.status, stdout, map, source.clock(), run_domain.total_size());
+  display.set_data_preview(cl.ddrescue.data_preview);  // -P
   if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
   ObserverList observers;
   observers.add(&display);
   observers.add(&drive_settings);
   const RunWatchers watchers =
-      attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset, observers);
+      attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset,
+                      RunProgress{map, run_domain.total_size(), source.clock()}, observers);
   FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
                              image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
   finishing.segment_bytes = segment_bytes;
@@ -602,6 +651,8 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
   if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
   const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
+  if (watchers.events_log) watchers.events_log->finish(stop_reasons(end, engine));
+  if (watchers.rates_log) watchers.rates_log->finish();
   extend_image(cl, ss, source_size);
   int status = 0;
   if (end == RunEnd::kErrorBudgetSpent && cl.ddrescue.max_read_errors) {
@@ -626,7 +677,8 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
                             {fmt::format("{} segment(s), MD5 {}, SHA-1 {}, {} unrescued sectors declared",
                                          e01.segments.size(), e01.md5, e01.sha1, e01.unrescued_sectors)});
   }
-  record.close(status);
+  if (end == RunEnd::kTooManyBadAreas) record.close_with("stopped: too many bad areas, -e (resume with the same command)");
+  else record.close(status);
   return status;
 }
 

@@ -43,7 +43,7 @@ std::string outcome_of(int exit_status) {
     case exit_code::kOk: return "finished";
     case exit_code::kDeviceGone: return "stopped: the source stopped answering (resume with the same command)";
     case exit_code::kSmartStop: return "stopped: a SMART stop rule fired (resume with the same command)";
-    case exit_code::kTooManyBadAreas: return "stopped: too many bad areas or failed reads (resume with the same command)";
+    case exit_code::kTooManyBadAreas: return "stopped: too many failed reads, --max-error-reads (resume with the same command)";
     default:
       return exit_status > 128 ? fmt::format("interrupted by signal {} (resume with the same command)", exit_status - 128)
                                : fmt::format("stopped with exit status {}", exit_status);

@@ -37,9 +37,10 @@ class RescueRecord {
 
   /// SMART, hashes, the result and the end; `exit_status` names the outcome.
   void close(int exit_status);
+  /// The same, for an outcome the exit status alone does not name (-e exits 1).
+  void close_with(const std::string& outcome);
 
  private:
-  void close_with(const std::string& outcome);
 
   RescueRecordInput input_;
   const MapFile& map_;

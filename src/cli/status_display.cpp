@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "src/cli/status_display.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
@@ -50,6 +53,11 @@ void StatusDisplay::on_read(const ReadEvent& e) {
   ipos_ = e.pos;
   if (e.copied > 0) last_success_ = now;
   if (!e.outcome->ok()) ++read_errors_;
+  if (preview_lines_ > 0) {
+    preview_pos_ = e.copied > 0 ? e.pos : -1;
+    const std::size_t keep = std::min(e.data.size(), static_cast<std::size_t>(preview_lines_) * 16);
+    preview_bytes_.assign(reinterpret_cast<const char*>(e.data.data()), keep);
+  }
   recent_.emplace_back(now, e.copied);
   while (!recent_.empty() && now - recent_.front().first > kRateWindow) recent_.pop_front();
   maybe_draw(false);
@@ -129,6 +137,29 @@ void StatusDisplay::draw_json(const Figures& f) {
   fmt::print(out_, "{}\n", j.dump());
 }
 
+// ddrescue's layout: the position (40 bits) in hex, 16 bytes in hex with a
+// gap after the 8th, then the same bytes as text ('.' if not printable).
+std::string StatusDisplay::preview_block() const {
+  std::string text = "Data preview:\n";
+  for (int i = 0; i < preview_lines_; ++i) {
+    const std::size_t first = static_cast<std::size_t>(i) * 16;
+    if (preview_pos_ < 0 || first >= preview_bytes_.size()) {
+      text += std::string(i == (preview_lines_ - 1) / 2 && preview_pos_ < 0 ? "No data available" : "") + "\n";
+      continue;
+    }
+    const std::string_view line = std::string_view(preview_bytes_).substr(first, 16);
+    std::string hex, ascii;
+    for (std::size_t j = 0; j < 16; ++j) {
+      hex += j < line.size() ? fmt::format(" {:02X}", static_cast<unsigned char>(line[j])) : "   ";
+      if (j == 7) hex += ' ';
+      if (j < line.size()) ascii += std::isprint(static_cast<unsigned char>(line[j])) ? line[j] : '.';
+    }
+    text += fmt::format("{:010X} {}  {}\n", (preview_pos_ + static_cast<std::int64_t>(first)) & 0xFFFFFFFFFFLL, hex,
+                        ascii);
+  }
+  return text;
+}
+
 std::string StatusDisplay::text_block(const Figures& f) const {
   const std::int64_t remaining = f.totals.non_tried + f.totals.non_trimmed + f.totals.non_scraped;
   const std::string remaining_time =
@@ -136,7 +167,8 @@ std::string StatusDisplay::text_block(const Figures& f) const {
           ? format_duration(Micros(static_cast<std::int64_t>(
                 static_cast<double>(remaining) / f.average_rate * 1e6)))
           : "n/a";
-  std::string block = fmt::format(
+  std::string block = preview_lines_ > 0 ? preview_block() : std::string();
+  block += fmt::format(
       "     ipos: {:>10}, non-trimmed: {:>10},  current rate: {:>10}\n"
       "non-tried: {:>10}, non-scraped: {:>10},  average rate: {:>10}\n"
       "  rescued: {:>10},  bad-sector: {:>10},      run time: {:>10}\n"
@@ -167,7 +199,7 @@ void StatusDisplay::draw_text(const std::string& block) {
   std::string cleared;
   for (char c : block) cleared += c == '\n' ? std::string("\x1b[K\n") : std::string(1, c);
   fmt::print(out_, "{}", cleared);
-  lines_drawn_ = extra_line_ ? 7 : 6;
+  lines_drawn_ = static_cast<int>(std::count(block.begin(), block.end(), '\n'));
 }
 
 void StatusDisplay::finish(std::string_view final_message) {

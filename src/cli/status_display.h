@@ -32,6 +32,10 @@ class StatusDisplay final : public RescueObserver {
   /// A last line for the block (e.g. per-head progress); empty text: none.
   void set_extra_line(std::function<std::string()> f) { extra_line_ = std::move(f); }
 
+  /// -P: show this many 16-byte lines of the latest data read (hex and
+  /// ASCII) above the block, as ddrescue's data preview; 0: none.
+  void set_data_preview(int lines) { preview_lines_ = lines; }
+
   /// Draws the final block (always, whatever the pacing) with a last line.
   void finish(std::string_view final_message);
 
@@ -55,6 +59,7 @@ class StatusDisplay final : public RescueObserver {
   void draw_json(const Figures& f);
   std::string text_block(const Figures& f) const;
   void draw_text(const std::string& block);
+  std::string preview_block() const;
 
   StatusMode mode_;
   std::FILE* out_;
@@ -71,6 +76,9 @@ class StatusDisplay final : public RescueObserver {
   std::chrono::steady_clock::time_point last_draw_{};
   int lines_drawn_ = 0;
   std::function<std::string()> extra_line_;
+  int preview_lines_ = 0;
+  std::int64_t preview_pos_ = -1;  ///< where the previewed bytes were read; -1: the latest read got none
+  std::string preview_bytes_;
 };
 
 }  // namespace ptrescue

@@ -35,7 +35,7 @@ ImageFile::ImageFile(const std::string& path, const ImageFileOptions& options)
       throw std::runtime_error(fmt::format("image '{}' is not a regular file or block device", path));
     }
   }
-  fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  fd_.reset(::open(path.c_str(), (options.compare_before_write ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC, 0644));
   if (!fd_.valid())
     throw std::runtime_error(fmt::format("cannot open image '{}': {}", path, std::strerror(errno)));
   if (options.preallocate && !is_block_device_ && options.size > 0) {
@@ -49,6 +49,7 @@ ImageFile::ImageFile(const std::string& path, const ImageFileOptions& options)
 
 void ImageFile::write(std::int64_t pos, std::span<const std::byte> data) {
   if (options_.sparse && !is_block_device_ && all_zero(data)) return;
+  if (options_.compare_before_write && already_holds(pos, data)) return;
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
@@ -69,6 +70,20 @@ void ImageFile::write(std::int64_t pos, std::span<const std::byte> data) {
     ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // 0, 0: the whole file
     unflushed_ = 0;
   }
+}
+
+// A short read (past the image's end) or a read error just means "write it".
+bool ImageFile::already_holds(std::int64_t pos, std::span<const std::byte> data) {
+  compare_buffer_.resize(data.size());
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pread(fd_.get(), compare_buffer_.data() + done, data.size() - done,
+                              static_cast<off_t>(pos) + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return std::memcmp(compare_buffer_.data(), data.data(), data.size()) == 0;
 }
 
 void ImageFile::sync() {

@@ -24,6 +24,9 @@ struct ImageFileOptions {
   bool preallocate = false;  ///< -p: reserve the whole size before the first read.
   bool force = false;        ///< -f: allow writing to a block device.
   std::int64_t size = 0;     ///< Final image size (for -p and -S).
+  /// -W: read the image first and write only what differs (spares a drive
+  /// that is already mostly right, and keeps its unchanged blocks unwritten).
+  bool compare_before_write = false;
 };
 
 class ImageFile {
@@ -47,6 +50,9 @@ class ImageFile {
   ImageFileOptions options_;
   UniqueFd fd_;
   bool is_block_device_ = false;
+  std::string compare_buffer_;  ///< -W: what the image holds where a write goes
+  /// -W: whether the image already holds `data` at `pos`.
+  bool already_holds(std::int64_t pos, std::span<const std::byte> data);
   bool dirty_ = false;
   std::int64_t unflushed_ = 0;  ///< bytes written since writeback was last started
   static constexpr std::int64_t kWritebackChunk = 8 << 20;

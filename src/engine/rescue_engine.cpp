@@ -66,6 +66,7 @@ RunEnd RescueEngine::run() {
       map_.set_cursor({domain_.begin_pos(), Phase::kCopying, 1});
     }
     run_start_ = last_good_read_ = std::chrono::steady_clock::now();
+    if (options_.slow.enabled()) slow_watch_.emplace(options_.slow, source_.clock().now(), map_.totals().finished);
     bad_areas_at_start_ = map_.totals().bad_areas;
     const MapCursor start = map_.cursor();
     // Healthy heads first, then weak ones: the head-aware form of copying
@@ -291,6 +292,7 @@ void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
                           forward ? "forwards" : "backwards"));
   std::int64_t pos = map_.cursor().pos;
   std::int64_t skip = 0;
+  std::int64_t slow_skip = 0;
   std::int64_t read_bytes = max_read_bytes_;
   while (!should_stop()) {
     const auto run = forward ? domain_.find_forward(map_, pos, BlockStatus::kNonTried)
@@ -311,17 +313,33 @@ void RescueEngine::copy_pass(int pass, bool forward, bool skipping) {
       // there a big failed read means a big area to trim sector by sector.
       if (reads_may_grow())
         read_bytes = std::min(2 * read_bytes, max_stretch_bytes_);
+      slow_skip = skipping ? slow_skip_after(slow_skip) : 0;
     } else {
+      slow_skip = 0;
       read_bytes = max_read_bytes_;
       const std::int64_t after = settle_precise_error(b, r, Phase::kCopying, options_.timeouts.copy);
       const Extent failed = after >= 0 ? Extent{after, b.end() - after} : failed_part(b, r);
       if (failed.size > 0) map_.set_status(failed, BlockStatus::kNonTrimmed);
       if (skipping && !skipping_disabled_) skip = skip == 0 ? options_.skip_initial : std::min(2 * skip, options_.skip_max);
     }
-    pos = forward ? b.end() + skip : b.pos - skip;
+    pos = forward ? b.end() + skip + slow_skip : b.pos - skip - slow_skip;
     set_cursor(pos);
     checkpoint(false);
   }
+}
+
+// ddrescue's skip on a slow read: the first of a row skips the current rate's
+// worth of bytes (within -K's bounds), each next one twice the last.
+std::int64_t RescueEngine::slow_skip_after(std::int64_t previous_skip) {
+  if (!slow_watch_ || !slow_watch_->after_read(source_.clock().now(), map_.totals().finished)) return 0;
+  if (slow_watch_->too_many()) {
+    stop_reason_ = fmt::format("more than {} slow reads (--max-slow-reads)", options_.slow.max_slow_reads);
+    end_ = RunEnd::kDdrescueLimit;
+  }
+  if (options_.pause_on_error.count() > 0) std::this_thread::sleep_for(options_.pause_on_error);
+  if (skipping_disabled_) return 0;
+  const std::int64_t next = previous_skip > 0 ? 2 * previous_skip : slow_watch_->current_rate();
+  return std::clamp(round_down(next, sector_size_), options_.skip_initial, options_.skip_max);
 }
 
 // Trimming: for each non-trimmed block, read forwards from its leading edge

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,10 @@ class RescueEngine {
   std::int64_t bytes_read_ = 0;      ///< bytes delivered this run (-Z)
   std::int64_t last_good_pos_ = -1;  ///< start of the latest good sector (-J)
   bool passes_begun_ = false;        ///< --pause-on-pass waits between passes only
+  std::optional<SlowReadWatch> slow_watch_;  ///< -a given
+  /// In a skipping copying pass, after a good read: how far to skip for a
+  /// slow one (-a), 0 if it was not slow. Stops the run past --max-slow-reads.
+  std::int64_t slow_skip_after(std::int64_t previous_skip);
 };
 
 }  // namespace ptrescue

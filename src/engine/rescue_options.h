@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/engine/slow_reads.h"
 #include "transport/device.h"
 
 namespace ptrescue {
@@ -50,6 +51,7 @@ struct RescueOptions {
   std::int64_t max_error_rate = 0;       ///< -E bytes of read errors per second; 0 = no limit.
   bool synchronous = false;              ///< -y: sync the image after every write.
   bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
+  SlowReadOptions slow;                  ///< -a --delay-slow --max-slow-reads --reset-slow
 };
 
 }  // namespace ptrescue

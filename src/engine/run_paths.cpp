@@ -36,6 +36,24 @@ std::optional<FileIdentity> identity_of(const std::string& path) {
   return FileIdentity{st.st_dev, st.st_ino, name};
 }
 
+/// The folder and the name in it that `path` spells, links not followed.
+std::optional<FileIdentity> name_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string folder = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  struct stat st {};
+  if (::stat(folder.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino, slash == std::string::npos ? path : path.substr(slash + 1)};
+}
+
+bool same_file(const RunPath& a, const std::optional<FileIdentity>& a_id, const RunPath& b,
+               const std::optional<FileIdentity>& b_id) {
+  if (a.by_name || b.by_name) {
+    const auto an = name_of(a.path), bn = name_of(b.path);
+    return an && bn && *an == *bn;
+  }
+  return a_id && b_id && *a_id == *b_id;
+}
+
 }  // namespace
 
 void check_run_paths(const std::vector<RunPath>& paths) {
@@ -44,7 +62,7 @@ void check_run_paths(const std::vector<RunPath>& paths) {
   for (const auto& p : paths) ids.push_back(p.path.empty() ? std::nullopt : identity_of(p.path));
   for (std::size_t i = 0; i < paths.size(); ++i) {
     for (std::size_t j = i + 1; j < paths.size(); ++j) {
-      if (!ids[i] || !ids[j] || !(*ids[i] == *ids[j])) continue;
+      if (paths[i].path.empty() || paths[j].path.empty() || !same_file(paths[i], ids[i], paths[j], ids[j])) continue;
       if (!paths[i].written && !paths[j].written) continue;
       const RunPath& w = paths[i].written ? paths[i] : paths[j];
       const RunPath& o = paths[i].written ? paths[j] : paths[i];

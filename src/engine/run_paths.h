@@ -20,6 +20,12 @@ struct RunPath {
   std::string path;
   std::string role;
   bool written = false;  // opened for writing, created or replaced by the run
+  /// Compared with the others by name (its folder and its name there), as
+  /// ddrescue compares MAPFILE.bak: the run unlinks such a name before it
+  /// writes it, so a hard link it may share with another path is no
+  /// collision (a mapfile and its backup share one between the two steps of
+  /// a save).
+  bool by_name = false;
 };
 
 /// The first collision found: what() is one line naming both roles and paths.

@@ -108,11 +108,26 @@ std::optional<MapFile> MapFileStore::load() {
 void MapFileStore::save(const MapFile& map, const std::vector<std::string>& comments) {
   // version() 0: no set_status, extend_to or set_cursor changed it since parsing.
   if (as_loaded_ && map.version() == 0 && fingerprint_of(map) == *as_loaded_) return;
+  if (keep_backups_ && saved_) back_up_current();
   try {
     replace_file_durably(path_, map.serialize(comments));
   } catch (const DurableWriteError& e) {
     throw std::runtime_error(fmt::format("mapfile {}: {}", path_, e.what()));
   }
+  saved_ = true;
+}
+
+std::string mapfile_backup_path(const std::string& mapfile) { return mapfile + ".bak"; }
+
+// A hard link to the file about to be replaced: no copy, and the backup is
+// made durable by the folder sync of the replace that follows. A previous
+// backup is unlinked first, never written through (it may be a hard link
+// of another file, as ddrescue also assumes).
+void MapFileStore::back_up_current() const {
+  const std::string backup = mapfile_backup_path(path_);
+  const std::string current = write_target_of(path_);
+  ::unlink(backup.c_str());
+  (void)::link(current.c_str(), backup.c_str());
 }
 
 }  // namespace ptrescue

@@ -20,9 +20,19 @@ class MalformedMapFile : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// GNU ddrescue's backup of a mapfile: MAPFILE.bak (the name given, plus ".bak").
+std::string mapfile_backup_path(const std::string& mapfile);
+
 class MapFileStore {
  public:
   explicit MapFileStore(std::string path);
+
+  /// ddrescue's MAPFILE.bak: from the second save of this store on, the
+  /// mapfile about to be replaced (always a synced one here) is kept as
+  /// mapfile_backup_path(path()), as ddrescue keeps the last fsynced
+  /// mapfile. Best effort, as ddrescue's: a folder that cannot hold the
+  /// backup (no hard links) just has none.
+  void keep_backups() { keep_backups_ = true; }
 
   /// The mapfile at path(); nullopt if it does not exist. Remembers the map
   /// as loaded (see save()). Throws
@@ -56,8 +66,12 @@ class MapFileStore {
   };
   static Fingerprint fingerprint_of(const MapFile& map);
 
+  void back_up_current() const;
+
   std::string path_;
   std::optional<Fingerprint> as_loaded_;
+  bool keep_backups_ = false;
+  bool saved_ = false;  ///< a save of this store has replaced the file
 };
 
 }  // namespace ptrescue

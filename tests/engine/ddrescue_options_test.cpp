@@ -6,9 +6,12 @@
 // test says which one ptrescue follows.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -387,14 +390,271 @@ TEST_F(DdrescueOptions, SymlinkedMapfileIsUpdatedThroughTheLink) {
   }
 }
 
+// --bad-sector-data (ddrescue 1.30, not in Debian's 1.27): 1.30's manual
+// says a sector holding the same data as FILE is a read error, and only
+// FILE's first sector counts. Here sector 20 is a copy of sector 4, FILE is
+// sector 4 plus more bytes: both sectors end bad, nothing of them reaches
+// the image, and every other byte is rescued; with either head map.
+TEST_F(DdrescueOptions, BadSectorDataSectorsAreReadErrors) {
+  std::string bytes = read_file(source_);
+  bytes.replace(20 * 512, 512, bytes.substr(4 * 512, 512));
+  write_file(source_, bytes);
+  const std::string pattern = dir_.file("bsd");
+  write_file(pattern, bytes.substr(4 * 512, 700));
+  for (const char* head_map : {"none", "infer"}) {
+    SCOPED_TRACE(head_map);
+    const std::string out = dir_.file(std::string("out.") + head_map), map = dir_.file(std::string("map.") + head_map);
+    const ProcessResult r = run_ptrescue({"rescue", "-q", "--smart", "off", "--head-map", head_map,
+                                          "--bad-sector-data=" + pattern, source_, out, map});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    MapFile expected(kSize);
+    expected.set_status(0, kSize, BlockStatus::kFinished);
+    expected.set_status(4 * 512, 512, BlockStatus::kBadSector);
+    expected.set_status(20 * 512, 512, BlockStatus::kBadSector);
+    EXPECT_EQ(blocks_of(map), expected.blocks());
+    std::string want = bytes;
+    want.replace(4 * 512, 512, std::string(512, '\0'));
+    want.replace(20 * 512, 512, std::string(512, '\0'));
+    EXPECT_TRUE(read_file(out) == want);
+  }
+  // Shorter than a sector: refused before anything is written, one line.
+  write_file(pattern, bytes.substr(0, 100));
+  const ProcessResult short_file = run_ptrescue({"rescue", "-q", "--smart", "off", "--bad-sector-data", pattern,
+                                                 source_, dir_.file("short.img"), dir_.file("short.map")});
+  EXPECT_EQ(short_file.exit_code, 1) << short_file.describe();
+  EXPECT_NE(short_file.err.find("shorter than one 512-byte sector"), std::string::npos) << short_file.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("short.img")));
+}
+
+// -e stops with exit 1, as ddrescue's; the saved mapfile resumes to the
+// same result as ddrescue's.
+TEST_F(DdrescueOptions, MaxBadAreasExitsOneAndResumes) {
+  files_ = {{"t", test_map({{0x1000, 0x400}, {0x6000, 0x200}, {0xC000, 0x800}})}};
+  const Both stopped = run_both({"-e", "1", "-H", "@/t", source_, "@/out", "@/map"});
+  EXPECT_EQ(stopped.gnu.exit_code, 1) << stopped.gnu.describe();
+  EXPECT_EQ(stopped.ours.exit_code, 1) << stopped.ours.describe();
+  EXPECT_NE(stopped.ours.err.find("bad areas (-e); the mapfile is saved"), std::string::npos) << stopped.ours.err;
+  const std::string gnu_map = stopped.gnu_dir + "/map", our_map = stopped.our_dir + "/map";
+  ASSERT_TRUE(std::filesystem::exists(our_map));
+  const ProcessResult gnu = run_process({"ddrescue", "-q", "-H", stopped.gnu_dir + "/t", source_,
+                                         stopped.gnu_dir + "/out", gnu_map});
+  const ProcessResult ours = run_ptrescue({"rescue", "-q", "--head-map", "none", "--smart", "off", "-H",
+                                           stopped.our_dir + "/t", source_, stopped.our_dir + "/out", our_map});
+  ASSERT_EQ(gnu.exit_code, 0) << gnu.describe();
+  ASSERT_EQ(ours.exit_code, 0) << ours.describe();
+  expect_same_map(stopped, "map");
+  expect_same_files(stopped, {"out"});
+}
+
+// ddrescue keeps the mapfile it is about to replace, once fsynced, as
+// MAPFILE.bak (1.30's manual, "Invoking ddrescue"); ptrescue syncs every
+// save, so from its second save on. So OUTFILE or INFILE may not be
+// MAPFILE.bak, and a MAPFILE.bak that is not a regular file is refused.
+TEST_F(DdrescueOptions, MapfileBackupIsKeptAndProtected) {
+  const Both out_is_backup = run_both({source_, "@/out.bak", "@/out"});
+  EXPECT_EQ(out_is_backup.gnu.exit_code, 1) << out_is_backup.gnu.describe();
+  EXPECT_EQ(out_is_backup.ours.exit_code, 1) << out_is_backup.ours.describe();
+  EXPECT_FALSE(std::filesystem::exists(out_is_backup.our_dir + "/out.bak"));
+
+  files_ = {{"t", test_map({{0x1000, 0x400}, {0x6000, 0x200}})}};
+  Both b = run_both({"-s", "0x800", source_, "@/out", "@/map"});  // prepares the folders
+  for (const std::string& d : {b.gnu_dir, b.our_dir}) {
+    std::filesystem::remove(d + "/map");
+    std::filesystem::remove(d + "/map.bak");
+    std::filesystem::create_directory(d + "/map.bak");
+  }
+  const ProcessResult gnu_refused = run_process({"ddrescue", "-q", source_, b.gnu_dir + "/out", b.gnu_dir + "/map"});
+  const ProcessResult our_refused = run_ptrescue({"rescue", "-q", "--smart", "off", source_, b.our_dir + "/out",
+                                                  b.our_dir + "/map"});
+  EXPECT_EQ(gnu_refused.exit_code, 1) << gnu_refused.describe();
+  EXPECT_EQ(our_refused.exit_code, 1) << our_refused.describe();
+  EXPECT_NE(our_refused.err.find("is not a regular file"), std::string::npos) << our_refused.err;
+
+  // A run with bad areas saves at each phase: the backup is the save before the last.
+  const std::string map = dir_.file("kept.map");
+  const ProcessResult run = run_ptrescue({"rescue", "-q", "--head-map", "none", "--smart", "off", "-H",
+                                          b.our_dir + "/t", source_, dir_.file("kept.img"), map});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  ASSERT_TRUE(std::filesystem::is_regular_file(map + ".bak"));
+  const MapFile last = MapFile::parse(read_file(map)), before = MapFile::parse(read_file(map + ".bak"));
+  EXPECT_EQ(before.end_pos(), last.end_pos());
+  EXPECT_NE(read_file(map + ".bak"), read_file(map));
+  EXPECT_LE(before.totals().finished, last.totals().finished);
+
+  // Killed between the two steps of a save, the mapfile and its backup are
+  // one file under two names: the next run goes on (ddrescue compares names).
+  std::filesystem::remove(map + ".bak");
+  std::filesystem::create_hard_link(map, map + ".bak");
+  const ProcessResult after_kill = run_ptrescue({"rescue", "-q", "--head-map", "none", "--smart", "off", "-H",
+                                                 b.our_dir + "/t", source_, dir_.file("kept.img"), map});
+  EXPECT_EQ(after_kill.exit_code, 0) << after_kill.describe();
+}
+
+/// The events of a --log-events file from the first phase word on
+/// ("Copying non-tried blocks... Pass 1 (forwards)", "End of run (...)").
+std::vector<std::string> logged_events(const std::string& text) {
+  std::vector<std::string> events;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    for (const char* word : {"Copying", "Trimming", "Scraping", "Retrying", "End of run"})
+      if (line[0] != '#' && line.find(word) != std::string::npos) {
+        // "End of run (POS  STATUS)": ptrescue's cursor may stand elsewhere.
+        events.push_back(std::string(word) == "End of run" ? word : line.substr(line.find(word)));
+        break;
+      }
+  return events;
+}
+
+// --log-events: the same events as Debian's ddrescue 1.27 logs for the same
+// run, in 1.30's layout (each event followed by rescued bytes, percentage and
+// read errors); a second run appends after a blank line. --log-rates: 1.27's
+// (and 1.30's) header, and the columns below it.
+TEST_F(DdrescueOptions, EventsAndRatesLogsInDdrescuesFormat) {
+  files_ = {{"t", test_map({{0x1000, 0x400}, {0x6000, 0x200}})}};
+  const Both b = run_both({"-r1", "--log-events", "@/events", "--log-rates", "@/rates", "-H", "@/t", source_, "@/out",
+                           "@/map"});
+  ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+  ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  const std::string gnu_events = read_file(b.gnu_dir + "/events"), our_events = read_file(b.our_dir + "/events");
+  EXPECT_EQ(logged_events(our_events), logged_events(gnu_events)) << our_events << "\n---\n" << gnu_events;
+  EXPECT_EQ(our_events.rfind("# Events Logfile. Created by ptrescue version ", 0), 0u) << our_events;
+  EXPECT_NE(our_events.find("\n#          Time     Rescued  Event\n"), std::string::npos) << our_events;
+  EXPECT_NE(our_events.find("  End of run (0x"), std::string::npos) << our_events;
+  // The last totals: all rescued but the 0x600 bad bytes, 71_240 of 72_776 (97.88%, truncated).
+  const std::string end_totals = our_events.substr(our_events.find("End of run"));
+  EXPECT_NE(end_totals.find("\n                     71_240   97.88%"), std::string::npos) << end_totals;
+  // The rates log: the same column heads, and (a run shorter than a second)
+  // one line, for second 0, of the same six columns.
+  const auto body = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text.substr(text.find("\n#Time") + 1));
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("# End time", 0) != 0) lines.push_back(line);
+    return lines;
+  };
+  const std::vector<std::string> gnu_rates = body(read_file(b.gnu_dir + "/rates")),
+                                 our_rates = body(read_file(b.our_dir + "/rates"));
+  ASSERT_EQ(our_rates.size(), 2u) << read_file(b.our_dir + "/rates");
+  ASSERT_EQ(gnu_rates.size(), 2u) << read_file(b.gnu_dir + "/rates");
+  EXPECT_EQ(our_rates[0], gnu_rates[0]);
+  EXPECT_EQ(our_rates[1].substr(0, 4), gnu_rates[1].substr(0, 4));  // " 0  0x"
+  EXPECT_EQ(our_rates[1].size(), gnu_rates[1].size()) << our_rates[1] << "\n" << gnu_rates[1];
+
+  const ProcessResult again = run_ptrescue({"rescue", "-q", "--head-map", "none", "--smart", "off",
+                                            "--log-events=" + b.our_dir + "/events", source_, b.our_dir + "/out",
+                                            b.our_dir + "/map"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  const std::string both = read_file(b.our_dir + "/events");
+  EXPECT_EQ(both.rfind(our_events + "\n# Events Logfile.", 0), 0u) << both;
+
+  // A log that is not a regular file is refused, as ddrescue refuses it.
+  const ProcessResult refused = run_ptrescue({"rescue", "-q", "--smart", "off", "--log-rates=/dev/null", source_,
+                                              dir_.file("r.img"), dir_.file("r.map")});
+  EXPECT_EQ(refused.exit_code, 1) << refused.describe();
+}
+
+// --log-rates on a drive whose reads take time (a simulated one, on its
+// virtual clock): one line per second, times rising, average rate = bytes
+// rescued / time, bad-sector bytes never falling.
+TEST_F(DdrescueOptions, RatesLogHasALinePerSecond) {
+  write_file(dir_.file("slow.json"), R"({"name": "slow", "capacity": "32MiB", "heads": 1, "zones": 1,
+    "rate_outer_mbps": 4, "rate_inner_mbps": 4, "bad_ranges": [{"start": 30000, "length": 8}]})");
+  const std::string rates = dir_.file("rates");
+  const ProcessResult r = run_ptrescue({"rescue", "-q", "--head-map", "none", "--smart", "off", "--log-rates", rates,
+                                        "sim:" + dir_.file("slow.json"), dir_.file("s.img"), dir_.file("s.map")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::istringstream in(read_file(rates));
+  std::int64_t last_time = 0, last_bad = 0, lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream cols(line);
+    std::int64_t time = 0, current = 0, average = 0, areas = 0, bad = 0;
+    std::string ipos;
+    ASSERT_TRUE(cols >> time >> ipos >> current >> average >> areas >> bad) << line;
+    EXPECT_GT(time, last_time) << line;
+    EXPECT_EQ(ipos.rfind("0x", 0), 0u) << line;
+    EXPECT_GE(bad, last_bad) << line;
+    EXPECT_GT(average, 0) << line;
+    EXPECT_LE(average, 8'000'000) << line;  // a 4 MB/s drive
+    last_time = time;
+    last_bad = bad;
+    ++lines;
+  }
+  EXPECT_GE(lines, 5) << read_file(rates);  // 32 MiB at 4 MB/s: about 8 s
+}
+
+/// The modification time of `path`, in nanoseconds.
+std::int64_t mtime_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+/// Sets the modification time of `path` to a day ago.
+void age(const std::string& path) {
+  const struct timespec times[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 86400, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// -W: an image that already holds the data is not written at all (its
+// modification time stays), and one that differs ends equal to the source,
+// as with ddrescue.
+TEST_F(DdrescueOptions, CompareBeforeWriteWritesOnlyWhatDiffers) {
+  files_ = {{"out", read_file(source_)}};
+  Both b = run_both({"-W", source_, "@/out"});
+  ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+  ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  for (const std::string& d : {b.gnu_dir, b.our_dir}) age(d + "/out");
+  const std::int64_t gnu_before = mtime_of(b.gnu_dir + "/out"), our_before = mtime_of(b.our_dir + "/out");
+  const ProcessResult gnu = run_process({"ddrescue", "-q", "-W", source_, b.gnu_dir + "/out"});
+  const ProcessResult ours = run_ptrescue({"rescue", "-q", "--smart", "off", "-W", source_, b.our_dir + "/out"});
+  ASSERT_EQ(gnu.exit_code, 0) << gnu.describe();
+  ASSERT_EQ(ours.exit_code, 0) << ours.describe();
+  EXPECT_EQ(mtime_of(b.gnu_dir + "/out"), gnu_before);
+  EXPECT_EQ(mtime_of(b.our_dir + "/out"), our_before);
+
+  std::string different = read_file(source_);
+  different.replace(0x3000, 0x500, std::string(0x500, 'x'));
+  files_ = {{"out", different}};
+  b = run_both({"-W", source_, "@/out", "@/map"});
+  ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+  ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  expect_same_files(b, {"out"});
+  EXPECT_EQ(read_file(b.our_dir + "/out"), read_file(source_));
+}
+
+/// The data-preview lines ("0000000000  41 41 ...  AAAA...") of a status output.
+std::vector<std::string> preview_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (line.size() > 12 && line.find_first_not_of("0123456789ABCDEF") == 10 && line.compare(10, 2, "  ") == 0)
+      lines.push_back(line);
+  return lines;
+}
+
+// -P2: the status shows the latest data read as ddrescue shows it.
+TEST_F(DdrescueOptions, DataPreviewShowsTheLatestDataLikeDdrescue) {
+  const std::string in = dir_.file("preview.in");
+  write_file(in, std::string(16, 'A') + std::string("\x01\x02 text\x7f", 8) + std::string(4976, 'z'));
+  const ProcessResult g = run_process({"ddrescue", "-P2", in, dir_.file("gnu.out")});
+  const ProcessResult o = run_ptrescue({"rescue", "--smart", "off", "-P2", in, dir_.file("our.out")});
+  ASSERT_EQ(g.exit_code, 0) << g.describe();
+  ASSERT_EQ(o.exit_code, 0) << o.describe();
+  const std::vector<std::string> gnu = preview_lines(g.out), ours = preview_lines(o.out);
+  ASSERT_GE(gnu.size(), 2u) << g.out;
+  ASSERT_GE(ours.size(), 2u) << o.out;
+  EXPECT_EQ(std::vector<std::string>(ours.end() - 2, ours.end()), std::vector<std::string>(gnu.end() - 2, gnu.end()));
+}
+
 // Options ptrescue checks but does not act on yet are named in one note
 // rather than silently taken (the run itself is unchanged).
 TEST_F(DdrescueOptions, OptionsNotActedOnYetAreNamedInANote) {
   const std::string out = dir_.file("noted.img"), map = dir_.file("noted.map");
-  const ProcessResult noted = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", "-a", "1M",
-                                            "--reopen-on-error", source_, out, map});
+  const ProcessResult noted = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", "--continue-on-errno",
+                                            "5", "--reopen-on-error", source_, out, map});
   ASSERT_EQ(noted.exit_code, 0) << noted.describe();
-  EXPECT_NE(noted.err.find("note: --min-read-rate, --reopen-on-error accepted for ddrescue's command lines but not "
+  EXPECT_NE(noted.err.find("note: --reopen-on-error, --continue-on-errno accepted for ddrescue's command lines but not "
                            "acted on yet"),
             std::string::npos)
       << noted.err;

@@ -87,7 +87,11 @@ TEST(HostileNumbers, PositionsSizesAndDurationsNearTwoToTheSixtyThreeAreRefusedN
     args.insert(args.end(), {dir.file("src"), dir.file("img"), dir.file("map")});
     const ProcessResult r = run_ptrescue(args);
     EXPECT_TRUE(ended_cleanly(r)) << args_text(c.options);
-    if (c.says.empty()) continue;
+    if (c.says.empty()) {  // a run that may go ahead: its files are not the next case's
+      for (const char* f : {"img", "map", "map.bak", "map.acquisition.log", "map.smart.jsonl", "map.headmap"})
+        std::filesystem::remove(dir.file(f));
+      continue;
+    }
     EXPECT_EQ(r.exit_code, 1) << args_text(c.options) << r.describe();
     EXPECT_NE(r.err.find(c.says), std::string::npos) << args_text(c.options) << r.describe();
     // Refused before anything is written: no empty image or map is left behind.

@@ -221,7 +221,7 @@ void expect_only_told_paths(const std::map<std::string, std::string>& inputs,
                             const std::string& dir, const std::string& where) {
   const auto name = [&](const std::string& path) { return std::filesystem::relative(path, dir).string(); };
   std::set<std::string> allowed{name(t.image), name(t.map)};
-  for (const char* side : {".lock", ".hash", ".hashes", ".smart.jsonl", ".headmap", ".acquisition.log"})
+  for (const char* side : {".bak", ".lock", ".hash", ".hashes", ".smart.jsonl", ".headmap", ".acquisition.log"})
     allowed.insert(name(t.map + side));
   if (!t.reads_log.empty()) allowed.insert(name(t.reads_log));
   for (const auto& [file, bytes] : after) {
