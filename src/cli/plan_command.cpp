@@ -151,6 +151,11 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 3, 3);
   const std::string &source = a.files[0], &image = a.files[1], &mapfile = a.files[2];
   ReadThroughOptions options;
+  // The tools read a sector that fails as zeros, not as an I/O error: libblkid
+  // gives up a whole disk on one EIO, and partclone a whole filesystem; zeros
+  // cost at most part of the plan (a bitmap block read as zeros plans its
+  // blocks as free: read last, not lost). The mapfile still says '-'.
+  options.fill = FailedSectorFill::kZero;
   if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options);
   const std::int64_t size = run.size();
