@@ -625,14 +625,26 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
     if (stages.size() > 1 && shows_text(cl.status))
       fmt::print("Stage {}/{}: {} ({} bytes)\n", i + 1, stages.size(), stages[i].path, run_domain->total_size());
     if (run_domain->empty()) continue;
-    // --max-error-reads is the run's budget, not each stage's.
-    RescueOptions stage_options = options;
-    if (options.max_error_reads > 0) stage_options.max_error_reads = options.max_error_reads - errors_so_far;
-    RescueEngine engine(source, image, map, *run_domain, stage_options, save, observers, g_stop);
-    if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
-    end = run_engine(engine, heads, display, cl.status, saves);
-    stop_reason = engine.stop_reason();
-    errors_so_far += engine.read_errors();
+    // Within a stage of --order, every copying pass (every head's, a given-up
+    // weak head's too) before any trimming or scraping: scraping a bad
+    // cluster costs a failed read per sector, and a drive that dies then has
+    // left the stage's readable blocks unread (docs/FILES.md, the benchmark).
+    const std::vector<bool> steps = stages.size() > 1 ? std::vector<bool>{true, false} : std::vector<bool>{false};
+    for (const bool copy_only : steps) {
+      if (end != RunEnd::kFinished) break;
+      // --max-error-reads is the run's budget, not each stage's.
+      RescueOptions stage_options = options;
+      if (options.max_error_reads > 0) stage_options.max_error_reads = options.max_error_reads - errors_so_far;
+      if (copy_only) {
+        stage_options.no_trim = stage_options.no_scrape = true;
+        stage_options.retry_passes = 0;
+      }
+      RescueEngine engine(source, image, map, *run_domain, stage_options, save, observers, g_stop);
+      if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
+      end = run_engine(engine, heads, display, cl.status, saves);
+      stop_reason = engine.stop_reason();
+      errors_so_far += engine.read_errors();
+    }
   }
   extend_image(cl, ss, source_size);
   int status = 0;
