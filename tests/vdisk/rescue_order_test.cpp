@@ -37,6 +37,7 @@ MapFile load(const std::string& path) { return MapFile::parse(read_file(path)); 
 
 struct LoggedRange {
   std::int64_t pos, size;
+  bool copying;  ///< read in a copying pass (not trimming, scraping, retrying)
 };
 
 // The read commands of a ptrescue reads log, in order.
@@ -44,13 +45,20 @@ std::vector<LoggedRange> reads_of(const std::string& log) {
   std::vector<LoggedRange> out;
   std::istringstream in(log);
   std::string line;
+  bool copying = true;
   while (std::getline(in, line)) {
+    if (line.rfind("#", 0) == 0) {
+      for (const char* other : {"Trimming", "Scraping", "Retrying"})
+        if (line.find(other) != std::string::npos) copying = false;
+      if (line.find("Copying") != std::string::npos) copying = true;
+      continue;
+    }
     if (line.rfind("0x", 0) != 0) continue;
     std::istringstream w(line);
     std::string pos;
     std::int64_t size = 0;
     w >> pos >> size;
-    out.push_back({std::stoll(pos, nullptr, 16), size});
+    out.push_back({std::stoll(pos, nullptr, 16), size, copying});
   }
   return out;
 }
@@ -138,6 +146,15 @@ TEST_F(RescueOrder, MetadataThenUsedThenFreeAndTheResultIsTheDrivesTruth) {
   ASSERT_LT(first_used, reads.size()) << "the used blocks were read";
   ASSERT_LT(first_free, reads.size()) << "free space was read";
   EXPECT_LT(last_used, first_free) << "a used block was read after free space began";
+  // Within the used stage, every copying read before any trimming or scraping.
+  std::size_t last_used_copy = 0, first_used_other = reads.size();
+  for (std::size_t i = 0; i < reads.size(); ++i)
+    if (touches(used, reads[i])) {
+      if (reads[i].copying) last_used_copy = i;
+      else first_used_other = std::min(first_used_other, i);
+    }
+  ASSERT_LT(first_used_other, reads.size()) << "the weak head left blocks to trim or scrape";
+  EXPECT_LT(last_used_copy, first_used_other) << "a copying read of a used block came after trimming began";
   EXPECT_TRUE(last_metadata < first_used || !touches(metadata, reads[last_metadata]))
       << "metadata read at command " << last_metadata << ", after the used blocks began at " << first_used;
 
