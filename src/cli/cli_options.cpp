@@ -99,6 +99,7 @@ Subcommand rescue_command() {
     ("head-retries", po::value<std::string>(), "retry passes for a head's bad sectors: H=N[,H=N...]")
     ("skip-head", po::value<std::string>(), "never read these heads: H[,H...]")
     ("head-order", po::value<std::string>(), "order to read weak heads in: H[,H...]")
+    ("order", po::value<std::string>(), "rescue in stages: 'fs' (MAPFILE.metadata, .used, .free from 'ptrescue plan') or FILE[,FILE...] domain mapfiles")
     ("analyze", "run the triage of 'ptrescue analyze' first and start with the weak heads it finds")
     ("max-error-reads", po::value<std::string>(), "stop after N failed reads (a dying drive's budget)")
     ("read-timeout", po::value<std::string>(), "per-command timeout: DUR or copy=DUR,trim=DUR,scrape=DUR,retry=DUR")
@@ -365,6 +366,9 @@ void check_modes(const RescueCommandLine& c, const SubcommandArgs& a) {
     throw UsageError("--command-mode reads standard input: -m - can't be used with it");
   if (c.domain_mapfile == "-" && c.test_mapfile == "-")
     throw UsageError("only one of -m and -H can read standard input");
+  if (!c.order.empty() && !c.domain_mapfile.empty())
+    throw UsageError("--order and -m both choose the domain: give one of them");
+  if (!c.order.empty() && c.mapfile.empty()) throw UsageError("--order needs a mapfile");
 }
 
 /// Positions, sizes and the files beside the rescue, kept as text where
@@ -380,6 +384,8 @@ void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
   c.ddrescue.size_of_output = c.size == "output";
   c.domain_mapfile = a.text("domain-mapfile");
   c.test_mapfile = a.text("test-mode");
+  c.order = a.text("order");
+  if (a.has("order") && c.order.empty()) throw UsageError("invalid --order '': give 'fs' or FILE[,FILE...]");
   c.log_reads = a.text("log-reads");
   parse_head_options(c.heads, a.text("head-map"), a.text("head-timeout"), a.text("head-retries"),
                      a.text("skip-head"), a.text("head-order"));

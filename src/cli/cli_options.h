@@ -47,6 +47,7 @@ struct RescueCommandLine {
   std::string skip_size;            ///< -K, parsed once the sector size is known
   std::string input_position = "0", output_position, size;  ///< -i -o -s (raw text)
   std::string domain_mapfile;       ///< -m
+  std::string order;                ///< --order fs|FILE[,FILE...]: stages (docs/FILES.md)
   std::string test_mapfile;         ///< -H
   std::string log_reads;            ///< --log-reads
   /// Pass-through sources (docs/TRANSPORTS.md): --transport, --erc,

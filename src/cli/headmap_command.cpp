@@ -32,7 +32,7 @@ constexpr const char* kHeadmapUsage =
     "Run 'ptrescue headmap infer --help' (or show) for the options.\n";
 
 constexpr const char* kSimUsage =
-    "Usage: ptrescue sim replay PROFILE READS.log [--json]\n"
+    "Usage: ptrescue sim replay PROFILE READS.log [--json] [--rescued-map OUT.map]\n"
     "         cost a reads log (ddrescue's --log-reads or ptrescue's) on the simulated drive\n"
     "       ptrescue sim testmap PROFILE OUT.map\n"
     "         a ddrescue test mapfile (-H) of the drive's unreadable sectors\n"
@@ -185,10 +185,11 @@ int headmap_show(const SubcommandArgs& a, const Subcommand& command) {
 // ---- sim replay -------------------------------------------------------------
 
 Subcommand sim_replay_command() {
-  Subcommand c("sim replay", "PROFILE READS.log [--json]",
+  Subcommand c("sim replay", "PROFILE READS.log [--json] [--rescued-map OUT.map]",
                "Costs a reads log (ddrescue's --log-reads or ptrescue's) on the simulated drive PROFILE\n"
                "(a built-in name such as demo or weak-head, or a .json profile).");
-  c.options.add_options()("json", "the result as JSON");
+  c.options.add_options()("json", "the result as JSON")(
+      "rescued-map", po::value<std::string>(), "write a mapfile of what was rescued before the drive died ('+')");
   return c;
 }
 
@@ -234,6 +235,15 @@ int sim_replay(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 2, 2);
   const SimPhysics physics(load_profile(a.files[0]));
   const ReplayResult r = replay_reads(physics, load_reads_log(a.files[1]));
+  if (a.has("rescued-map")) {
+    MapFile map(r.capacity_bytes);
+    for (const auto& [begin, end] : r.rescued_ranges)
+      map.set_status(begin, std::min(end, r.capacity_bytes) - begin, BlockStatus::kFinished);
+    map.set_cursor({0, Phase::kFinished, 1});
+    replace_file_durably(a.text("rescued-map"),
+                         map.serialize({fmt::format("Rescued before the drive died: '{}' costed on '{}' by ptrescue "
+                                                    "version {}", a.files[1], physics.profile().name, PTRESCUE_VERSION)}));
+  }
   if (a.has("json")) fmt::print("{}\n", replay_json(physics.profile().name, r).dump());
   else print_replay_text(physics.profile().name, r);
   return exit_code::kOk;

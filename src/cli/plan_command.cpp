@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@
 #include "src/cli/files_commands.h"
 #include "src/cli/subcommand_args.h"
 #include "src/cli/virtual_disk_run.h"
+#include "src/engine/reads_log.h"
 #include "src/files/program_output.h"
 #include "src/files/volumes.h"
 #include "src/vdisk/fuse_disk.h"
@@ -39,10 +41,11 @@ Subcommand plan_command() {
                "and runs partclone's domain mode for each filesystem against it. What they read is\n"
                "rescued into IMAGE and MAPFILE now and listed in MAPFILE.metadata; the blocks in use\n"
                "go to MAPFILE.used and the rest to MAPFILE.free, domain mapfiles to rescue in that\n"
-               "order with 'ptrescue rescue -m'. Needs /dev/fuse; partitions need root (losetup).");
+               "order with 'ptrescue rescue --order fs'. Needs /dev/fuse; partitions need root (losetup).");
   // clang-format off
   c.options.add_options()
     ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
+    ("log-reads", po::value<std::string>(), "log every drive command to FILE (rescue's --log-reads format)")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
   return c;
@@ -148,9 +151,22 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
   expect_files(a, command, 3, 3);
   const std::string &source = a.files[0], &image = a.files[1], &mapfile = a.files[2];
   ReadThroughOptions options;
+  // The tools read a sector that fails as zeros, not as an I/O error: libblkid
+  // gives up a whole disk on one EIO, and partclone a whole filesystem; zeros
+  // cost at most part of the plan (a bitmap block read as zeros plans its
+  // blocks as free: read last, not lost). The mapfile still says '-'.
+  options.fill = FailedSectorFill::kZero;
   if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options);
   const std::int64_t size = run.size();
+  std::unique_ptr<ReadsLog> reads_log;
+  if (a.has("log-reads")) {
+    reads_log = std::make_unique<ReadsLog>(a.text("log-reads"),
+                                           fmt::format("ptrescue plan {} {} {}", source, image, mapfile),
+                                           run.device().clock());
+    reads_log->on_phase(Phase::kCopying, 1, "Plan: the metadata the filesystems' tools read");
+    run.disk().set_observer(reads_log.get());
+  }
 
   std::string work = (std::filesystem::temp_directory_path() / "ptrescue-plan-XXXXXX").string();
   if (::mkdtemp(work.data()) == nullptr) throw std::runtime_error("cannot make a temporary folder");
@@ -173,6 +189,8 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
     }
   }
   std::filesystem::remove_all(work);
+  run.disk().set_observer(nullptr);
+  reads_log.reset();  // closed (and flushed) before the plan is reported
 
   // Metadata first: what the tools read is not planned again.
   const MapFile& metadata = run.wanted();
@@ -194,7 +212,7 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
              metadata.totals().finished, mapfile + ".metadata", run.map().totals().finished);
   fmt::print("Used: {} bytes ({}). Free: {} bytes ({}).\n", used.totals().finished, mapfile + ".used",
              free_space.totals().finished, mapfile + ".free");
-  fmt::print("Rescue in this order:\n  ptrescue rescue {0} {1} {2} -m {2}.used\n  ptrescue rescue {0} {1} {2} -m {2}.free\n",
+  fmt::print("Rescue the rest in this order (used, then free):\n  ptrescue rescue {0} {1} {2} --order fs\n",
              source, image, mapfile);
   return exit_code::kOk;
 }

@@ -54,6 +54,7 @@
 #include "src/smart/smart_sidecar.h"
 #include "src/verify/hash_sidecar.h"
 #include "src/verify/segment_hashes.h"
+#include "src/cli/rescue_order.h"
 #include "src/cli/rescue_record.h"
 #include "src/cli/subcommand_args.h"
 #include "base/word_list.h"
@@ -186,7 +187,7 @@ int signal_exit_status() { return 128 + (g_signal != 0 ? static_cast<int>(g_sign
 std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
   const bool simulated = cl.source.rfind("sim:", 0) == 0;
   const std::string head_map = cl.heads.source == HeadOptions::MapSource::kFile ? cl.heads.map_path : "";
-  return {
+  std::vector<RunPath> paths{
       {simulated ? "" : cl.source, "source", false},
       {cl.domain_mapfile == "-" ? "" : cl.domain_mapfile, "domain mapfile", false},
       {cl.test_mapfile == "-" ? "" : cl.test_mapfile, "test mapfile", false},
@@ -210,6 +211,9 @@ std::vector<RunPath> run_paths(const RescueCommandLine& cl) {
       {temporary_path_for(segment_hashes_path(cl.mapfile)), "range hashes' temporary file", true},
       {acquisition_log_path(cl.mapfile), "acquisition log", true},
   };
+  if (!cl.order.empty())
+    for (const std::string& f : order_files(cl.order, cl.mapfile)) paths.push_back({f, "--order domain mapfile", false});
+  return paths;
 }
 
 /// --hash, --fill, --smart and --smart-stop, checked before the source is opened.
@@ -316,6 +320,14 @@ Domain rescue_domain(const RescueCommandLine& cl, const MapFile& map, const Exte
   const std::int64_t size = std::max<std::int64_t>(0, std::min(wanted.pos + wanted.size, map.end_pos()) - begin);
   if (cl.domain_mapfile.empty()) return Domain(begin, size);
   return Domain(side_mapfile(cl.domain_mapfile, "domain mapfile", cl.ddrescue.loose_domain), begin, size);
+}
+
+/// The run's stages: --order's, or the one domain of -i/-s/-m.
+std::vector<RescueStage> rescue_stages(const RescueCommandLine& cl, const MapFile& map, const Extent& wanted) {
+  if (cl.order.empty()) return {RescueStage{cl.domain_mapfile, rescue_domain(cl, map, wanted)}};
+  const std::int64_t begin = std::max(wanted.pos, map.begin_pos());
+  const std::int64_t size = std::max<std::int64_t>(0, std::min(wanted.pos + wanted.size, map.end_pos()) - begin);
+  return load_rescue_stages(cl.order, cl.mapfile, map.end_pos(), begin, size);
 }
 
 /// Whether the latest mapfile save reached the disk: the engine keeps going
@@ -468,14 +480,14 @@ int end_run(RunEnd end, const RunEnding& e, MapFile& map, OnTheFlyHasher* hasher
 }
 
 /// Why a run stopped, in ddrescue's words where it has them (--log-events).
-std::vector<std::string> stop_reasons(RunEnd end, const RescueEngine& engine) {
+std::vector<std::string> stop_reasons(RunEnd end, const std::string& limit_reason) {
   switch (end) {
     case RunEnd::kFinished: return {};
     case RunEnd::kInterrupted: return {g_signal != 0 ? "Interrupted by user" : "Stopped by a SMART stop rule"};
     case RunEnd::kDeviceGone: return {"Input file disappeared"};
     case RunEnd::kTooManyBadAreas: return {"Too many bad areas in input file"};
     case RunEnd::kErrorBudgetSpent: return {"Too many read errors"};
-    case RunEnd::kDdrescueLimit: return {engine.stop_reason()};
+    case RunEnd::kDdrescueLimit: return {limit_reason};
   }
   return {};
 }
@@ -611,7 +623,9 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   store.keep_backups();  // ddrescue's MAPFILE.bak
   MapFile map = load_or_start_map(store, cl, source_size);
   join_subsectors(map, ss);
-  const Domain domain = rescue_domain(cl, map, wanted);
+  // --order: stages rescued one after the other (docs/FILES.md); else one stage, the domain.
+  const std::vector<RescueStage> stages = rescue_stages(cl, map, wanted);
+  const Domain domain = stages.size() == 1 ? stages.front().domain : union_of(stages, map.end_pos());
   const std::int64_t image_end =
       checked_position_add(domain.end_pos(), options.output_offset, "--output-position plus the size to copy");
   // Head-aware scheduling, healthy heads first (docs/HEADMAP.md); skipped heads leave the domain.
@@ -619,8 +633,8 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   // --analyze: the triage first; its read times seed the head-map inference.
   HeadOptions head_options = cl.heads;
   if (head_options.analyze) head_options.latency_seed = analyze_before_rescue(drive, shows_text(cl.status));
-  HeadSetup heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, domain, options);
-  const Domain& run_domain = heads.domain ? *heads.domain : domain;
+  HeadSetup heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, stages.front().domain, options);
+  const Domain* run_domain = heads.domain ? &*heads.domain : &stages.front().domain;
   if (cl.ddrescue.ask) ask_to_proceed(cl, domain.total_size());
   truncate_image(cl);
   ImageFile image = checked_image(cl, domain, image_end);
@@ -628,15 +642,17 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   SaveRecord saves;
   const SaveMap save = mapfile_saver(store, command_line, saves);
 
-  StatusDisplay display(cl.status, stdout, map, source.clock(), run_domain.total_size());
+  // The bytes this run reads: the stages' union, or the one domain less any skipped head.
+  const std::int64_t run_bytes = stages.size() == 1 ? run_domain->total_size() : domain.total_size();
+  StatusDisplay display(cl.status, stdout, map, source.clock(), run_bytes);
   display.set_data_preview(cl.ddrescue.data_preview);  // -P
-  if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, run_domain); });
+  if (heads.scheduler) display.set_extra_line([&] { return heads.scheduler->progress(map, *run_domain); });
   ObserverList observers;
   observers.add(&display);
   observers.add(&drive_settings);
   const RunWatchers watchers =
       attach_watchers(cl, command_line, choices, drive, source.clock(), options.output_offset,
-                      RunProgress{map, run_domain.total_size(), source.clock()}, observers);
+                      RunProgress{map, run_bytes, source.clock()}, observers);
   FinishingOptions finishing{choices.hashes, choices.fill_types, cl.image, cl.mapfile, options.output_offset,
                              image_end, ss, cl.force, progress_style_of(cl.status), &g_stop};
   finishing.segment_bytes = segment_bytes;
@@ -648,10 +664,40 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
 
   install_signal_handlers();
   if (watchers.smart) watchers.smart->before_first_pass();  // a rule firing here stops the run before its first read
-  RescueEngine engine(source, image, map, run_domain, options, save, observers, g_stop);
-  if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
-  const RunEnd end = run_engine(engine, heads, display, cl.status, saves);
-  if (watchers.events_log) watchers.events_log->finish(stop_reasons(end, engine));
+  RunEnd end = RunEnd::kFinished;
+  std::string stop_reason;
+  std::int64_t errors_so_far = 0;
+  for (std::size_t i = 0; i < stages.size() && end == RunEnd::kFinished; ++i) {
+    if (i > 0) {
+      // Each stage's scheduler learns again from the map (and MAPFILE.headmap, once inferred).
+      heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, stages[i].domain, options);
+      run_domain = heads.domain ? &*heads.domain : &stages[i].domain;
+    }
+    if (stages.size() > 1 && shows_text(cl.status))
+      fmt::print("Stage {}/{}: {} ({} bytes)\n", i + 1, stages.size(), stages[i].path, run_domain->total_size());
+    if (run_domain->empty()) continue;
+    // Within a stage of --order, every copying pass (every head's, a given-up
+    // weak head's too) before any trimming or scraping: scraping a bad
+    // cluster costs a failed read per sector, and a drive that dies then has
+    // left the stage's readable blocks unread (docs/FILES.md, the benchmark).
+    const std::vector<bool> steps = stages.size() > 1 ? std::vector<bool>{true, false} : std::vector<bool>{false};
+    for (const bool copy_only : steps) {
+      if (end != RunEnd::kFinished) break;
+      // --max-error-reads is the run's budget, not each stage's.
+      RescueOptions stage_options = options;
+      if (options.max_error_reads > 0) stage_options.max_error_reads = options.max_error_reads - errors_so_far;
+      if (copy_only) {
+        stage_options.no_trim = stage_options.no_scrape = true;
+        stage_options.retry_passes = 0;
+      }
+      RescueEngine engine(source, image, map, *run_domain, stage_options, save, observers, g_stop);
+      if (heads.scheduler) engine.set_head_scheduler(heads.scheduler.get());
+      end = run_engine(engine, heads, display, cl.status, saves);
+      stop_reason = engine.stop_reason();
+      errors_so_far += engine.read_errors();
+    }
+  }
+  if (watchers.events_log) watchers.events_log->finish(stop_reasons(end, stop_reason));
   if (watchers.rates_log) watchers.rates_log->finish();
   extend_image(cl, ss, source_size);
   int status = 0;
@@ -661,7 +707,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
     status = exit_code::kEnvironment;
   } else if (end == RunEnd::kDdrescueLimit) {
     display.finish("Stopped");
-    fmt::print(stderr, "ptrescue: {}; the mapfile is saved\n", engine.stop_reason());
+    fmt::print(stderr, "ptrescue: {}; the mapfile is saved\n", stop_reason);
     status = exit_code::kEnvironment;
   } else {
     status = end_run(end, RunEnding{display, watchers.smart.get(), cl.status, finishing, options}, map,

@@ -25,6 +25,7 @@ class VirtualDiskRun {
                  const std::string& wanted_path, bool force, const ReadThroughOptions& options);
 
   ReadThrough& disk() { return *disk_; }
+  const Device& device() const { return *device_; }
   const MapFile& map() const { return map_; }
   const MapFile& wanted() const { return wanted_; }
   std::int64_t size() const { return disk_->size(); }

@@ -33,6 +33,7 @@ class RescuedSet {
     return total_;
   }
   std::int64_t total() const { return total_; }
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges() const { return {ivs_.begin(), ivs_.end()}; }
 
  private:
   std::map<std::int64_t, std::int64_t> ivs_;
@@ -148,6 +149,7 @@ ReplayResult replay_reads(const SimPhysics& physics, const std::vector<LoggedRea
     if (state.dead) res.died_at_s = static_cast<double>(clock.count()) / 1e6;
   }
   res.rescued_bytes = rescued.total();
+  res.rescued_ranges = rescued.ranges();
   res.time_s = static_cast<double>(clock.count()) / 1e6;
   return res;
 }

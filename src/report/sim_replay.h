@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "transport/sim/sim_physics.h"
@@ -57,6 +58,9 @@ struct ReplayResult {
   /// Drive time when the rescued share of the readable data first reached
   /// 50, 90, 99 and 100 %.
   std::optional<double> time_to_50_s, time_to_90_s, time_to_99_s, time_to_100_s;
+  /// The byte ranges [begin, end) rescued before death, merged, in order
+  /// (for `sim replay --rescued-map`: which files came back).
+  std::vector<std::pair<std::int64_t, std::int64_t>> rescued_ranges;
   double pct_rescued() const {
     return readable_bytes > 0 ? 100.0 * static_cast<double>(rescued_bytes) / static_cast<double>(readable_bytes) : 0;
   }

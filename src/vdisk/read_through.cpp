@@ -50,13 +50,23 @@ bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
   if (gone_) return false;
   AlignedBuffer buffer(static_cast<std::size_t>(count) * sector_);
   const ReadOutcome r = device_.read(lba, count, buffer.span(), options_.timeout);
+  if (observer_ != nullptr)
+    observer_->on_read(ReadEvent{.phase = Phase::kCopying,
+                                 .pos = pos,
+                                 .size = static_cast<std::int64_t>(buffer.size()),
+                                 .copied = r.ok() ? static_cast<std::int64_t>(buffer.size()) : 0,
+                                 .outcome = &r,
+                                 .timeout = options_.timeout});
   if (r.ok()) {
     image_.write(pos, std::span<const std::byte>(r.data_or(buffer.span()), buffer.size()));
     mark(pos, buffer.size(), BlockStatus::kFinished);
     counts_.from_drive_bytes += buffer.size();
     return true;
   }
-  if (r.needs_reset) device_.reset(ResetKind::kSoft);
+  if (r.needs_reset) {
+    const ResetOutcome reset = device_.reset(ResetKind::kSoft);
+    if (observer_ != nullptr) observer_->on_reset(ResetKind::kSoft, reset);
+  }
   if (r.status == ReadStatus::kDeviceGone) {
     gone_ = true;  // Nothing more is read this run; the map keeps what it had.
     return false;

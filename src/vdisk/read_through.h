@@ -12,6 +12,7 @@
 
 #include "base/unique_fd.h"
 #include "src/engine/image_file.h"
+#include "src/engine/rescue_observer.h"
 #include "src/mapfile/mapfile.h"
 #include "src/mapfile/mapfile_store.h"
 #include "transport/device.h"
@@ -47,6 +48,8 @@ class ReadThrough {
 
   std::int64_t size() const { return size_; }
   const ReadThroughCounts& counts() const { return counts_; }
+  /// Told of every drive command and reset (e.g. a reads log: `plan --log-reads`); may be null.
+  void set_observer(RescueObserver* observer) { observer_ = observer; }
 
  private:
   bool fetch_from_drive(std::int64_t first, std::int64_t end);  // sector-aligned bytes
@@ -67,6 +70,7 @@ class ReadThrough {
   std::uint32_t sector_ = 512;
   bool gone_ = false;
   ReadThroughCounts counts_;
+  RescueObserver* observer_ = nullptr;
 };
 
 }  // namespace ptrescue
