@@ -50,6 +50,10 @@ struct RescueOptions {
   std::int64_t max_error_rate = 0;       ///< -E bytes of read errors per second; 0 = no limit.
   bool synchronous = false;              ///< -y: sync the image after every write.
   bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
+  /// A 512e drive fails whole physical sectors: trimming, scraping and
+  /// retrying read one at a time (one failed command per bad one, not
+  /// eight). Off when -b names the sector size: then -b is the unit.
+  bool physical_sector_reads = true;
 };
 
 }  // namespace ptrescue
