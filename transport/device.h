@@ -74,6 +74,9 @@ struct DeviceIdentity {
   Lba capacity_sectors = 0;
   std::uint32_t logical_sector_size = 512;
   std::uint32_t physical_sector_size = 512;
+  /// First logical sector that starts a physical one (SBC-4 READ CAPACITY(16)
+  /// LOWEST ALIGNED LBA; ACS-4 IDENTIFY word 209 gives its complement).
+  std::uint32_t lowest_aligned_lba = 0;
   /// Largest read one command may ask for, in logical sectors.
   std::uint32_t max_transfer_sectors = 65536;
   /// Exact size in bytes where it is not a whole number of sectors (a

@@ -63,6 +63,10 @@ std::unique_ptr<FileDevice> FileDevice::open(const std::string& path, FileDevice
     if (::ioctl(fd.get(), BLKSSZGET, &lss) == 0 && lss > 0)
       id.logical_sector_size = static_cast<std::uint32_t>(lss);
     if (::ioctl(fd.get(), BLKPBSZGET, &pss) == 0 && pss > 0) id.physical_sector_size = pss;
+    // The kernel's alignment offset is the lowest aligned LBA in bytes.
+    int align = 0;
+    if (::ioctl(fd.get(), BLKALIGNOFF, &align) == 0 && align > 0 && id.logical_sector_size > 0)
+      id.lowest_aligned_lba = static_cast<std::uint32_t>(align) / id.logical_sector_size;
   } else {
     throw open_error(path, "not a regular file or a block device");
   }

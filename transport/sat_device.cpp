@@ -68,6 +68,10 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   out.capacity_sectors = id->capacity_sectors;
   out.logical_sector_size = id->logical_sector_bytes;
   out.physical_sector_size = id->physical_sector_bytes;
+  // Word 209 gives LBA 0's offset inside its physical sector; the first
+  // aligned LBA is what is left of that sector.
+  if (const std::uint32_t per = id->physical_sector_bytes / id->logical_sector_bytes; per > 1)
+    out.lowest_aligned_lba = (per - id->logical_sector_offset % per) % per;
   out.smart_supported = id->smart_supported;
   out.sct_supported = id->sct_supported;
   out.erc_supported = id->sct_erc_supported;

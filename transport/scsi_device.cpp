@@ -67,6 +67,7 @@ std::optional<std::string> ScsiDevice::query_identity(DeviceIdentity& out) {
   out.capacity_sectors = cap->blocks();
   out.logical_sector_size = cap->block_bytes;
   out.physical_sector_size = static_cast<std::uint32_t>(cap->physical_block_bytes());
+  out.lowest_aligned_lba = cap->lowest_aligned_lba;
   out.max_transfer_sectors = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(
       max_hw_bytes() / cap->block_bytes, 1, 0xffffffffu));
   if (cap->protection_enabled)

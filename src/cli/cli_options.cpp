@@ -374,8 +374,10 @@ void check_modes(const RescueCommandLine& c, const SubcommandArgs& a) {
 /// Positions, sizes and the files beside the rescue, kept as text where
 /// they wait for the source's sector size.
 void read_file_options(RescueCommandLine& c, const SubcommandArgs& a) {
-  if (a.has("sector-size"))
+  if (a.has("sector-size")) {
     c.sector_size = static_cast<std::uint32_t>(parse_ddrescue_number(a.text("sector-size"), 0, "--sector-size", 1, 1 << 20, "from 1 up to 1 MiB"));
+    c.engine.physical_sector_reads = false;  // -b is ddrescue's scraping unit
+  }
   c.skip_size = a.text("skip-size");
   if (a.has("skip-size") && c.skip_size.empty()) throw UsageError("invalid --skip-size '': bad or missing number");
   c.input_position = a.text("input-position", "0");

@@ -50,7 +50,9 @@ struct RescueEngine::HeadCopyPasses {
     const std::int64_t after = engine.settle_precise_error(b, r, Phase::kCopying, timeout);
     const Extent failed = after >= 0 ? Extent{after, b.end() - after} : engine.failed_part(b, r);
     if (failed.size > 0) engine.map_.set_status(failed, BlockStatus::kNonTrimmed);
-    return after >= 0 ? (after - 1) / engine.sector_size_ * engine.sector_size_ : engine.failed_part(b, r).pos;
+    if (after < 0) return engine.failed_part(b, r).pos;
+    // The sector the drive named (settling marks its whole physical sector).
+    return std::max(engine.failed_part(b, r).pos, static_cast<std::int64_t>(*r.error_lba) * engine.sector_size_);
   }
 
   // Forward reads over healthy ground grow like the plain copying pass's, up

@@ -14,7 +14,25 @@ namespace {
 std::int64_t round_down(std::int64_t v, std::int64_t m) { return v / m * m; }
 std::int64_t round_up(std::int64_t v, std::int64_t m) { return (v + m - 1) / m * m; }
 
+// The read unit below a cluster: the physical sector where it is a whole
+// number of logical ones (IDENTIFY word 106, READ CAPACITY(16) LBPPBE), else
+// the logical sector.
+std::int64_t read_unit_bytes(const DeviceIdentity& id) {
+  const std::int64_t logical = id.logical_sector_size, physical = id.physical_sector_size;
+  if (physical <= logical || physical % logical != 0 || physical / logical > 64) return logical;
+  return physical;
+}
+
 }  // namespace
+
+Extent RescueEngine::unit_from(std::int64_t p, std::int64_t end) const {
+  return Extent{p, std::min(unit_start(p) + unit_bytes_, end) - p};
+}
+
+std::int64_t RescueEngine::unit_start(std::int64_t p) const {
+  if (p < unit_origin_) return 0;  // the partial physical sector before LBA 0's alignment
+  return (p - unit_origin_) / unit_bytes_ * unit_bytes_ + unit_origin_;
+}
 
 RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const Domain& domain,
                            const RescueOptions& options, SaveMap save, RescueObserver& observer,
@@ -28,6 +46,8 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
       observer_(observer),
       stop_(stop),
       sector_size_(source.identity().logical_sector_size),
+      unit_bytes_(options.physical_sector_reads ? read_unit_bytes(source.identity()) : sector_size_),
+      unit_origin_(static_cast<std::int64_t>(source.identity().lowest_aligned_lba) * sector_size_ % unit_bytes_),
       source_size_(map.end_pos()),
       max_read_bytes_(std::max<std::int64_t>(
           1, std::min<std::int64_t>(options.cluster_sectors, source.identity().max_transfer_sectors)) *
@@ -261,9 +281,11 @@ std::int64_t RescueEngine::settle_precise_error(const Extent& e, const ReadOutco
                                                 Millis timeout) {
   if (r.status != ReadStatus::kMediaError || !r.error_lba) return -1;
   const Extent failed = failed_part(e, r);
-  const std::int64_t bad = std::max(failed.pos, static_cast<std::int64_t>(*r.error_lba) * sector_size_);
-  if (bad >= e.end()) return -1;
-  const std::int64_t bad_end = std::min(e.end(), bad + sector_size_);
+  const std::int64_t named = static_cast<std::int64_t>(*r.error_lba) * sector_size_;
+  if (std::max(failed.pos, named) >= e.end()) return -1;
+  // The whole physical sector is unreadable (a 512e drive reads 4 KiB at once).
+  const std::int64_t bad = std::max(failed.pos, unit_start(named));
+  const std::int64_t bad_end = std::min(e.end(), unit_from(named, source_size_).end());
   map_.set_status(bad, bad_end - bad, BlockStatus::kBadSector);
   // The sectors before the bad one were not delivered (data of a failed
   // command is never used) but are very likely good: read them again now.
@@ -363,7 +385,7 @@ void RescueEngine::trim_phase() {
     std::int64_t bad_end = -1;  // just past the leading edge's bad sector
     bool clustered = drive_names_failing_lba_;
     while (p < end && bad_end < 0 && !should_stop()) {
-      const Extent e{p, clustered ? std::min(max_read_bytes_, end - p) : std::min(sector_size_, end - p)};
+      const Extent e = clustered ? Extent{p, std::min(max_read_bytes_, end - p)} : unit_from(p, end);
       const ReadOutcome r = read_block(e, Phase::kTrimming, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
       if (r.ok()) {
@@ -373,7 +395,7 @@ void RescueEngine::trim_phase() {
       const std::int64_t after = settle_precise_error(e, r, Phase::kTrimming, timeout);
       if (after >= 0) {
         bad_end = after;
-      } else if (e.size > sector_size_) {
+      } else if (e.size > unit_from(e.pos, e.end()).size) {
         clustered = false;  // no failing LBA from the drive: go sector by sector
         p = failed_part(e, r).pos;
       } else {
@@ -383,7 +405,7 @@ void RescueEngine::trim_phase() {
     }
     std::int64_t q = end;
     while (bad_end >= 0 && q > bad_end && !should_stop()) {
-      const std::int64_t s = std::max(bad_end, round_down(q - 1, sector_size_));
+      const std::int64_t s = std::max(bad_end, unit_start(q - 1));
       const Extent e{s, q - s};
       const ReadOutcome r = read_block(e, Phase::kTrimming, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
@@ -427,7 +449,7 @@ void RescueEngine::scrape_phase() {
     bool clustered = drive_names_failing_lba_;
     while (p < block->end() && !should_stop()) {
       const std::int64_t left = block->end() - p;
-      const Extent e{p, clustered ? std::min(max_read_bytes_, left) : std::min(sector_size_, left)};
+      const Extent e = clustered ? Extent{p, std::min(max_read_bytes_, left)} : unit_from(p, block->end());
       const ReadOutcome r = read_block(e, Phase::kScraping, timeout);
       if (r.status == ReadStatus::kDeviceGone) break;
       if (r.ok()) {
@@ -437,7 +459,7 @@ void RescueEngine::scrape_phase() {
       const std::int64_t after = settle_precise_error(e, r, Phase::kScraping, timeout);
       if (after >= 0) {
         p = after;
-      } else if (e.size > sector_size_) {
+      } else if (e.size > unit_from(e.pos, e.end()).size) {
         clustered = false;
         p = failed_part(e, r).pos;
       } else {
@@ -465,9 +487,8 @@ void RescueEngine::retry_pass(int pass, bool forward) {
     const auto run = forward ? domain_.find_forward(map_, pos, BlockStatus::kBadSector)
                              : domain_.find_backward(map_, pos, BlockStatus::kBadSector);
     if (!run) break;
-    const std::int64_t s = forward ? run->pos
-                                   : std::max(run->pos, round_down(run->end() - 1, sector_size_));
-    const Extent e{s, std::min(sector_size_, run->end() - s)};
+    const std::int64_t s = forward ? run->pos : std::max(run->pos, unit_start(run->end() - 1));
+    const Extent e = unit_from(s, run->end());
     read_block(e, Phase::kRetrying, options_.timeouts.retry);
     pos = forward ? e.end() : e.pos;
     set_cursor(pos);

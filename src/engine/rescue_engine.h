@@ -81,6 +81,12 @@ class RescueEngine {
                                     Millis timeout);
   /// The bytes of `e` not delivered by `r`.
   Extent failed_part(const Extent& e, const ReadOutcome& r) const;
+  /// The smallest read trimming, scraping and retrying make from `p`: up to
+  /// the end of p's physical sector (a logical sector unless the drive is
+  /// 512e), and not past `end`.
+  Extent unit_from(std::int64_t p, std::int64_t end) const;
+  /// Start of the physical sector holding byte `p`.
+  std::int64_t unit_start(std::int64_t p) const;
 
   // Head-aware passes, in src/engine/head_passes.cpp.
   struct HeadCopyPasses;  // the steps of head_copy_passes()
@@ -109,6 +115,11 @@ class RescueEngine {
   const std::atomic<bool>& stop_;
 
   std::int64_t sector_size_;
+  /// The physical sector in bytes, and the byte offset of a physical
+  /// sector's start (LOWEST ALIGNED LBA): a 512e drive fails whole 4 KiB
+  /// sectors, so one read of it tells what eight logical reads would.
+  std::int64_t unit_bytes_;
+  std::int64_t unit_origin_;
   std::int64_t source_size_;
   std::int64_t max_read_bytes_;     ///< -c sectors, within the device's transfer limit
   std::int64_t max_stretch_bytes_;  ///< largest copy read on a healthy stretch

@@ -52,6 +52,10 @@ struct RescueOptions {
   bool synchronous = false;              ///< -y: sync the image after every write.
   bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
   SlowReadOptions slow;                  ///< -a --delay-slow --max-slow-reads --reset-slow
+  /// A 512e drive fails whole physical sectors: trimming, scraping and
+  /// retrying read one at a time (one failed command per bad one, not
+  /// eight). Off when -b names the sector size: then -b is the unit.
+  bool physical_sector_reads = true;
 };
 
 }  // namespace ptrescue

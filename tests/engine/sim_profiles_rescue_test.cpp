@@ -215,7 +215,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"small_weak_head_json", data_file("small-weak-head.json"), {}, 10000}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
-// A drive that dies after 200 error reads (512e, ERC on, a hang sector):
+// A drive that dies after 60 error reads (512e, ERC on, a hang sector):
 // each run stops with exit 4 and a saved pair; the same command resumes (a
 // new run powers the simulated drive up again) until the rescue is done.
 TEST(SimProfileRescueDying, ResumesAfterTheDriveDiesUntilDone) {
@@ -245,6 +245,52 @@ TEST(SimProfileRescueDying, ResumesAfterTheDriveDiesUntilDone) {
   EXPECT_TRUE(same_blocks(map, sim_truth(physics)));
   EXPECT_TRUE(finished_blocks_hold_pattern(map, dir.file("img"), profile.seed, profile.logical_sector_size));
   expect_ddrescuelog_agrees(dir.file("map"), map, profile.logical_sector_size);
+}
+
+// A 512e drive fails whole 4 KiB physical sectors: trimming, scraping and
+// the copying pass's settling read and mark a physical sector at a time, so
+// each unreadable physical sector costs one failed command, not eight, and
+// the map still ends exactly as the drive's truth (logical sectors).
+TEST(SimProfileRescue512e, OneFailedCommandPerBadPhysicalSector) {
+  TempDir dir;
+  const std::string spec = dir.file("512e.json");
+  {
+    std::ofstream f(spec);
+    f << R"({"seed": 7, "capacity": "32MiB", "logical_sector_size": 512, "physical_sector_size": 4096,
+             "heads": 1, "bad_clusters": [{"count": 40, "length": 1}, {"count": 3, "length": 5}]})";
+  }
+  const SimProfile profile = SimProfile::from_json_file(spec);
+  const SimPhysics physics(profile);
+  const MapFile truth = sim_truth(physics);
+  std::int64_t bad_physical = 0;
+  truth.for_each([&](const MapBlock& b) {
+    if (b.status == BlockStatus::kBadSector) {
+      EXPECT_EQ(b.pos % 4096, 0) << "the simulator fails whole physical sectors";
+      bad_physical += b.size / 4096;
+    }
+  });
+  ASSERT_GT(bad_physical, 40);
+  for (const char* heads : {"none", "infer"}) {
+    SCOPED_TRACE(heads);
+    const std::string map_path = dir.file(std::string("map-") + heads), log = dir.file(std::string("log-") + heads);
+    const ProcessResult r = run_ptrescue({"rescue", "-q", "--head-map", heads, "--log-reads", log, "sim:" + spec,
+                                          dir.file(std::string("img-") + heads), map_path});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    const MapFile map = load_map(map_path);
+    EXPECT_TRUE(same_blocks(map, truth));
+    EXPECT_TRUE(finished_blocks_hold_pattern(map, dir.file(std::string("img-") + heads), profile.seed, 512));
+    expect_ddrescuelog_agrees(map_path, map, 512);
+    std::ifstream in(log);
+    std::int64_t failed = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream fields(line);
+      std::string pos, size, copied, error, outcome;
+      fields >> pos >> size >> copied >> error >> outcome;
+      if (outcome != "ok") ++failed;
+    }
+    EXPECT_EQ(failed, bad_physical) << "failed read commands against bad physical sectors";
+  }
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 #     --disk KIND:SERIAL[:SIZE_MB[:LBS]]  add a disk; KIND is ahci, scsi, nvme, usb
 #                                   (usb-storage, Bulk-Only) or uas (usb-uas) (default
 #                                   32 MiB); LBS its logical block size, 512 (default) or
-#                                   4096 (scsi and nvme: QEMU's IDE disks are 512 only)
+#                                   4096 (scsi and nvme: QEMU's IDE disks are 512 only),
+#                                   or 512e (ahci and scsi: 512-byte logical sectors on
+#                                   4096-byte physical ones)
 #     --bad LBA[,LBA|A-B...]        reads of these sectors of the last disk fail (EIO)
 #     --stall LBA[+COUNT]           reads of these sectors of the last disk stall while
 #                                   the guest's $VM_OUT/stall-SERIAL holds a number of seconds
@@ -139,12 +141,15 @@ for spec in "${disks[@]}"; do
   IFS=: read -r kind serial size_mb lbs <<<"$spec"
   size_mb=${size_mb:-32} lbs=${lbs:-512}
   case $kind:$lbs in
-    *:512 | scsi:4096 | nvme:4096) ;;
-    *) die "disk '$spec': logical block size $lbs on $kind (512, or 4096 on scsi and nvme)" ;;
+    *:512 | scsi:4096 | nvme:4096 | ahci:512e | scsi:512e) ;;
+    *) die "disk '$spec': logical block size $lbs on $kind (512, 4096 on scsi and nvme, 512e on ahci and scsi)" ;;
   esac
-  # QEMU device properties for a 4Kn disk (the image is the same bytes).
+  # QEMU device properties for a 4Kn or 512e disk (the image is the same bytes).
   blk_opts=""
-  [ "$lbs" = 512 ] || blk_opts=",logical_block_size=$lbs,physical_block_size=$lbs"
+  case $lbs in
+    4096) blk_opts=",logical_block_size=4096,physical_block_size=4096" ;;
+    512e) blk_opts=",logical_block_size=512,physical_block_size=4096" lbs=512 ;;
+  esac
   [[ $serial =~ ^[A-Za-z0-9._-]{1,20}$ ]] || die "serial '$serial': 1-20 of [A-Za-z0-9._-]"
   sectors=$((size_mb * 2048))
   # Generated per boot (0.2 s for 32 MiB), so a guest's writes never persist.
@@ -178,7 +183,7 @@ for spec in "${disks[@]}"; do
     ahci)
       ((have_ahci)) || qemu+=(-device ahci,id=ahci)
       have_ahci=1
-      qemu+=(-drive "$drive" -device "ide-hd,bus=ahci.$ahci_port,drive=d$i,serial=$serial,model=PTRVM SATA DISK")
+      qemu+=(-drive "$drive" -device "ide-hd,bus=ahci.$ahci_port,drive=d$i,serial=$serial,model=PTRVM SATA DISK$blk_opts")
       ahci_port=$((ahci_port + 1)) ;;
     scsi)
       ((have_scsi)) || qemu+=(-device virtio-scsi-pci,id=vs)
