@@ -103,13 +103,26 @@ std::string SatDevice::check_pass_through(const std::vector<std::uint8_t>& ident
   // RECOVERED ERROR, and they must read as a completed command (DRDY set,
   // BSY DF ERR clear). Without them a failed read's registers, and with
   // them the failing LBA, cannot be trusted either.
-  const Reply r = run(ata_pass_through16(ata_identify_device(), true), options_.probe_timeout);
-  if (!r.good) return fmt::format("IDENTIFY DEVICE with CK_COND failed ({})", r.detail);
-  if (auto failure = ata_completion_failure(ata_registers_from_sense(r.raw.sense)))
+  Reply regs = run(ata_pass_through16(ata_identify_device(), true), options_.probe_timeout);
+  Reply page = regs;
+  if (!regs.good) {
+    // Some libata versions (Debian's 6.1.0-57 in the test bed) abort CK_COND
+    // on a PIO data-in command only: a non-data command asks the SAT layer
+    // the same, and the page is read again without it.
+    const Reply status = run(ata_pass_through16(ata_smart_return_status(), true), options_.probe_timeout);
+    if (!status.good)
+      return fmt::format("neither IDENTIFY DEVICE ({}) nor SMART RETURN STATUS ({}) completed with CK_COND",
+                         regs.detail, status.detail);
+    regs = status;
+    page = run(ata_pass_through16(ata_identify_device(), false), options_.probe_timeout);
+    if (!page.good) return fmt::format("IDENTIFY DEVICE failed when asked again ({})", page.detail);
+  }
+  if (auto failure = ata_completion_failure(ata_registers_from_sense(regs.raw.sense)))
     return fmt::format("with CK_COND the bridge returned no usable ATA registers ({})", *failure);
   // The same page twice: a bridge returning stale or made-up data differs.
-  if (r.data.size() >= kAtaIdentifyBytes &&
-      !std::equal(r.data.begin(), r.data.begin() + kAtaIdentifyBytes, identify_page.begin(),
+  const std::vector<std::uint8_t>& d = page.data;
+  if (d.size() >= kAtaIdentifyBytes &&
+      !std::equal(d.begin(), d.begin() + kAtaIdentifyBytes, identify_page.begin(),
                   identify_page.begin() + std::min(identify_page.size(), kAtaIdentifyBytes)))
     return "two IDENTIFY DEVICE answers differ: the bridge's ATA PASS-THROUGH data is not reliable";
   return {};

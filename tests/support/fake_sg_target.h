@@ -352,6 +352,10 @@ class FakeAtaDisk final : public ScsiTarget {
   bool ck_cond_registers = true;
   std::uint8_t ck_cond_status = 0x50;
   bool bad_checksum = false;
+  /// Debian 6.1.0-57's libata: CK_COND on a PIO data-in command (IDENTIFY)
+  /// ends ABORTED COMMAND 00/00 with no registers; non-data commands
+  /// (SMART RETURN STATUS) still return them.
+  bool pio_ck_cond_aborted = false;
   bool soft_reset_supported = false;  // libata refuses PROTOCOL 0/1
   int reset_result = 0;               // SG_SCSI_RESET
   FakeControlPage control;
@@ -403,6 +407,7 @@ class FakeAtaDisk final : public ScsiTarget {
       case ata_opcode::kIdentifyDevice: {
         ++identifies;
         ScsiReply r;
+        if (ck_cond && pio_ck_cond_aborted) return ScsiReply::check_condition(fixed_sense(0x0b, 0x00, 0x00));
         if (ck_cond && ck_cond_registers) {
           // CK_COND: RECOVERED ERROR, 00/1Dh, the registers of the completed command.
           commands::AtaRegisters ok;
@@ -421,6 +426,13 @@ class FakeAtaDisk final : public ScsiTarget {
       case ata_opcode::kSmart:
         if (tf->feature == smart_feature::kWriteLog && (tf->lba & 0xff) == kSctCommandStatusLog)
           return sct(*tf, ck_cond);
+        if (tf->feature == smart_feature::kReturnStatus && ck_cond && pio_ck_cond_aborted && ck_cond_registers) {
+          commands::AtaRegisters ok;  // SMART RETURN STATUS: threshold not exceeded (C24Fh)
+          ok.status = ck_cond_status;
+          ok.device = 0x40;
+          ok.lba = kSmartLbaSignature;
+          return ScsiReply::check_condition(ata_sense(control.d_sense, 0x01, 0x00, 0x1d, ok));
+        }
         break;
       case 0x27:  // READ NATIVE MAX ADDRESS EXT
         if (native_max && !ama) return max_address_reply(*native_max, ck_cond);

@@ -88,6 +88,26 @@ TEST_F(BridgeChoiceTest, RegistersWithoutDrdyOrABadChecksumAreNotTrusted) {
   EXPECT_NE(fact(*dev, "transport choice").find("integrity word"), std::string::npos);
 }
 
+// The guest's libata (Debian 6.1.0-57) aborts CK_COND on IDENTIFY, a PIO
+// data-in command, but returns the registers of a non-data one: the SAT
+// layer is still trusted, from SMART RETURN STATUS and a second IDENTIFY.
+TEST_F(BridgeChoiceTest, CkCondAbortedOnPioDataInIsAskedWithANonDataCommand) {
+  auto disk = attach();
+  disk->pio_ck_cond_aborted = true;
+  auto dev = open();
+  EXPECT_EQ(dev->identity().transport, "sat") << fact(*dev, "transport choice");
+  EXPECT_EQ(identify_ck_cond(*disk), (std::vector<bool>{false, true, false}));
+  dev.reset();
+
+  // Without registers for the non-data command either: not trusted, and the
+  // reason names both commands.
+  disk->ck_cond_registers = false;
+  dev = open();
+  EXPECT_EQ(dev->identity().transport, "scsi");
+  const std::string why = fact(*dev, "transport choice");
+  EXPECT_NE(why.find("SMART RETURN STATUS"), std::string::npos) << why;
+}
+
 TEST_F(BridgeChoiceTest, TransportSatStillForcesSatWithANote) {
   auto disk = attach();
   disk->ck_cond_registers = false;
