@@ -17,6 +17,20 @@ namespace {
 // to our one-line texts.
 constexpr std::string_view kAdditionalSensePrefix = "Additional sense: ";
 
+// Descriptor format (SPC-5 4.4.2): the length up to the last descriptor
+// that is wholly present. libsgutils2 checks only that a descriptor starts
+// inside the buffer, then reads its whole body (a SEGV the sense fuzzer found
+// in sg_get_sense_info_fld): a cut descriptor is dropped before it is asked.
+std::size_t whole_descriptors_length(std::span<const std::uint8_t> sense, std::size_t length) {
+  std::size_t end = 8;
+  while (end + 2 <= length) {
+    const std::size_t next = end + 2 + sense[end + 1];
+    if (next > length) break;
+    end = next;
+  }
+  return end;
+}
+
 }  // namespace
 
 std::string hex_bytes(std::span<const std::uint8_t> bytes) {
@@ -50,7 +64,8 @@ std::optional<SenseData> decode_sense(std::span<const std::uint8_t> sense) {
   if (sense.size() < 8) return std::nullopt;
   const std::uint8_t response_code = sense[0] & 0x7f;
   if (response_code < 0x70 || response_code > 0x73) return std::nullopt;
-  const std::size_t length = std::min<std::size_t>(sense.size(), 8u + sense[7]);
+  std::size_t length = std::min<std::size_t>(sense.size(), 8u + sense[7]);
+  if (response_code >= 0x72) length = whole_descriptors_length(sense, length);
 
   sg_scsi_sense_hdr hdr{};
   if (!sg_scsi_normalize_sense(sense.data(), static_cast<int>(length), &hdr)) return std::nullopt;

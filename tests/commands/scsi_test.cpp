@@ -258,6 +258,20 @@ TEST(Sense, FixedAndDescriptorNormalise) {
   EXPECT_FALSE(s->information);
 }
 
+// The sense fuzzer's find: an Information descriptor cut short by the end
+// of the buffer (14 of its 20 bytes). libsgutils2 would read past the end;
+// the cut descriptor is dropped, the header still decodes (ASan checks the
+// rest).
+TEST(Sense, ADescriptorCutShortIsDroppedNotRead) {
+  const std::vector<std::uint8_t> cut = hex("72 03 11 00 00 00 00 0c 00 0a 80 00 00 00");
+  const auto s = decode_sense(std::span<const std::uint8_t>(cut));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->sense_key, SPC_SK_MEDIUM_ERROR);
+  EXPECT_EQ(s->asc, 0x11);
+  EXPECT_FALSE(s->information);
+  EXPECT_EQ(s->length, 8u);
+}
+
 TEST(Sense, TextComesFromLibsgutils) {
   const auto s = decode_sense(hex("70 00 0b 00 00 00 00 0a 00 00 00 00 00 06 00 00 00 00"));
   ASSERT_TRUE(s);
