@@ -56,6 +56,6 @@ for s in "${VM_DISKS[@]}"; do
     fi
     result "512e.$s.ptrescue-$mode" "$ms ms, $(reads_count "$pt.reads") reads ($(reads_outcomes "$pt.reads"))"
   done
-  result "512e.$s.ddrescue-d" "$(reads_count "$VM_OUT/ddrescue-$s.reads") reads, $(failed_reads "$VM_OUT/ddrescue-$s.reads") failed"
+  result "512e.$s.ddrescue-d" "$(reads_count "$VM_OUT/ddrescue-$s.reads") reads"
 done
 finish
