@@ -76,9 +76,9 @@ Subcommand rescue_command() {
     ("max-read-rate,Z", po::value<std::string>(), "maximum read rate in bytes/s")
     ("ask", "ask for confirmation before starting")
     ("bad-sector-data", po::value<std::string>(), "treat as a read error any sector holding the data of FILE's first sector")
-    ("command-mode", "execute commands from standard input (not supported)")
+    ("command-mode", "execute commands from standard input (c POS SIZE, s POS SIZE, u, f, q)")
     ("continue-on-errno", po::value<std::string>(), "treat errno code N[,N] as non-fatal (accepted, no effect yet)")
-    ("cpass", po::value<std::string>(), "copying passes to run: 0, or a list of 1-5 and ranges")
+    ("cpass", po::value<std::string>(), "copying passes to run: 0, or a list of 1-4 and ranges")
     ("delay-slow", po::value<std::string>(), "initial delay before checking slow reads (default 30s)")
     ("log-events", po::value<std::string>(), "log significant events in FILE (appended; ddrescue 1.30's format)")
     ("log-rates", po::value<std::string>(), "log rates and error sizes in FILE, once a second (ddrescue 1.30's format)")
@@ -244,10 +244,9 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
     e.max_error_reads = parse_ddrescue_number(a.text("max-read-errors"), 0, "--max-read-errors", 0, kMaxLong - 1) + 1;
   if (a.has("max-bad-areas")) read_max_bad_areas(e, a.text("max-bad-areas"));
   if (a.has("cpass")) {
-    // ddrescue's passes 1 and 2 are ptrescue's; its 3 and 4 read areas
-    // skipped for slowness (none here); its 5, the sweep, is ptrescue's 3.
-    const unsigned passes = parse_copy_passes(a.text("cpass"));
-    e.copy_passes = (passes & 0b11) | ((passes & 0b10000) ? 0b100 : 0);
+    // ddrescue 1.30's passes 1 and 2 are ptrescue's; its 3 and 4 read the
+    // areas -a skipped for slowness, which ptrescue's later passes read.
+    e.copy_passes = parse_copy_passes(a.text("cpass")) & 0b11;
   }
   // ptrescue's pass 3 reads every non-tried area left, without skipping:
   // 1.30's sweeping phase, which runs whatever --cpass says unless -N.
@@ -481,9 +480,9 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& raw_args) {
   read_ddrescue_choices(c.ddrescue, a);
   check_positions(c);
   check_modes(c, a);
-  if (a.has("command-mode"))
-    throw UsageError("--command-mode is not supported: ptrescue reads no commands from standard input (run "
-                     "'ptrescue rescue' with -i/-s, or -m with a domain mapfile, for each area instead)");
+  c.ddrescue.command_mode = a.has("command-mode");
+  if (c.ddrescue.command_mode && (a.has("e01") || a.has("order")))
+    throw UsageError("--command-mode copies what its commands ask: --e01 and --order can't be used with it");
   read_pass_through_options(c, a);
   c.verbosity = verbose_count;
   c.status = status_mode(a);

@@ -33,6 +33,7 @@ struct DdrescueChoices {
   bool max_read_errors = false;     ///< -X given: its stop exits 1, as ddrescue's
   bool compare_before_write = false; ///< -W
   int data_preview = 0;             ///< -P lines (0: none)
+  bool command_mode = false;        ///< --command-mode (src/cli/command_mode.h)
   std::string log_events, log_rates, bad_sector_data;
   std::string max_error_rate, max_read_rate;  ///< -E -Z (raw text)
   /// ddrescue options given that are checked but not acted on yet

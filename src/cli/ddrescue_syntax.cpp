@@ -155,7 +155,7 @@ unsigned parse_copy_passes(std::string_view text) {
   if (text == "0") return 0;
   unsigned passes = 0;
   std::size_t i = 0;
-  auto pass_at = [&](std::size_t k) { return k < text.size() && text[k] >= '1' && text[k] <= '5'; };
+  auto pass_at = [&](std::size_t k) { return k < text.size() && text[k] >= '1' && text[k] <= '4'; };
   while (true) {
     if (!pass_at(i)) break;
     const int first = text[i++] - '0';
@@ -169,7 +169,7 @@ unsigned parse_copy_passes(std::string_view text) {
     if (text[i] != ',') break;
     ++i;
   }
-  refuse(text, "invalid pass or range of passes (0, or 1 to 5: 1,2-5)", "--cpass");
+  refuse(text, "invalid pass or range of passes (0, or 1 to 4: 1,2-4)", "--cpass");
 }
 
 MapfileIntervals parse_mapfile_intervals(std::string_view text) {

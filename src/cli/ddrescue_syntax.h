@@ -36,7 +36,7 @@ std::chrono::milliseconds parse_ddrescue_interval(std::string_view text, std::st
                                                   bool whole_seconds);
 
 /// --cpass: "0" (no copying pass) or a comma list of passes and ranges of
-/// passes, 1 to 5 ("1,2-5"). Returns the passes as bits 0..4.
+/// passes, 1 to 4 as in ddrescue 1.30 ("1,2-4"). Returns the passes as bits 0..3.
 unsigned parse_copy_passes(std::string_view text);
 
 /// --mapfile-interval=[SAVE][,SYNC]: how often to save (-1 = only at the

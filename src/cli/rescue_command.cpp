@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/cli/cli_options.h"
+#include "src/cli/command_mode.h"
 #include "src/cli/ddrescue_modes.h"
 #include "src/cli/ddrescue_syntax.h"
 #include "src/mapfile/loose_mapfile.h"
@@ -641,6 +642,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   lock_image(image.fd(), cl.image);
   SaveRecord saves;
   const SaveMap save = mapfile_saver(store, command_line, saves);
+  if (cl.ddrescue.command_mode) return run_command_mode({source, image, map, domain, options, save}, std::cin, stdout);
 
   // The bytes this run reads: the stages' union, or the one domain less any skipped head.
   const std::int64_t run_bytes = stages.size() == 1 ? run_domain->total_size() : domain.total_size();
