@@ -238,12 +238,14 @@ TEST_P(MapFileRejects, WithLineAndReason) {
 
 TEST_P(MapFileRejects, WithLineAndReasonWithRoomForTheFastPath) {
   const Rejected& c = GetParam();
-  if (std::string_view(c.reason) == "missing status line") GTEST_SKIP() << "the padding adds lines";
+  // Without a status line the error is at the end, which the padding moves.
+  const bool at_end = std::string_view(c.reason) == "missing status line";
   try {
     MapFile::parse(c.text + "\n#" + std::string(80, '.') + "\n");
     FAIL() << "parsed: " << c.text;
   } catch (const MapFileError& e) {
-    EXPECT_EQ(e.line(), c.line) << e.what();
+    if (at_end) EXPECT_GT(e.line(), c.line) << e.what();
+    else EXPECT_EQ(e.line(), c.line) << e.what();
     EXPECT_THAT(e.what(), HasSubstr(c.reason));
   }
 }
