@@ -149,6 +149,16 @@ class Device {
   /// Tries to make a drive that stopped answering answer again.
   virtual ResetOutcome reset(ResetKind kind) = 0;
 
+  /// Closes and opens the source again (ddrescue's -O, --reopen-on-error),
+  /// refusing a node that no longer is the same file or device. The
+  /// default: not offered (pass-through back ends keep their node open and
+  /// have the reset ladder instead).
+  virtual ResetOutcome reopen() {
+    ResetOutcome r;
+    r.detail = "the '" + identity().transport + "' transport does not reopen its node";
+    return r;
+  }
+
   /// The clock this device's durations are measured on (virtual for the
   /// simulator): the engine measures rates and run time on it.
   virtual const Clock& clock() const = 0;

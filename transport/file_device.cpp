@@ -84,6 +84,9 @@ std::unique_ptr<FileDevice> FileDevice::open(const std::string& path, FileDevice
   id.max_transfer_sectors = static_cast<std::uint32_t>((16u << 20) / id.logical_sector_size);
   auto dev = std::unique_ptr<FileDevice>(new FileDevice(std::move(fd), std::move(id), options));
   dev->size_bytes_ = size;
+  dev->opened_dev_ = st.st_dev;
+  dev->opened_ino_ = st.st_ino;
+  dev->opened_rdev_ = S_ISBLK(st.st_mode) ? st.st_rdev : 0;
   return dev;
 }
 
@@ -136,6 +139,25 @@ ReadOutcome FileDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> 
 ResetOutcome FileDevice::reset(ResetKind) {
   // Nothing to reset through the block layer; the kernel does its own.
   return ResetOutcome{true, Micros{0}, "no reset through the block layer"};
+}
+
+ResetOutcome FileDevice::reopen() {
+  const Micros start = clock_.now();
+  ResetOutcome r;
+  int flags = O_RDONLY | O_CLOEXEC;
+  if (options_.direct) flags |= O_DIRECT;
+  UniqueFd fd(::open(identity_.path.c_str(), flags));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
+    r.detail = fmt::format("cannot open '{}' again: {}; the open one is kept", identity_.path, std::strerror(errno));
+  } else if (opened_rdev_ != 0 ? st.st_rdev != opened_rdev_ : st.st_dev != opened_dev_ || st.st_ino != opened_ino_) {
+    r.detail = fmt::format("'{}' names another file or device now; the open one is kept", identity_.path);
+  } else {
+    fd_ = std::move(fd);  // the old descriptor is closed here
+    r.ok = true;
+  }
+  r.duration = clock_.now() - start;
+  return r;
 }
 
 }  // namespace ptrescue

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <sys/types.h>
+
 #include "transport/device.h"
 #include "base/unique_fd.h"
 
@@ -29,12 +31,18 @@ class FileDevice final : public Device {
   ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out,
                    Millis timeout) override;
   ResetOutcome reset(ResetKind kind) override;
+  ResetOutcome reopen() override;
   const Clock& clock() const override { return clock_; }
 
  private:
   FileDevice(UniqueFd fd, DeviceIdentity identity, FileDeviceOptions options);
 
   UniqueFd fd_;
+  /// What the path named when opened (device and inode; st_rdev for a
+  /// block device): a reopen must find the same.
+  dev_t opened_dev_ = 0;
+  ino_t opened_ino_ = 0;
+  dev_t opened_rdev_ = 0;
   DeviceIdentity identity_;
   FileDeviceOptions options_;
   SteadyClock clock_;

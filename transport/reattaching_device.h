@@ -46,6 +46,7 @@ class ReattachingDevice final : public Device, public DriveSettings {
   /// Right after a reattach: ok at once (the drive answers on its new node);
   /// else the inner device's reset.
   ResetOutcome reset(ResetKind kind) override;
+  ResetOutcome reopen() override { return inner_->reopen(); }
   const Clock& clock() const override { return io_.clock(); }
   SmartReading read_smart(Millis timeout) override { return inner_->read_smart(timeout); }
 

@@ -56,7 +56,7 @@ Subcommand rescue_command() {
     ("no-sweep,N", "skip the sweeping phase (1.30's -N; ptrescue runs 1.27's passes, which have none)")
     ("no-trim", "skip the trimming phase (was -N before ddrescue 1.30)")
     ("output-position,o", po::value<std::string>(), "starting position in the image (default -i)")
-    ("reopen-on-error,O", "reopen the source after every read error (accepted, no effect yet)")
+    ("reopen-on-error,O", "close and reopen the source after every read error (files and block devices)")
     ("preallocate,p", "preallocate space for the image")
     ("data-preview,P", po::value<std::string>()->implicit_value("3"), "show N lines (default 3) of the latest data read, in hex and ASCII")
     ("quiet,q", "no status output")
@@ -232,6 +232,7 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
   e.retrim = a.has("retrim");
   e.synchronous = a.has("synchronous");
   e.check_on_error = a.has("check-on-error") || a.has("verify-on-error");
+  e.reopen_on_error = a.has("reopen-on-error");
   if (a.has("cluster-size"))
     e.cluster_sectors = parse_ddrescue_number(a.text("cluster-size"), 0, "--cluster-size", 1, 1 << 20,
                                               "from 1 up to 1048576 sectors");
@@ -344,8 +345,7 @@ void read_ddrescue_choices(DdrescueChoices& d, const SubcommandArgs& a) {
     d.data_preview = static_cast<int>(parse_ddrescue_number(a.text("data-preview"), 0, "--data-preview", 1, 32));
   if (a.has("odirect") && a.has("compare-before-write"))
     throw UsageError("--odirect and --compare-before-write are incompatible");
-  for (const auto* name : {"reopen-on-error", "continue-on-errno"})
-    if (a.has(name)) d.inert.push_back(std::string("--") + name);
+  if (a.has("continue-on-errno")) d.inert.push_back("--continue-on-errno");
   for (const auto* name : {"log-events", "log-rates", "log-reads", "bad-sector-data"})
     if (a.has(name) && a.text(name) == "-")
       throw UsageError(fmt::format("--{}: standard input or output can't be used here", name));

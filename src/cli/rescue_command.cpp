@@ -93,6 +93,9 @@ class ObserverList final : public RescueObserver {
   void on_read(const ReadEvent& e) override {
     for (auto* o : list_) o->on_read(e);
   }
+  void on_reopen(const ResetOutcome& r) override {
+    for (auto* o : list_) o->on_reopen(r);
+  }
   void on_reset(ResetKind k, const ResetOutcome& r) override {
     for (auto* o : list_) o->on_reset(k, r);
   }

@@ -23,6 +23,7 @@ class BadSectorDataDevice final : public Device {
   const DeviceIdentity& identity() const override { return inner_.identity(); }
   ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out, Millis timeout) override;
   ResetOutcome reset(ResetKind kind) override { return inner_.reset(kind); }
+  ResetOutcome reopen() override { return inner_.reopen(); }
   const Clock& clock() const override { return inner_.clock(); }
 
  private:

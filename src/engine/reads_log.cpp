@@ -48,4 +48,9 @@ void ReadsLog::on_reset(ResetKind kind, const ResetOutcome& r) {
   std::fflush(file_.get());
 }
 
+void ReadsLog::on_reopen(const ResetOutcome& r) {
+  fmt::print(file_.get(), "# reopen: {} in {}{}{}\n", r.ok ? "ok" : "failed", format_duration(r.duration),
+             r.detail.empty() ? "" : ": ", r.detail);
+}
+
 }  // namespace ptrescue

@@ -24,6 +24,7 @@ class ReadsLog final : public RescueObserver {
   void on_phase(Phase phase, int pass, std::string_view description) override;
   void on_read(const ReadEvent& e) override;
   void on_reset(ResetKind kind, const ResetOutcome& r) override;
+  void on_reopen(const ResetOutcome& r) override;
 
  private:
   struct Close {

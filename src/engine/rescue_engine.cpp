@@ -249,6 +249,8 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
     map_.set_status(e.pos, copied, BlockStatus::kFinished);
   }
   if (!r.ok()) ++read_errors_;
+  if (!r.ok() && r.status != ReadStatus::kDeviceGone && options_.reopen_on_error)
+    observer_.on_reopen(source_.reopen());  // -O: the source closed and opened again
   after_read(e, r, copied);
   if (r.status == ReadStatus::kMediaError && count > 1) drive_names_failing_lba_ = r.error_lba.has_value();
   observer_.on_read(ReadEvent{

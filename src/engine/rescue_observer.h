@@ -33,6 +33,7 @@ class RescueObserver {
   virtual void on_phase(Phase, int /*pass*/, std::string_view /*description*/) {}
   virtual void on_read(const ReadEvent&) {}
   virtual void on_reset(ResetKind, const ResetOutcome&) {}
+  virtual void on_reopen(const ResetOutcome&) {}  ///< -O
   /// The mapfile was saved.
   virtual void on_save() {}
 };

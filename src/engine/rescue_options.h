@@ -51,6 +51,7 @@ struct RescueOptions {
   std::int64_t max_error_rate = 0;       ///< -E bytes of read errors per second; 0 = no limit.
   bool synchronous = false;              ///< -y: sync the image after every write.
   bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
+  bool reopen_on_error = false;          ///< -O: close and open the source again after a failed read.
   SlowReadOptions slow;                  ///< -a --delay-slow --max-slow-reads --reset-slow
   /// A 512e drive fails whole physical sectors: trimming, scraping and
   /// retrying read one at a time (one failed command per bad one, not

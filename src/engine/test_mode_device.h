@@ -20,6 +20,7 @@ class TestModeDevice final : public Device {
   ReadOutcome read(Lba lba, std::uint32_t count, std::span<std::byte> out,
                    Millis timeout) override;
   ResetOutcome reset(ResetKind kind) override { return inner_.reset(kind); }
+  ResetOutcome reopen() override { return inner_.reopen(); }
   const Clock& clock() const override { return inner_.clock(); }
 
  private:
