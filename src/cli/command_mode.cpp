@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "src/engine/sector_span.h"
 #include "transport/aligned_buffer.h"
 
 namespace ptrescue {
@@ -95,17 +96,13 @@ class CommandRunner {
 
  private:
   std::string read(const Extent& e) {
-    const Lba first = static_cast<Lba>(e.pos / ss_);
-    const Lba last = static_cast<Lba>((e.end() + ss_ - 1) / ss_);
-    const std::int64_t offset = e.pos - static_cast<std::int64_t>(first) * ss_;
-    const ReadOutcome r =
-        s_.source.read(first, static_cast<std::uint32_t>(last - first), buffer_.span(), s_.options.timeouts.copy);
+    const SectorSpan span = SectorSpan::of(e, ss_);
+    const ReadOutcome r = s_.source.read(span.first, span.count, buffer_.span(), s_.options.timeouts.copy);
     if (r.status == ReadStatus::kDeviceGone) return "input file disappeared";
-    const std::int64_t delivered = static_cast<std::int64_t>(std::min<Lba>(r.good_sectors, last - first)) * ss_ - offset;
-    const std::int64_t copied = std::clamp<std::int64_t>(delivered, 0, e.size);
+    const std::int64_t copied = span.delivered(e, r.good_sectors, ss_);
     if (copied > 0) {
       s_.image.write(e.pos + s_.options.output_offset,
-                     std::span<const std::byte>(r.data_or(buffer_.span()) + offset, static_cast<std::size_t>(copied)));
+                     std::span<const std::byte>(r.data_or(buffer_.span()) + span.offset, static_cast<std::size_t>(copied)));
       s_.map.set_status(e.pos, copied, BlockStatus::kFinished);
     }
     if (copied < e.size) s_.map.set_status(e.pos + copied, e.size - copied, BlockStatus::kBadSector);

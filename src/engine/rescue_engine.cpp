@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "src/engine/sector_span.h"
 #include "src/heads/head_scheduler.h"
 
 namespace ptrescue {
@@ -228,19 +229,17 @@ void RescueEngine::recover_from_hang() {
 }
 
 ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeout) {
-  const Lba first = static_cast<Lba>(e.pos / sector_size_);
-  const Lba last = static_cast<Lba>((e.end() + sector_size_ - 1) / sector_size_);
-  const auto count = static_cast<std::uint32_t>(last - first);
-  const std::int64_t offset = e.pos - static_cast<std::int64_t>(first) * sector_size_;
+  const SectorSpan span = SectorSpan::of(e, sector_size_);
+  const std::uint32_t count = span.count;
+  const std::int64_t offset = span.offset;
 
   if (head_scheduler_) timeout = head_scheduler_->timeout_for(e.pos, timeout);  // --head-timeout
-  ReadOutcome r = source_.read(first, count, buffer_.span(), timeout);
+  ReadOutcome r = source_.read(span.first, count, buffer_.span(), timeout);
   ++read_commands_;
   if (r.good_sectors > count) r.good_sectors = count;
-  if (r.error_lba && (*r.error_lba < first + r.good_sectors || *r.error_lba >= last))
+  if (r.error_lba && (*r.error_lba < span.first + r.good_sectors || *r.error_lba >= span.end()))
     r.error_lba.reset();  // a drive's LBA outside the command is not evidence
-  const std::int64_t delivered = static_cast<std::int64_t>(r.good_sectors) * sector_size_ - offset;
-  const std::int64_t copied = std::clamp<std::int64_t>(delivered, 0, e.size);
+  const std::int64_t copied = span.delivered(e, r.good_sectors, sector_size_);
   const std::byte* data = r.data_or(buffer_.span());
   if (copied > 0) {
     image_.write(e.pos + options_.output_offset,
