@@ -99,6 +99,9 @@ class ObserverList final : public RescueObserver {
   void on_reset(ResetKind k, const ResetOutcome& r) override {
     for (auto* o : list_) o->on_reset(k, r);
   }
+  void on_failures_undone(int reads, std::int64_t bytes) override {
+    for (auto* o : list_) o->on_failures_undone(reads, bytes);
+  }
   void on_save() override {
     for (auto* o : list_) o->on_save();
   }

@@ -78,6 +78,18 @@ void StatusDisplay::on_reset(ResetKind kind, const ResetOutcome& r) {
   }
 }
 
+void StatusDisplay::on_failures_undone(int reads, std::int64_t bytes) {
+  if (mode_ == StatusMode::kJson) {
+    fmt::print(out_, "{}\n",
+               nlohmann::json{{"event", "failures_undone"}, {"reads", reads}, {"bytes", bytes}}.dump());
+    std::fflush(out_);
+  } else if (mode_ != StatusMode::kQuiet) {
+    if (mode_ == StatusMode::kTerminal) lines_drawn_ = 0;
+    fmt::print(out_, "the drive came back: {} reads that failed as it left ({} bytes) will be read again\n",
+               reads, bytes);
+  }
+}
+
 StatusDisplay::Figures StatusDisplay::figures() const {
   Figures f;
   const Micros now = clock_.now();

@@ -28,6 +28,7 @@ class StatusDisplay final : public RescueObserver {
   void on_phase(Phase phase, int pass, std::string_view description) override;
   void on_read(const ReadEvent& e) override;
   void on_reset(ResetKind kind, const ResetOutcome& r) override;
+  void on_failures_undone(int reads, std::int64_t bytes) override;
 
   /// A last line for the block (e.g. per-head progress); empty text: none.
   void set_extra_line(std::function<std::string()> f) { extra_line_ = std::move(f); }

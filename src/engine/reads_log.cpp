@@ -48,6 +48,12 @@ void ReadsLog::on_reset(ResetKind kind, const ResetOutcome& r) {
   std::fflush(file_.get());
 }
 
+void ReadsLog::on_failures_undone(int reads, std::int64_t bytes) {
+  fmt::print(file_.get(), "# undone: {} failed reads ({} bytes) since the last good read, failed while the drive was leaving: read again\n",
+             reads, bytes);
+  std::fflush(file_.get());
+}
+
 void ReadsLog::on_reopen(const ResetOutcome& r) {
   fmt::print(file_.get(), "# reopen: {} in {}{}{}\n", r.ok ? "ok" : "failed", format_duration(r.duration),
              r.detail.empty() ? "" : ": ", r.detail);

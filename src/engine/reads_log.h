@@ -25,6 +25,7 @@ class ReadsLog final : public RescueObserver {
   void on_read(const ReadEvent& e) override;
   void on_reset(ResetKind kind, const ResetOutcome& r) override;
   void on_reopen(const ResetOutcome& r) override;
+  void on_failures_undone(int reads, std::int64_t bytes) override;
 
  private:
   struct Close {

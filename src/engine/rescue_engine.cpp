@@ -94,16 +94,14 @@ RunEnd RescueEngine::run() {
     // passes 1 and 2, so --cpass without pass 1 leaves it out.
     if (head_scheduler_ && (options_.copy_passes & 1u)) head_copy_passes();
 
-    const int first_copy_pass = start.phase == Phase::kCopying ? std::clamp(start.pass, 1, 3) : 1;
-    for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass)
-      if (options_.copy_passes & (1u << (pass - 1))) copy_pass(pass, copy_forward(pass), /*skipping=*/pass < 3);
-    if (!should_stop()) trim_phase();
-    if (!should_stop()) scrape_phase();
+    copy_trim_scrape(start.phase == Phase::kCopying ? std::clamp(start.pass, 1, 3) : 1);
+    revisit_undone_failures();
     const int first_retry = start.phase == Phase::kRetrying ? std::max(1, start.pass) : 1;
     if (head_scheduler_) head_retry_passes(first_retry);  // honours --head-retries
     else
       for (int pass = first_retry; pass <= options_.retry_passes && !should_stop(); ++pass)
         retry_pass(pass, options_.unidirectional ? !options_.reverse : (pass % 2 == 1) != options_.reverse);
+    revisit_undone_failures();
 
     if (!should_stop()) {
       map_.set_cursor({map_.cursor().pos, Phase::kFinished, map_.cursor().pass});
@@ -122,6 +120,20 @@ RunEnd RescueEngine::run() {
     throw;
   }
   return end_;
+}
+
+void RescueEngine::copy_trim_scrape(int first_copy_pass) {
+  for (int pass = first_copy_pass; pass <= 3 && !should_stop(); ++pass)
+    if (options_.copy_passes & (1u << (pass - 1))) copy_pass(pass, copy_forward(pass), /*skipping=*/pass < 3);
+  if (!should_stop()) trim_phase();
+  if (!should_stop()) scrape_phase();
+}
+
+void RescueEngine::revisit_undone_failures() {
+  for (int round = 0; undone_failures_ && round < kMaxRevisits && !should_stop(); ++round) {
+    undone_failures_ = false;
+    copy_trim_scrape(1);
+  }
 }
 
 bool RescueEngine::copy_forward(int pass) const {
@@ -247,6 +259,8 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
     if (options_.synchronous) image_.sync();  // -y
     map_.set_status(e.pos, copied, BlockStatus::kFinished);
   }
+  if (copied > 0) failures_since_good_.on_good_read();
+  if (!r.ok() && r.status != ReadStatus::kDeviceGone) failures_since_good_.on_failed_read(map_, failed_part(e, r));
   if (!r.ok()) ++read_errors_;
   if (!r.ok() && r.status != ReadStatus::kDeviceGone && options_.reopen_on_error)
     observer_.on_reopen(source_.reopen());  // -O: the source closed and opened again
@@ -261,6 +275,13 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
     ++gone_retries_;
     recover_from_hang();
     if (end_ == RunEnd::kDeviceGone) return r;
+    // The drive is back: what failed since its last good read was the drive
+    // leaving (a pulled cable aborts a few commands before the node goes).
+    const FailuresSinceGoodRead::Undone undone = failures_since_good_.undo(map_);
+    if (undone.reads > 0) {
+      undone_failures_ = true;
+      observer_.on_failures_undone(undone.reads, undone.bytes);
+    }
     return read_block(e, phase, timeout);
   }
   if (r.status == ReadStatus::kDeviceGone) {

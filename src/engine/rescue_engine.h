@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "src/mapfile/domain.h"
+#include "src/engine/failures_since_good_read.h"
 #include "src/engine/image_file.h"
 #include "src/mapfile/mapfile.h"
 #include "src/engine/rescue_observer.h"
@@ -65,6 +66,11 @@ class RescueEngine {
  private:
   enum class Step { kContinue, kStop };
 
+  /// Copying passes from `first_copy_pass`, then trimming and scraping.
+  void copy_trim_scrape(int first_copy_pass);
+  /// Again over areas put back because they failed while the drive was
+  /// leaving (failures_since_good_), a bounded number of times.
+  void revisit_undone_failures();
   void copy_pass(int pass, bool forward, bool skipping);
   void trim_phase();
   void scrape_phase();
@@ -142,6 +148,9 @@ class RescueEngine {
   /// read getting through: bounded, so a drive that keeps vanishing ends the run.
   int gone_retries_ = 0;
   static constexpr int kMaxGoneRetries = 3;
+  FailuresSinceGoodRead failures_since_good_;
+  bool undone_failures_ = false;  ///< areas were put back since the passes over them
+  static constexpr int kMaxRevisits = 3;
   HeadScheduler* head_scheduler_ = nullptr;
   std::string stop_reason_;
   bool skipping_disabled_ = false;  ///< -K 0

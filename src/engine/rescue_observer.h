@@ -34,6 +34,10 @@ class RescueObserver {
   virtual void on_read(const ReadEvent&) {}
   virtual void on_reset(ResetKind, const ResetOutcome&) {}
   virtual void on_reopen(const ResetOutcome&) {}  ///< -O
+  /// The drive came back after vanishing, and the areas of the `reads`
+  /// failed reads since its last good one (`bytes`) were put back to be read
+  /// again: they failed because the drive was leaving.
+  virtual void on_failures_undone(int /*reads*/, std::int64_t /*bytes*/) {}
   /// The mapfile was saved.
   virtual void on_save() {}
 };

@@ -307,6 +307,36 @@ TEST_F(EngineTest, VanishedDriveBroughtBackByPowerCycleIsReadAgain) {
   EXPECT_EQ(drive.log[5], drive.log[6]);
 }
 
+// A pulled cable: a few commands abort before the drive is found gone. Once
+// it is back, what those commands marked is undone and read again, so the
+// only bad sector left is the drive's own, in whichever phase the pull came.
+TEST_F(EngineTest, ReadsThatFailedAsTheDriveLeftAreReadAgainWhenItComesBack) {
+  RescueOptions opt;
+  opt.reset_ladder = {ResetKind::kSoft, ResetKind::kPowerCycle};
+  auto set_up = [](FakeDrive& d) {
+    d.bad = {3000, 3001};
+    d.precise = false;  // trimming and scraping go sector by sector
+  };
+  FakeDrive dry(4096);
+  set_up(dry);
+  ASSERT_EQ(run(dry, MapFile(), opt).end, RunEnd::kFinished);
+  std::vector<std::size_t> single;  // the trimming and scraping reads, in order
+  for (std::size_t i = 0; i < dry.log.size(); ++i)
+    if (dry.log[i].second == 1) single.push_back(i);
+  ASSERT_GT(single.size(), 8u);
+  for (std::size_t at : {single[1], single[single.size() / 2], single[single.size() - 6]}) {
+    ASSERT_LT(at + 3, dry.log.size());  // the drive is found gone before the run ends
+    SCOPED_TRACE(testing::Message() << "pulled at command " << at << " of " << dry.log.size());
+    FakeDrive drive(4096);
+    set_up(drive);
+    drive.vanish_at_command = static_cast<int>(at) + 3;
+    drive.aborts_before_vanishing = 3;
+    auto r = run(drive, MapFile(), opt);
+    EXPECT_EQ(r.end, RunEnd::kFinished);
+    expect_exact_result(drive, r.map);
+  }
+}
+
 TEST_F(EngineTest, VanishedDriveWithoutPowerCycleEndsTheRun) {
   FakeDrive drive(4096);
   drive.vanish_at_command = 5;

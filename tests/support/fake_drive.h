@@ -33,6 +33,7 @@ class FakeDrive final : public Device {
   int die_after_errors = -1;   // -1 = never
   int reset_fails = 0;         // resets that fail before one succeeds
   int vanish_at_command = -1;  // this command (0-based) finds the drive gone
+  int aborts_before_vanishing = 0;  // the commands just before it abort (a cable being pulled)
   bool comes_back = true;      // a power cycle brings a vanished drive back
   std::vector<std::pair<Lba, std::uint32_t>> log;  // every command
   std::map<Lba, int> attempts;
@@ -50,6 +51,11 @@ class FakeDrive final : public Device {
     if (dead_ || vanished_) {
       r.status = ReadStatus::kDeviceGone;
       r.needs_reset = vanished_;  // the transport could power-cycle it
+      return r;
+    }
+    if (vanish_at_command >= 0 && static_cast<int>(log.size()) - 1 < vanish_at_command &&
+        static_cast<int>(log.size()) - 1 >= vanish_at_command - aborts_before_vanishing) {
+      r.status = ReadStatus::kAborted;
       return r;
     }
     if (hung_) {

@@ -75,6 +75,7 @@ for s in "${VM_DISKS[@]}"; do
       check "$s: it says where the disk came back" grep -q "came back as" "$r.out" "$r.reads"
       result "usb.$s.pulled" "$(disk_dev "$s") $(disk_sg "$s") after the replug; rescue ended $ms ms after the pull: $(grep -h "came back" "$r.out" "$r.reads" | head -n 2 | paste -sd'|')"
       result "usb.$s.pulled-reads" "$(reads_count "$r.reads") reads ($(reads_outcomes "$r.reads")); resets: $(reads_resets "$r.reads")"
+      result "usb.$s.pulled-undone" "$(grep -h '^# undone' "$r.reads" | paste -sd'|')"
       result "usb.$s.pulled-dmesg" "$(dmesg_since "usb-pull $s" | head -n 12 | paste -sd'|')"
       ;;
   esac
