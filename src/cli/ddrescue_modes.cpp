@@ -79,6 +79,21 @@ bool write_all(int fd, const char* data, std::int64_t size, std::int64_t pos) {
   return true;
 }
 
+/// -F's `l` type: each sector of a filled chunk starts with where it is
+/// ("\n# position 0x... sector 0x... status C" and a space, as GNU ddrescue
+/// writes it), cut to fit, with a NUL last, where the chunk ends sooner.
+void write_location_data(std::vector<char>& chunk, std::int64_t size, std::int64_t pos, std::int64_t sector,
+                         char status) {
+  for (std::int64_t s = 0; s < size; s += sector) {
+    const std::string text =
+        fmt::format("\n# position 0x{:08X} sector 0x{:08X} status {} ", pos + s, (pos + s) / sector, status);
+    const std::size_t room = static_cast<std::size_t>(std::min<std::int64_t>(80, size - s));
+    const std::size_t n = std::min(text.size(), room);
+    std::memcpy(chunk.data() + s, text.data(), n);
+    if (n < text.size() && n > 0) chunk[static_cast<std::size_t>(s) + n - 1] = '\0';
+  }
+}
+
 }  // namespace
 
 int run_fill_mode(const RescueCommandLine& cl) {
@@ -90,13 +105,19 @@ int run_fill_mode(const RescueCommandLine& cl) {
   const UniqueFd image = open_file(cl.image, O_WRONLY | O_CREAT, "image");
   const Extent range = selected_range(cl, map->end_pos());
   const std::int64_t offset = output_offset(cl);
+  const bool location = cl.ddrescue.fill_types.find('l') != std::string::npos;
+  std::vector<char> chunk = pattern;
   bool write_failed = false;
   for (const MapBlock& b : map->blocks()) {
     if (cl.ddrescue.fill_types.find(static_cast<char>(b.status)) == std::string::npos) continue;
     const std::int64_t first = std::max(b.pos, range.pos), end = std::min(b.end(), range.end());
     for (std::int64_t p = first; p < end; p += cluster) {
       const std::int64_t n = std::min(cluster, end - p);
-      if (write_all(image.get(), pattern.data(), n, p + offset)) continue;
+      if (location) {
+        chunk = pattern;
+        write_location_data(chunk, n, p, sector_bytes(cl), static_cast<char>(b.status));
+      }
+      if (write_all(image.get(), chunk.data(), n, p + offset)) continue;
       if (!cl.ddrescue.ignore_write_errors)
         throw std::runtime_error(fmt::format("cannot write image '{}' at {}: {}", cl.image, p + offset,
                                              std::strerror(errno)));

@@ -380,6 +380,8 @@ std::int64_t RescueEngine::slow_skip_after(std::int64_t previous_skip) {
     stop_reason_ = fmt::format("more than {} slow reads (--max-slow-reads)", options_.slow.max_slow_reads);
     end_ = RunEnd::kDdrescueLimit;
   }
+  // ddrescue 1.30 treats a slow read in passes 1 and 2 as it does an error.
+  if (options_.reopen_on_error) observer_.on_reopen(source_.reopen());  // -O
   if (options_.pause_on_error.count() > 0) std::this_thread::sleep_for(options_.pause_on_error);
   if (skipping_disabled_) return 0;
   const std::int64_t next = previous_skip > 0 ? 2 * previous_skip : slow_watch_->current_rate();

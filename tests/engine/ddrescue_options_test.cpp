@@ -236,8 +236,10 @@ TEST_F(DdrescueOptions, FillModeWritesTheSameBytes) {
   m.set_status(0, kSize, BlockStatus::kFinished);
   m.set_status(0x800, 0x1000, BlockStatus::kBadSector);
   m.set_status(0x4000, 0x300, BlockStatus::kNonTried);
+  m.set_status(0x5000, 0x220, BlockStatus::kBadSector);  // a last sector too short for the location text
+  m.set_status(0x6010, 0x30, BlockStatus::kNonScraped);  // not on a sector boundary
   files_ = {{"map", m.serialize({"fill"})}, {"pattern", "BAD-SECTOR "}, {"out", random_bytes(kSize, 7)}};
-  for (const char* types : {"-", "?-", "+"}) {
+  for (const char* types : {"-", "?-", "+", "-l", "?-/l", "+l"}) {
     SCOPED_TRACE(types);
     const Both b = run_both({std::string("-F") + types, "@/pattern", "@/out", "@/map"});
     ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();

@@ -69,6 +69,30 @@ TEST_F(SlowReads, SlowAreasAreSkippedAndReadLater) {
   EXPECT_TRUE(read_in_a_later_pass()) << read_file(dir_.file("reads"));
 }
 
+// 1.30: -O reopens the source after a slow read of passes 1 and 2 as after
+// a failed one (the simulated drive has no node to reopen: the log says so).
+TEST_F(SlowReads, ReopenOnErrorAlsoFollowsASlowRead) {
+  auto reopens = [&] {
+    const std::string log = read_file(dir_.file("reads"));
+    int n = 0;
+    for (std::size_t at = log.find("# reopen"); at != std::string::npos; at = log.find("# reopen", at + 1)) ++n;
+    return n;
+  };
+  ProcessResult r = rescue({"-a", "10M", "--delay-slow", "0", "-O"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  // At least one for each slow sector, none for the pass 3 that reads what was skipped.
+  const std::string log = read_file(dir_.file("reads"));
+  EXPECT_GE(reopens(), 2) << log;
+  const auto pass3 = log.find("Pass 3");
+  if (pass3 != std::string::npos) EXPECT_EQ(log.find("# reopen", pass3), std::string::npos) << log;
+  r = rescue({"-a", "10M", "--delay-slow", "0"});  // slow reads without -O
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(reopens(), 0);
+  r = rescue({"-O"});  // nothing slow, nothing failed
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(reopens(), 0);
+}
+
 TEST_F(SlowReads, NothingIsSlowBeforeTheDelay) {
   const ProcessResult r = rescue({"-a", "10M", "--max-slow-reads", "0"});  // --delay-slow 30s: longer than the run
   ASSERT_EQ(r.exit_code, 0) << r.describe();
