@@ -51,6 +51,9 @@ struct ReadOutcome {
   Millis timeout_applied{0};
   /// The drive stopped answering (e.g. a hang): reset before the next command.
   bool needs_reset = false;
+  /// The errno of a file or block source's failed read(); 0 otherwise
+  /// (pass-through outcomes come from sense data and status, not errno).
+  int sys_errno = 0;
   /// Decoded detail for logs (sense text, errno text), empty when ok.
   std::string detail;
   /// Where the good sectors are when not in the caller's `out`: the

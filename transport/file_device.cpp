@@ -128,6 +128,7 @@ ReadOutcome FileDevice::read(Lba lba, std::uint32_t count, std::span<std::byte> 
     return r;
   }
   r.status = status_from_errno(err);
+  r.sys_errno = err;
   // The block layer fails a whole request without saying which sector was
   // bad, so the failing LBA is only known when one sector was left to read.
   if (r.status == ReadStatus::kMediaError && count - r.good_sectors == 1)

@@ -77,7 +77,7 @@ Subcommand rescue_command() {
     ("ask", "ask for confirmation before starting")
     ("bad-sector-data", po::value<std::string>(), "treat as a read error any sector holding the data of FILE's first sector")
     ("command-mode", "execute commands from standard input (c POS SIZE, s POS SIZE, u, f, q)")
-    ("continue-on-errno", po::value<std::string>(), "treat errno code N[,N] as non-fatal (accepted, no effect yet)")
+    ("continue-on-errno", po::value<std::string>(), "treat errno code N[,N] as non-fatal")
     ("cpass", po::value<std::string>(), "copying passes to run: 0, or a list of 1-4 and ranges")
     ("delay-slow", po::value<std::string>(), "initial delay before checking slow reads (default 30s)")
     ("log-events", po::value<std::string>(), "log significant events in FILE (appended; ddrescue 1.30's format)")
@@ -233,6 +233,7 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
   e.synchronous = a.has("synchronous");
   e.check_on_error = a.has("check-on-error") || a.has("verify-on-error");
   e.reopen_on_error = a.has("reopen-on-error");
+  if (a.has("continue-on-errno")) e.continue_on_errno = parse_errno_list(a.text("continue-on-errno"));
   if (a.has("cluster-size"))
     e.cluster_sectors = parse_ddrescue_number(a.text("cluster-size"), 0, "--cluster-size", 1, 1 << 20,
                                               "from 1 up to 1048576 sectors");
@@ -340,12 +341,10 @@ void read_ddrescue_choices(DdrescueChoices& d, const SubcommandArgs& a) {
   d.log_events = a.text("log-events");
   d.log_rates = a.text("log-rates");
   d.bad_sector_data = a.text("bad-sector-data");
-  if (a.has("continue-on-errno")) check_errno_list(a.text("continue-on-errno"));
   if (a.has("data-preview"))
     d.data_preview = static_cast<int>(parse_ddrescue_number(a.text("data-preview"), 0, "--data-preview", 1, 32));
   if (a.has("odirect") && a.has("compare-before-write"))
     throw UsageError("--odirect and --compare-before-write are incompatible");
-  if (a.has("continue-on-errno")) d.inert.push_back("--continue-on-errno");
   for (const auto* name : {"log-events", "log-rates", "log-reads", "bad-sector-data"})
     if (a.has(name) && a.text(name) == "-")
       throw UsageError(fmt::format("--{}: standard input or output can't be used here", name));

@@ -36,9 +36,6 @@ struct DdrescueChoices {
   bool command_mode = false;        ///< --command-mode (src/cli/command_mode.h)
   std::string log_events, log_rates, bad_sector_data;
   std::string max_error_rate, max_read_rate;  ///< -E -Z (raw text)
-  /// ddrescue options given that are checked but not acted on yet
-  /// (docs/COMPATIBILITY.md); the run says so rather than pretend.
-  std::vector<std::string> inert;
 };
 
 struct RescueCommandLine {

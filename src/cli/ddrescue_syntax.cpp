@@ -195,15 +195,17 @@ MapfileIntervals parse_mapfile_intervals(std::string_view text) {
   return m;
 }
 
-void check_errno_list(std::string_view text) {
+std::vector<int> parse_errno_list(std::string_view text) {
+  std::vector<int> codes;
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = text.find(',', start);
     const std::string_view item = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
     if (item.empty() || !std::isdigit(static_cast<unsigned char>(item[0])))
       refuse(text, "invalid errno value (numbers from 1)", "--continue-on-errno");
-    parse_ddrescue_number(item, 0, "--continue-on-errno", 1, std::numeric_limits<int>::max());
-    if (comma == std::string_view::npos) return;
+    codes.push_back(static_cast<int>(
+        parse_ddrescue_number(item, 0, "--continue-on-errno", 1, std::numeric_limits<int>::max())));
+    if (comma == std::string_view::npos) return codes;
     start = comma + 1;
   }
 }

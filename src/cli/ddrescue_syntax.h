@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ptrescue {
 
@@ -48,8 +49,8 @@ struct MapfileIntervals {
 };
 MapfileIntervals parse_mapfile_intervals(std::string_view text);
 
-/// --continue-on-errno=N[,N...]: errno codes (1..N) or names ("EIO").
-void check_errno_list(std::string_view text);
+/// --continue-on-errno=N[,N...]: errno codes, numbers from 1 (as 1.30).
+std::vector<int> parse_errno_list(std::string_view text);
 
 /// -F types: some of "?*/-+l" (l for the fill text's location), at least
 /// one, none twice.

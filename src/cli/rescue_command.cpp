@@ -602,9 +602,6 @@ void extend_image(const RescueCommandLine& cl, std::uint32_t ss, std::int64_t so
 int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   check_paths(cl);
   if (cl.e01) check_rescue_export_target(*cl.e01, cl.force);
-  if (!cl.ddrescue.inert.empty() && cl.status != StatusMode::kQuiet)
-    fmt::print(stderr, "ptrescue: note: {} accepted for ddrescue's command lines but not acted on yet (docs/COMPATIBILITY.md)\n",
-               fmt::join(cl.ddrescue.inert, ", "));
   enforce_source_check(cl.source, cl.force, BlockTopology(), stderr);
   const MapFileLock map_lock(cl.mapfile);
   RunChoices choices = parse_run_choices(cl);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "src/engine/fatal_read_errno.h"
 #include "src/engine/sector_span.h"
 #include "src/heads/head_scheduler.h"
 
@@ -248,6 +249,10 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   if (head_scheduler_) timeout = head_scheduler_->timeout_for(e.pos, timeout);  // --head-timeout
   ReadOutcome r = source_.read(span.first, count, buffer_.span(), timeout);
   ++read_commands_;
+  if (r.status == ReadStatus::kDeviceGone && continues_on(r.sys_errno, options_.continue_on_errno)) {
+    r.status = ReadStatus::kOther;  // --continue-on-errno=ENODEV: a failed read like any other
+    r.needs_reset = false;
+  }
   if (r.good_sectors > count) r.good_sectors = count;
   if (r.error_lba && (*r.error_lba < span.first + r.good_sectors || *r.error_lba >= span.end()))
     r.error_lba.reset();  // a drive's LBA outside the command is not evidence
@@ -258,6 +263,19 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
                  std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied)));
     if (options_.synchronous) image_.sync();  // -y
     map_.set_status(e.pos, copied, BlockStatus::kFinished);
+  }
+  if (copied == 0 && !r.ok() && r.status != ReadStatus::kDeviceGone) {
+    if (auto why = fatal_read_error(r.sys_errno, options_.continue_on_errno)) {
+      ++read_errors_;
+      observer_.on_read(ReadEvent{phase, e.pos, e.size, 0, &r, timeout, {}});
+      stop_reason_ = std::move(*why);
+      end_ = RunEnd::kDdrescueLimit;
+      // As in ddrescue, such a read marks nothing: the area stays as it was
+      // for the run that resumes. Callers mark nothing for a gone outcome.
+      r.status = ReadStatus::kDeviceGone;
+      r.needs_reset = false;
+      return r;
+    }
   }
   if (copied > 0) failures_since_good_.on_good_read();
   if (!r.ok() && r.status != ReadStatus::kDeviceGone) failures_since_good_.on_failed_read(map_, failed_part(e, r));

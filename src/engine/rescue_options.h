@@ -52,6 +52,9 @@ struct RescueOptions {
   bool synchronous = false;              ///< -y: sync the image after every write.
   bool check_on_error = false;           ///< -J: re-read the latest good sector after an error.
   bool reopen_on_error = false;          ///< -O: close and open the source again after a failed read.
+  /// --continue-on-errno: errnos of a file or block source's failed read
+  /// that do not end the run (src/engine/fatal_read_errno.h).
+  std::vector<int> continue_on_errno;
   SlowReadOptions slow;                  ///< -a --delay-slow --max-slow-reads --reset-slow
   /// A 512e drive fails whole physical sectors: trimming, scraping and
   /// retrying read one at a time (one failed command per bad one, not

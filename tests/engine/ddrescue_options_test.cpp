@@ -652,21 +652,6 @@ TEST_F(DdrescueOptions, DataPreviewShowsTheLatestDataLikeDdrescue) {
 
 // Options ptrescue checks but does not act on yet are named in one note
 // rather than silently taken (the run itself is unchanged).
-TEST_F(DdrescueOptions, OptionsNotActedOnYetAreNamedInANote) {
-  const std::string out = dir_.file("noted.img"), map = dir_.file("noted.map");
-  const ProcessResult noted = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", "--continue-on-errno",
-                                            "5", "--reopen-on-error", source_, out, map});
-  ASSERT_EQ(noted.exit_code, 0) << noted.describe();
-  EXPECT_NE(noted.err.find("note: --continue-on-errno accepted for ddrescue's command lines but not acted on yet"),
-            std::string::npos)
-      << noted.err;
-  EXPECT_EQ(read_file(out), read_file(source_));
-  const ProcessResult plain = run_ptrescue({"rescue", "--head-map", "none", "--smart", "off", source_,
-                                            dir_.file("plain.img"), dir_.file("plain.map")});
-  ASSERT_EQ(plain.exit_code, 0) << plain.describe();
-  EXPECT_EQ(plain.err.find("note:"), std::string::npos) << plain.err;
-}
-
 // --command-mode against GNU ddrescue's: the same answers on standard output
 // (done, error, unknown commands, s's mapfile lines), the same image and,
 // after u, the same mapfile; q leaves the mapfile as u saved it, and the end
