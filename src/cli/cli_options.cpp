@@ -53,7 +53,7 @@ Subcommand rescue_command() {
     ("domain-mapfile,m", po::value<std::string>(), "restrict the domain to the '+' blocks of FILE (- = stdin)")
     ("retrim,M", "mark bad-sector areas as non-trimmed, to trim them again")
     ("no-scrape,n", "skip the scraping phase")
-    ("no-sweep,N", "skip the sweeping phase (1.30's -N; ptrescue runs 1.27's passes, which have none)")
+    ("no-sweep,N", "skip the sweeping phase (ptrescue's copying pass 3; -N was --no-trim before ddrescue 1.30)")
     ("no-trim", "skip the trimming phase (was -N before ddrescue 1.30)")
     ("output-position,o", po::value<std::string>(), "starting position in the image (default -i)")
     ("reopen-on-error,O", "close and reopen the source after every read error (files and block devices)")

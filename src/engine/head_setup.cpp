@@ -87,7 +87,8 @@ HeadSetup setup_head_scheduling(const HeadOptions& options, const std::string& m
   s.sector_size = id.logical_sector_size;
   s.cluster_bytes = std::max<std::int64_t>(1, std::min<std::int64_t>(ro.cluster_sectors, id.max_transfer_sectors)) *
                     id.logical_sector_size;
-  s.skip_initial = ro.skip_initial;
+  s.skip_initial = ro.skip_initial < 0 ? default_skip_initial(static_cast<std::int64_t>(id.capacity_bytes()))
+                                       : ro.skip_initial;
   s.skip_max = ro.skip_max;
   s.time_reads = id.transport != "file";  // an image's read times are the host's, not a drive's heads'
   const std::string saved = head_map_path_for(mapfile_path);

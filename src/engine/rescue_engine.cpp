@@ -60,9 +60,10 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
               sector_size_)),
       buffer_(static_cast<std::size_t>(max_stretch_bytes_)),
       last_save_(std::chrono::steady_clock::now()) {
+  if (options_.skip_initial < 0) options_.skip_initial = default_skip_initial(source_size_);
   skipping_disabled_ = options_.skip_initial == 0;
   options_.skip_initial = std::max(sector_size_, round_down(options_.skip_initial, sector_size_));
-  if (options_.skip_max <= 0) options_.skip_max = domain.total_size() / 100;
+  if (options_.skip_max <= 0) options_.skip_max = source_size_ / 100;  // ddrescue: 1% of the input
   options_.skip_max =
       std::max(options_.skip_initial, round_down(options_.skip_max, sector_size_));
 }

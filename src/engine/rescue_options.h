@@ -2,6 +2,7 @@
 // Everything that shapes one rescue run, filled in by the CLI.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -19,10 +20,17 @@ struct PhaseTimeouts {
   Millis retry{std::chrono::seconds(10)};
 };
 
+/// GNU ddrescue 1.30's initial skip (-K) for a source of `source_bytes`:
+/// 1/32768 of it, at least 64 KiB, rounded up to 64 KiB (1.27's was 64 KiB).
+inline std::int64_t default_skip_initial(std::int64_t source_bytes) {
+  constexpr std::int64_t kMin = 64 << 10;
+  return (std::max(source_bytes / 32768, kMin) + kMin - 1) / kMin * kMin;
+}
+
 struct RescueOptions {
   std::int64_t cluster_sectors = 128;    ///< -c: sectors per read in the copying passes.
-  std::int64_t skip_initial = 64 << 10;  ///< -K initial skip after an error, bytes.
-  std::int64_t skip_max = 0;             ///< -K ,max; 0 = 1% of the domain (at least initial).
+  std::int64_t skip_initial = -1;  ///< -K initial skip after an error, bytes; -1: default_skip_initial().
+  std::int64_t skip_max = 0;       ///< -K ,max; 0 = 1% of the source (at least initial).
   int retry_passes = 0;                  ///< -r
   bool reverse = false;                  ///< -R
   bool no_trim = false;                  ///< -N

@@ -337,6 +337,30 @@ TEST_F(EngineTest, ReadsThatFailedAsTheDriveLeftAreReadAgainWhenItComesBack) {
   }
 }
 
+// ddrescue 1.30's -K default: the first skip after an error is the source's
+// size / 32768 (at least 64 KiB): 256 KiB on an 8 GiB source, whatever the
+// domain (the run reads only its first 8 MiB here).
+TEST_F(EngineTest, TheFirstSkipIsAThirtyTwoThousandthOfTheSource) {
+  EXPECT_EQ(default_skip_initial(1 << 30), 64 << 10);
+  EXPECT_EQ(default_skip_initial(std::int64_t{8} << 30), 256 << 10);
+  EXPECT_EQ(default_skip_initial((std::int64_t{8} << 30) + 1), 256 << 10);
+  EXPECT_EQ(default_skip_initial(std::int64_t{9} << 30), 320 << 10);  // rounded up to 64 KiB
+  FakeDrive drive(Lba{16} << 20);  // 8 GiB
+  drive.bad = {2048};
+  auto r = run(drive, MapFile(), {}, Domain(0, 8 << 20));
+  ASSERT_EQ(r.end, RunEnd::kFinished);
+  std::size_t failed = 0;
+  while (failed < drive.log.size() && !(drive.log[failed].first <= 2048 &&
+                                         2048 < drive.log[failed].first + drive.log[failed].second))
+    ++failed;
+  ASSERT_LT(failed, drive.log.size());
+  const Lba end = drive.log[failed].first + drive.log[failed].second;
+  auto next = std::find_if(drive.log.begin() + static_cast<std::ptrdiff_t>(failed) + 1, drive.log.end(),
+                           [&](const auto& read) { return read.first >= end; });
+  ASSERT_NE(next, drive.log.end());
+  EXPECT_EQ(next->first, end + (256 << 10) / kSs);
+}
+
 TEST_F(EngineTest, VanishedDriveWithoutPowerCycleEndsTheRun) {
   FakeDrive drive(4096);
   drive.vanish_at_command = 5;
