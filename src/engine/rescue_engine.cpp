@@ -153,19 +153,8 @@ void RescueEngine::after_read(const Extent& e, const ReadOutcome& r, std::int64_
   bytes_read_ += copied;
   if (r.ok()) {
     last_good_read_ = now;
-    last_good_pos_ = e.end() - std::min(sector_size_, e.size);
   } else {
     error_bytes_ += e.size - copied;
-    if (options_.check_on_error && last_good_pos_ >= 0 && r.status != ReadStatus::kDeviceGone) {
-      // -J: the latest good sector must still read, else the drive is going.
-      const Lba lba = static_cast<Lba>(last_good_pos_ / sector_size_);
-      const ReadOutcome again = source_.read(lba, 1, buffer_.span(), options_.timeouts.copy);
-      ++read_commands_;
-      if (!again.ok()) {
-        stop_reason_ = fmt::format("the latest good sector (byte {}) failed to read again (-J)", last_good_pos_);
-        end_ = RunEnd::kDdrescueLimit;
-      }
-    }
     if (options_.pause_on_error.count() > 0) std::this_thread::sleep_for(options_.pause_on_error);
   }
   const double seconds = std::chrono::duration<double>(now - run_start_).count();
@@ -184,6 +173,40 @@ void RescueEngine::after_read(const Extent& e, const ReadOutcome& r, std::int64_
                                                                     static_cast<double>(options_.max_read_rate)));
     if (due > now) std::this_thread::sleep_until(due);
   }
+}
+
+// -J, as GNU ddrescue: the first sector of the latest read that delivered a
+// whole aligned one is kept; after a failed read it must read again, and
+// give the same bytes. A drive going, or a bridge returning stale data after
+// an error, ends the run before a wrong byte can be marked rescued.
+void RescueEngine::remember_good_sector(const Extent& e, std::int64_t copied, const std::byte* data) {
+  if (copied < sector_size_ || e.pos % sector_size_ != 0) return;
+  good_sector_pos_ = e.pos;
+  good_sector_.assign(data, data + sector_size_);
+}
+
+void RescueEngine::check_good_sector_again() {
+  if (good_sector_pos_ < 0) {
+    stop_reason_ = "Read error found before the first good read (-J)";
+    end_ = RunEnd::kDdrescueLimit;
+    return;
+  }
+  if (!check_buffer_) check_buffer_.emplace(static_cast<std::size_t>(sector_size_));
+  const ReadOutcome again = source_.read(static_cast<Lba>(good_sector_pos_ / sector_size_), 1,
+                                         check_buffer_->span(), options_.timeouts.copy);
+  ++read_commands_;
+  if (!again.ok()) {
+    stop_reason_ = fmt::format("Input file no longer returns data (-J): the latest good sector, byte {}, failed to "
+                               "read again ({})",
+                               good_sector_pos_, outcome_word(again.status));
+  } else if (!std::equal(good_sector_.begin(), good_sector_.end(), again.data_or(check_buffer_->span()))) {
+    stop_reason_ = fmt::format("Input file returns inconsistent data (-J): the latest good sector, byte {}, reads "
+                               "differently now",
+                               good_sector_pos_);
+  } else {
+    return;
+  }
+  end_ = RunEnd::kDdrescueLimit;
 }
 
 bool RescueEngine::should_stop() {
@@ -288,6 +311,11 @@ ReadOutcome RescueEngine::read_block(const Extent& e, Phase phase, Millis timeou
   observer_.on_read(ReadEvent{
       phase, e.pos, e.size, copied, &r, timeout,
       std::span<const std::byte>(data + offset, static_cast<std::size_t>(copied))});
+  if (options_.check_on_error) {
+    // After the observer: the check's read may reuse the transport's buffer.
+    remember_good_sector(e, copied, data + offset);
+    if (!r.ok() && r.status != ReadStatus::kDeviceGone) check_good_sector_again();
+  }
   if (r.status == ReadStatus::kDeviceGone && r.needs_reset && gone_retries_ < kMaxGoneRetries) {
     // The transport can bring a vanished drive back (--power-cycle-cmd):
     // climb the ladder, and if the drive answers again, issue the same read.
@@ -320,7 +348,8 @@ Extent RescueEngine::failed_part(const Extent& e, const ReadOutcome& r) const {
 
 std::int64_t RescueEngine::settle_precise_error(const Extent& e, const ReadOutcome& r, Phase phase,
                                                 Millis timeout) {
-  if (r.status != ReadStatus::kMediaError || !r.error_lba) return -1;
+  // A run that ends here (-J) leaves the failed block whole, as ddrescue does.
+  if (r.status != ReadStatus::kMediaError || !r.error_lba || end_ != RunEnd::kFinished) return -1;
   const Extent failed = failed_part(e, r);
   const std::int64_t named = static_cast<std::int64_t>(*r.error_lba) * sector_size_;
   if (std::max(failed.pos, named) >= e.end()) return -1;

@@ -157,7 +157,11 @@ class RescueEngine {
   std::chrono::steady_clock::time_point run_start_, last_good_read_;
   std::int64_t error_bytes_ = 0;     ///< bytes of failed reads this run (-E)
   std::int64_t bytes_read_ = 0;      ///< bytes delivered this run (-Z)
-  std::int64_t last_good_pos_ = -1;  ///< start of the latest good sector (-J)
+  std::int64_t good_sector_pos_ = -1;  ///< -J: where good_sector_ was read, -1 before one was
+  std::vector<std::byte> good_sector_;
+  std::optional<AlignedBuffer> check_buffer_;  ///< -J's own read: the read's data may still be in use
+  void remember_good_sector(const Extent& e, std::int64_t copied, const std::byte* data);
+  void check_good_sector_again();
   bool passes_begun_ = false;        ///< --pause-on-pass waits between passes only
   std::optional<SlowReadWatch> slow_watch_;  ///< -a given
   /// In a skipping copying pass, after a good read: how far to skip for a

@@ -231,6 +231,23 @@ TEST_F(DdrescueOptions, TestModeRetrimAndCopyPassesMatchDdrescue) {
   expect_same_map(b, "map");
 }
 
+// -J on a source that keeps its data: the re-reads change nothing and both
+// end alike; a read error before any good read (here in the first 64 KiB
+// cluster) stops both (exit 1) with the same mapfile.
+TEST_F(DdrescueOptions, CheckOnErrorEndsLikeDdrescue) {
+  files_ = {{"mid", test_map({{0x10800, 0x800}, {0x11400, 0x200}})}, {"first", test_map({{0x3000, 0x400}})}};
+  Both b = run_both({"-J", "-H", "@/mid", source_, "@/out", "@/map"});
+  ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+  ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  expect_same_map(b, "map");
+  expect_same_files(b, {"out"});
+  b = run_both({"-J", "-H", "@/first", source_, "@/out2", "@/map2"});
+  EXPECT_EQ(b.gnu.exit_code, 1) << b.gnu.describe();
+  EXPECT_EQ(b.ours.exit_code, 1) << b.ours.describe();
+  EXPECT_NE(b.ours.err.find("Read error found before the first good read"), std::string::npos) << b.ours.err;
+  expect_same_map(b, "map2");
+}
+
 TEST_F(DdrescueOptions, FillModeWritesTheSameBytes) {
   MapFile m(kSize);
   m.set_status(0, kSize, BlockStatus::kFinished);

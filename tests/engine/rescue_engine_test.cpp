@@ -361,6 +361,33 @@ TEST_F(EngineTest, TheFirstSkipIsAThirtyTwoThousandthOfTheSource) {
   EXPECT_EQ(next->first, end + (256 << 10) / kSs);
 }
 
+// -J: a bridge that returns stale bytes after an error is caught by the
+// re-read of the latest good sector, before a wrong byte is marked rescued.
+TEST_F(EngineTest, CheckOnErrorStopsADriveThatReturnsOtherBytesAfterAnError) {
+  RescueOptions opt;
+  opt.check_on_error = true;
+  FakeDrive drive(4096);
+  drive.bad = {1000};
+  drive.stale_after_error = true;
+  auto r = run(drive, MapFile(), opt);
+  EXPECT_EQ(r.end, RunEnd::kDdrescueLimit);
+  const auto img = image_bytes();
+  for (const MapBlock& b : r.map.blocks()) {
+    if (b.status != BlockStatus::kFinished) continue;
+    for (std::int64_t p = b.pos; p < b.end(); ++p)
+      ASSERT_EQ(img[static_cast<std::size_t>(p)], test::pattern_byte(static_cast<Lba>(p / kSs), static_cast<std::size_t>(p % kSs)))
+          << "byte " << p;
+  }
+  EXPECT_GT(r.map.totals().non_tried, 0);  // it stopped at once
+  // Without -J the same drive puts its stale bytes in the image as rescued.
+  FakeDrive liar(4096);
+  liar.bad = {1000};
+  liar.stale_after_error = true;
+  auto plain = run(liar, MapFile());
+  EXPECT_EQ(plain.end, RunEnd::kFinished);
+  EXPECT_NE(image_bytes()[4000 * kSs], test::pattern_byte(4000, 0));
+}
+
 TEST_F(EngineTest, VanishedDriveWithoutPowerCycleEndsTheRun) {
   FakeDrive drive(4096);
   drive.vanish_at_command = 5;

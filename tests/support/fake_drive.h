@@ -35,6 +35,7 @@ class FakeDrive final : public Device {
   int vanish_at_command = -1;  // this command (0-based) finds the drive gone
   int aborts_before_vanishing = 0;  // the commands just before it abort (a cable being pulled)
   bool comes_back = true;      // a power cycle brings a vanished drive back
+  bool stale_after_error = false;  // after its first read error, good reads return other bytes (a lying bridge)
   std::vector<std::pair<Lba, std::uint32_t>> log;  // every command
   std::map<Lba, int> attempts;
   int resets = 0;
@@ -76,6 +77,7 @@ class FakeDrive final : public Device {
       auto w = weak.find(l);
       const bool fails = bad.count(l) || (w != weak.end() && w->second > 0);
       if (fails) {
+        lied_ = stale_after_error;
         if (w != weak.end() && w->second > 0) --w->second;
         r.status = ReadStatus::kMediaError;
         if (precise) r.error_lba = l;
@@ -85,7 +87,7 @@ class FakeDrive final : public Device {
     }
     const std::size_t ss = id_.logical_sector_size;
     for (Lba l = lba; l < lba + count; ++l)
-      for (std::size_t i = 0; i < ss; ++i) out[(l - lba) * ss + i] = pattern_byte(l, i);
+      for (std::size_t i = 0; i < ss; ++i) out[(l - lba) * ss + i] = pattern_byte(l, i) ^ (lied_ ? std::byte{0x5a} : std::byte{0});
     r.good_sectors = count;
     return r;
   }
@@ -112,6 +114,7 @@ class FakeDrive final : public Device {
   bool hung_ = false;
   bool dead_ = false;
   bool vanished_ = false;
+  bool lied_ = false;
   int errors_ = 0;
 };
 
