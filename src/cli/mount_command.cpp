@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/units.h"
+#include "src/cli/cli_options.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/files_commands.h"
 #include "src/cli/subcommand_args.h"
@@ -32,6 +33,7 @@ Subcommand mount_command() {
   // clang-format off
   c.options.add_options()
     ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
+    ("reset", po::value<std::string>(), "reset ladder for a drive that stops answering (default soft,device,bus), as rescue's --reset")
     ("fuse-fill", po::value<std::string>(), "a failed sector reads as: eio (default), zero, or pattern")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
@@ -52,6 +54,7 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
   ReadThroughOptions options;
   if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   options.fill = parse_fill(a.text("fuse-fill"));
+  if (a.has("reset")) options.reset_ladder = parse_reset_ladder(a.text("reset"));
   // The mount hides what is under it: the image and mapfiles must not be there.
   for (const std::string& file : {image_path, mapfile}) {
     const std::filesystem::path folder = std::filesystem::path(file).parent_path();

@@ -20,6 +20,7 @@
 #include "base/durable_file.h"
 #include "base/text_file.h"
 #include "base/units.h"
+#include "src/cli/cli_options.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/files_commands.h"
 #include "src/cli/subcommand_args.h"
@@ -45,6 +46,7 @@ Subcommand plan_command() {
   // clang-format off
   c.options.add_options()
     ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
+    ("reset", po::value<std::string>(), "reset ladder for a drive that stops answering (default soft,device,bus), as rescue's --reset")
     ("log-reads", po::value<std::string>(), "log every drive command to FILE (rescue's --log-reads format)")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
@@ -157,6 +159,7 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
   // blocks as free: read last, not lost). The mapfile still says '-'.
   options.fill = FailedSectorFill::kZero;
   if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
+  if (a.has("reset")) options.reset_ladder = parse_reset_ladder(a.text("reset"));
   VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options);
   const std::int64_t size = run.size();
   std::unique_ptr<ReadsLog> reads_log;

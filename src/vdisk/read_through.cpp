@@ -63,22 +63,41 @@ bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
     counts_.from_drive_bytes += buffer.size();
     return true;
   }
-  if (r.needs_reset) {
-    const ResetOutcome reset = device_.reset(ResetKind::kSoft);
-    if (observer_ != nullptr) observer_->on_reset(ResetKind::kSoft, reset);
-  }
-  if (r.status == ReadStatus::kDeviceGone) {
-    gone_ = true;  // Nothing more is read this run; the map keeps what it had.
-    return false;
-  }
+  if (r.needs_reset && !climb_reset_ladder()) gone_ = true;
+  if (r.status == ReadStatus::kDeviceGone) gone_ = true;
+  if (gone_) return false;  // Nothing more is read this run; the map keeps what it had.
   if (count == 1) {
     mark(pos, sector_, BlockStatus::kBadSector);
     ++counts_.failed_sectors;
     return false;
   }
+  return read_around_failure(lba, count, r);
+}
+
+bool ReadThrough::read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r) {
+  if (r.status == ReadStatus::kMediaError && r.error_lba && *r.error_lba >= lba && *r.error_lba < lba + count) {
+    // The drive named the bad sector: the ones before it and after it are
+    // read as one command each, not one by one (a bad cluster on a weak
+    // head would otherwise cost a failed read per sector).
+    const Lba bad = *r.error_lba;
+    mark(static_cast<std::int64_t>(bad) * sector_, sector_, BlockStatus::kBadSector);
+    ++counts_.failed_sectors;
+    if (bad > lba) read_sectors(lba, static_cast<std::uint32_t>(bad - lba));
+    if (bad + 1 < lba + count) read_sectors(bad + 1, static_cast<std::uint32_t>(lba + count - bad - 1));
+    return false;
+  }
   bool all = true;
   for (std::uint32_t i = 0; i < count; ++i) all = read_sectors(lba + i, 1) && all;
   return all;
+}
+
+bool ReadThrough::climb_reset_ladder() {
+  for (ResetKind kind : options_.reset_ladder) {
+    const ResetOutcome reset = device_.reset(kind);
+    if (observer_ != nullptr) observer_->on_reset(kind, reset);
+    if (reset.ok) return true;
+  }
+  return false;
 }
 
 // Reads the sectors of [first, end) the map does not say are '+' or '-'.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/unique_fd.h"
 #include "src/engine/image_file.h"
@@ -25,6 +26,9 @@ struct ReadThroughOptions {
   Millis timeout{30000};  ///< Per drive command.
   FailedSectorFill fill = FailedSectorFill::kError;
   std::uint32_t max_sectors_per_command = 256;
+  /// Climbed when a command leaves the drive not answering, as `rescue`'s
+  /// --reset; none answering ends the drive's reads for the run.
+  std::vector<ResetKind> reset_ladder{ResetKind::kSoft, ResetKind::kDevice, ResetKind::kBus};
 };
 
 struct ReadThroughCounts {
@@ -54,6 +58,10 @@ class ReadThrough {
  private:
   bool fetch_from_drive(std::int64_t first, std::int64_t end);  // sector-aligned bytes
   bool read_sectors(Lba lba, std::uint32_t count);
+  /// After a failed command of `count` sectors at `lba`: the sectors the
+  /// drive named bad, or each one alone where it named none.
+  bool read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r);
+  bool climb_reset_ladder();
   void mark(std::int64_t pos, std::int64_t size, BlockStatus status);
   void save_map();
   bool serve(std::int64_t pos, std::span<std::byte> out);
