@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -33,7 +34,7 @@ constexpr std::int64_t kSector = 512;
 
 MapFile load(const std::string& path) { return MapFile::parse(read_file(path)); }
 
-TEST(Plan, MetadataFirstThenUsedThenFree) {
+void require_fuse_and_tools() {
   PTRESCUE_REQUIRE_TOOL("fusermount3");
   PTRESCUE_REQUIRE_TOOL("mkfs.ext4");
   PTRESCUE_REQUIRE_TOOL("partclone.ext4");
@@ -41,26 +42,37 @@ TEST(Plan, MetadataFirstThenUsedThenFree) {
     if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
     GTEST_SKIP() << "needs root and /dev/fuse";
   }
-  TempDir dir;
-  const std::map<std::string, std::string> files = {{"a.bin", random_bytes(200'000, 1)},
-                                                    {"dir/b.bin", random_bytes(500'000, 2)}};
-  for (const auto& [path, bytes] : files) {
+}
+
+const std::map<std::string, std::string>& staged_files() {
+  static const std::map<std::string, std::string> files = {{"a.bin", random_bytes(200'000, 1)},
+                                                           {"dir/b.bin", random_bytes(500'000, 2)}};
+  return files;
+}
+
+/// A 32 MiB ext4 holding staged_files(), as dir/fs.img.
+void make_ext4(const TempDir& dir) {
+  for (const auto& [path, bytes] : staged_files()) {
     std::filesystem::create_directories(std::filesystem::path(dir.file("stage/" + path)).parent_path());
     write_file(dir.file("stage/" + path), bytes);
   }
   const auto mk = run_process({"mkfs.ext4", "-q", "-b", "4096", "-d", dir.file("stage"), dir.file("fs.img"), "32M"});
   ASSERT_EQ(mk.exit_code, 0) << mk.describe();
-  write_file(dir.file("p.json"), R"({"contents": "fs.img", "heads": 2, "zones": 2, "stripe": "1MiB"})");
+}
 
+/// Plans the simulated drive whose contents are dir/`disk` (`size` bytes,
+/// the ext4 of make_ext4 at byte `fs_at`) and checks the three domains.
+void expect_plan(const TempDir& dir, const std::string& disk, std::int64_t size, std::int64_t fs_at) {
+  write_file(dir.file("p.json"),
+             fmt::format(R"({{"contents": "{}", "heads": 2, "zones": 2, "stripe": "1MiB"}})", disk));
   const auto r = run_ptrescue({"plan", "sim:" + dir.file("p.json"), dir.file("img"), dir.file("map")});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   const MapFile map = load(dir.file("map")), metadata = load(dir.file("map.metadata")),
                 used = load(dir.file("map.used")), free_space = load(dir.file("map.free"));
-  const std::int64_t size = 32 << 20;
   ASSERT_EQ(used.end_pos(), size);
   ASSERT_EQ(free_space.end_pos(), size);
   EXPECT_GT(metadata.totals().finished, 0);
-  EXPECT_EQ(metadata.status_at(1024), BlockStatus::kFinished) << "the superblock was read";
+  EXPECT_EQ(metadata.status_at(fs_at + 1024), BlockStatus::kFinished) << "the superblock was read";
   // What was read is rescued, and what is rescued was read.
   EXPECT_EQ(map.totals().finished, metadata.totals().finished);
   // The domains partition the drive.
@@ -72,13 +84,13 @@ TEST(Plan, MetadataFirstThenUsedThenFree) {
   // Every sector of every file is used (or metadata), none free.
   const std::string fs = read_file(dir.file("fs.img"));
   std::map<std::string_view, std::int64_t> where;
-  for (std::int64_t pos = 0; pos + kSector <= size; pos += kSector)
+  for (std::int64_t pos = 0; pos + kSector <= static_cast<std::int64_t>(fs.size()); pos += kSector)
     where.emplace(std::string_view(fs).substr(static_cast<std::size_t>(pos), kSector), pos);
-  for (const auto& [path, bytes] : files)
+  for (const auto& [path, bytes] : staged_files())
     for (std::size_t off = 0; off + kSector <= bytes.size(); off += kSector) {
       const auto it = where.find(std::string_view(bytes).substr(off, kSector));
       ASSERT_NE(it, where.end()) << path;
-      EXPECT_EQ(free_space.status_at(it->second), BlockStatus::kNonTried) << path << " sector at " << it->second;
+      EXPECT_EQ(free_space.status_at(fs_at + it->second), BlockStatus::kNonTried) << path << " sector at " << it->second;
     }
   // partclone's domain of the healthy filesystem is inside metadata + used.
   const auto pc = run_process({"partclone.ext4", "-D", "-s", dir.file("fs.img"), "-o", dir.file("direct.map"), "-L",
@@ -87,8 +99,41 @@ TEST(Plan, MetadataFirstThenUsedThenFree) {
   load(dir.file("direct.map")).for_each([&](const MapBlock& b) {
     if (b.status != BlockStatus::kFinished) return;
     for (std::int64_t pos = b.pos; pos < b.end(); pos += 4096)
-      ASSERT_NE(free_space.status_at(pos), BlockStatus::kFinished) << "partclone uses " << pos;
+      ASSERT_NE(free_space.status_at(fs_at + pos), BlockStatus::kFinished) << "partclone uses " << pos;
   });
+}
+
+TEST(Plan, MetadataFirstThenUsedThenFree) {
+  require_fuse_and_tools();
+  if (HasFatalFailure() || IsSkipped()) return;
+  TempDir dir;
+  make_ext4(dir);
+  if (HasFatalFailure()) return;
+  expect_plan(dir, "fs.img", 32 << 20, 0);
+}
+
+// The same ext4 as the second partition of a GPT disk: plan finds it through
+// the partition table (losetup of the partition's range of the virtual disk),
+// and the partition table itself is metadata.
+TEST(Plan, APartitionOfAGptDiskIsPlannedAtItsOffset) {
+  require_fuse_and_tools();
+  PTRESCUE_REQUIRE_TOOL("sfdisk");
+  if (HasFatalFailure() || IsSkipped()) return;
+  TempDir dir;
+  make_ext4(dir);
+  if (HasFatalFailure()) return;
+  constexpr std::int64_t kAt = 5 << 20, kSize = 40 << 20;
+  std::string disk(kSize, '\0');
+  const std::string fs = read_file(dir.file("fs.img"));
+  disk.replace(kAt, fs.size(), fs);
+  write_file(dir.file("disk.img"), disk);
+  const auto part = run_process({"sh", "-c", fmt::format("printf 'label: gpt\\nstart=2048, size=4096\\nstart={}, size={}\\n' | "
+                                                         "sfdisk -q '{}'",
+                                                         kAt / kSector, fs.size() / kSector, dir.file("disk.img"))});
+  ASSERT_EQ(part.exit_code, 0) << part.describe();
+  expect_plan(dir, "disk.img", kSize, kAt);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(load(dir.file("map.metadata")).status_at(kSector), BlockStatus::kFinished) << "the GPT header was read";
 }
 
 }  // namespace
