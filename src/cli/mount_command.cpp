@@ -34,6 +34,8 @@ Subcommand mount_command() {
   c.options.add_options()
     ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
     ("reset", po::value<std::string>(), "reset ladder for a drive that stops answering (default soft,device,bus), as rescue's --reset")
+    ("head-map", po::value<std::string>(), "where the head map comes from: infer (default), sim, none or FILE, as rescue's")
+    ("head-timeout", po::value<std::string>(), "per-command deadline on a head: H=DUR[,H=DUR...], as rescue's")
     ("fuse-fill", po::value<std::string>(), "a failed sector reads as: eio (default), zero, or pattern")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
@@ -62,7 +64,9 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
     if (std::filesystem::equivalent(mountpoint, folder.empty() ? "." : folder, ec))
       throw UsageError(fmt::format("MOUNTPOINT '{}' must not be the folder of '{}'", mountpoint, file));
   }
-  VirtualDiskRun run(source, image_path, mapfile, wanted_path, a.has("force"), options);
+  HeadOptions heads;
+  parse_head_options(heads, a.text("head-map"), a.text("head-timeout"), "", "", "");
+  VirtualDiskRun run(source, image_path, mapfile, wanted_path, a.has("force"), options, heads);
   ReadThrough& disk = run.disk();
   const std::int64_t size = disk.size();
   fmt::print(stderr, "ptrescue: serving {} ({} bytes) as {}/{}; unmount or SIGTERM to stop\n", source, size,

@@ -47,6 +47,8 @@ Subcommand plan_command() {
   c.options.add_options()
     ("read-timeout", po::value<std::string>(), "deadline of each read command (default 30s), as rescue's --read-timeout")
     ("reset", po::value<std::string>(), "reset ladder for a drive that stops answering (default soft,device,bus), as rescue's --reset")
+    ("head-map", po::value<std::string>(), "where the head map comes from: infer (default), sim, none or FILE, as rescue's")
+    ("head-timeout", po::value<std::string>(), "per-command deadline on a head: H=DUR[,H=DUR...], as rescue's")
     ("log-reads", po::value<std::string>(), "log every drive command to FILE (rescue's --log-reads format)")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
@@ -160,7 +162,9 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
   options.fill = FailedSectorFill::kZero;
   if (a.has("read-timeout")) options.timeout = parse_duration(a.text("read-timeout"), "--read-timeout");
   if (a.has("reset")) options.reset_ladder = parse_reset_ladder(a.text("reset"));
-  VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options);
+  HeadOptions heads;
+  parse_head_options(heads, a.text("head-map"), a.text("head-timeout"), "", "", "");
+  VirtualDiskRun run(source, image, mapfile, mapfile + ".metadata", a.has("force"), options, heads);
   const std::int64_t size = run.size();
   std::unique_ptr<ReadsLog> reads_log;
   if (a.has("log-reads")) {

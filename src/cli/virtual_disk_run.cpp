@@ -40,7 +40,8 @@ const std::string& checked(const std::string& source, const std::string& image, 
 }  // namespace
 
 VirtualDiskRun::VirtualDiskRun(const std::string& source, const std::string& image, const std::string& mapfile,
-                               const std::string& wanted_path, bool force, const ReadThroughOptions& options)
+                               const std::string& wanted_path, bool force, const ReadThroughOptions& options,
+                               const HeadOptions& heads)
     : lock_(checked(source, image, mapfile, wanted_path, force)),
       device_(open_source(source, SourceOptions{})),
       map_store_(mapfile),
@@ -51,6 +52,11 @@ VirtualDiskRun::VirtualDiskRun(const std::string& source, const std::string& ima
   map_ = load_or_new(map_store_, size, "mapfile");
   wanted_ = load_or_new(wanted_store_, size, "wanted mapfile");
   disk_ = std::make_unique<ReadThrough>(*device_, *image_, map_, map_store_, wanted_, wanted_store_, options);
+  // The head map as `rescue` finds it (MAPFILE.headmap of an earlier run,
+  // inferred from the mapfile, a file, the simulator): its weak head's reads
+  // get their --head-timeout.
+  heads_ = setup_head_scheduling(heads, mapfile, *device_, map_, Domain(0, size), RescueOptions{});
+  disk_->set_head_timeouts(heads_.scheduler.get());
 }
 
 }  // namespace ptrescue

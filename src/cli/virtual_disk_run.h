@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "src/engine/head_setup.h"
 #include "src/engine/image_file.h"
 #include "src/engine/run_lock.h"
 #include "src/mapfile/mapfile_store.h"
@@ -22,7 +23,8 @@ class VirtualDiskRun {
   /// receives every range read. Throws (BadInputFile, RunLocked,
   /// std::runtime_error) with a one-line reason.
   VirtualDiskRun(const std::string& source, const std::string& image, const std::string& mapfile,
-                 const std::string& wanted_path, bool force, const ReadThroughOptions& options);
+                 const std::string& wanted_path, bool force, const ReadThroughOptions& options,
+                 const HeadOptions& heads = {});
 
   ReadThrough& disk() { return *disk_; }
   const Device& device() const { return *device_; }
@@ -37,6 +39,7 @@ class VirtualDiskRun {
   MapFileStore map_store_, wanted_store_;
   MapFile map_, wanted_;
   std::unique_ptr<ReadThrough> disk_;
+  HeadSetup heads_;  ///< --head-map / --head-timeout: per-head deadlines
 };
 
 }  // namespace ptrescue

@@ -49,14 +49,15 @@ bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
   const std::int64_t pos = static_cast<std::int64_t>(lba) * sector_;
   if (gone_) return false;
   AlignedBuffer buffer(static_cast<std::size_t>(count) * sector_);
-  const ReadOutcome r = device_.read(lba, count, buffer.span(), options_.timeout);
+  const Millis timeout = heads_ != nullptr ? heads_->timeout_for(pos, options_.timeout) : options_.timeout;
+  const ReadOutcome r = device_.read(lba, count, buffer.span(), timeout);
   if (observer_ != nullptr)
     observer_->on_read(ReadEvent{.phase = Phase::kCopying,
                                  .pos = pos,
                                  .size = static_cast<std::int64_t>(buffer.size()),
                                  .copied = r.ok() ? static_cast<std::int64_t>(buffer.size()) : 0,
                                  .outcome = &r,
-                                 .timeout = options_.timeout});
+                                 .timeout = timeout});
   if (r.ok()) {
     image_.write(pos, std::span<const std::byte>(r.data_or(buffer.span()), buffer.size()));
     mark(pos, buffer.size(), BlockStatus::kFinished);

@@ -13,6 +13,7 @@
 
 #include "base/unique_fd.h"
 #include "src/engine/image_file.h"
+#include "src/heads/head_scheduler.h"
 #include "src/engine/rescue_observer.h"
 #include "src/mapfile/mapfile.h"
 #include "src/mapfile/mapfile_store.h"
@@ -54,6 +55,9 @@ class ReadThrough {
   const ReadThroughCounts& counts() const { return counts_; }
   /// Told of every drive command and reset (e.g. a reads log: `plan --log-reads`); may be null.
   void set_observer(RescueObserver* observer) { observer_ = observer; }
+  /// The head map's --head-timeout per command (the weak head's short
+  /// deadline); may be null: every command gets ReadThroughOptions::timeout.
+  void set_head_timeouts(const HeadScheduler* heads) { heads_ = heads; }
 
  private:
   bool fetch_from_drive(std::int64_t first, std::int64_t end);  // sector-aligned bytes
@@ -79,6 +83,7 @@ class ReadThrough {
   bool gone_ = false;
   ReadThroughCounts counts_;
   RescueObserver* observer_ = nullptr;
+  const HeadScheduler* heads_ = nullptr;
 };
 
 }  // namespace ptrescue

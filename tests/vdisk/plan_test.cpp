@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -134,6 +136,39 @@ TEST(Plan, APartitionOfAGptDiskIsPlannedAtItsOffset) {
   expect_plan(dir, "disk.img", kSize, kAt);
   if (HasFatalFailure()) return;
   EXPECT_EQ(load(dir.file("map.metadata")).status_at(kSector), BlockStatus::kFinished) << "the GPT header was read";
+}
+
+// The virtual disk reads with the head map as rescue does: --head-timeout
+// gives the reads on that head their own deadline (the reads log's Timeout
+// column), the others keep --read-timeout's; without a known map, none does.
+TEST(Plan, AHeadTimeoutAppliesToItsHeadsReads) {
+  require_fuse_and_tools();
+  if (HasFatalFailure() || IsSkipped()) return;
+  TempDir dir;
+  make_ext4(dir);
+  if (HasFatalFailure()) return;
+  write_file(dir.file("p.json"), R"({"contents": "fs.img", "heads": 2, "zones": 2, "stripe": "1MiB"})");
+  auto timeouts = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"plan", "sim:" + dir.file("p.json"), dir.file("img"), dir.file("map"),
+                                  "--read-timeout", "5s", "--log-reads", dir.file("reads")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    for (const char* f : {"img", "map", "map.metadata", "map.used", "map.free", "reads"})
+      std::filesystem::remove(dir.file(f));
+    const auto r = run_ptrescue(args);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::set<std::string> seen;
+    std::istringstream log(read_file(dir.file("reads")));
+    for (std::string line; std::getline(log, line);) {
+      if (!line.starts_with("0x")) continue;
+      std::istringstream fields(line);
+      std::string f[7];
+      for (auto& x : f) fields >> x;
+      seen.insert(f[6]);
+    }
+    return seen;
+  };
+  EXPECT_EQ(timeouts({"--head-map", "sim", "--head-timeout", "1=77ms"}), (std::set<std::string>{"5000", "77"}));
+  EXPECT_EQ(timeouts({"--head-timeout", "1=77ms"}), (std::set<std::string>{"5000"}));
 }
 
 }  // namespace
