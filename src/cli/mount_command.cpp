@@ -4,7 +4,10 @@
 // of SOURCE; reads of rescued sectors come from IMAGE, the others from
 // SOURCE through ptrescue (deadline per command), recorded in IMAGE and
 // MAPFILE before they are served, and added to MAPFILE.wanted.
+#include <atomic>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -14,6 +17,9 @@
 #include "src/cli/files_commands.h"
 #include "src/cli/subcommand_args.h"
 #include "src/cli/virtual_disk_run.h"
+#include "src/smart/smart_monitor.h"
+#include "src/smart/smart_sidecar.h"
+#include "src/smart/smart_stop_rules.h"
 #include "src/vdisk/fuse_disk.h"
 #include "src/vdisk/read_through.h"
 
@@ -36,11 +42,29 @@ Subcommand mount_command() {
     ("reset", po::value<std::string>(), "reset ladder for a drive that stops answering (default soft,device,bus), as rescue's --reset")
     ("head-map", po::value<std::string>(), "where the head map comes from: infer (default), sim, none or FILE, as rescue's")
     ("head-timeout", po::value<std::string>(), "per-command deadline on a head: H=DUR[,H=DUR...], as rescue's")
+    ("smart", po::value<std::string>(), "SMART snapshots into MAPFILE.smart.jsonl: off, start-and-end (default; with --smart-stop also interval:60s) or interval:DUR")
+    ("smart-stop", po::value<std::string>(), "stop reading the drive when a SMART rule fires (rescue's rules); rescued sectors are still served")
     ("fuse-fill", po::value<std::string>(), "a failed sector reads as: eio (default), zero, or pattern")
     ("force,f", "use a source that is mounted or in use (see 'ptrescue rescue --help')");
   // clang-format on
   return c;
 }
+
+/// Says once, when it happens, that a SMART stop rule ended the drive's reads.
+class SmartStopNotice final : public RescueObserver {
+ public:
+  explicit SmartStopNotice(const SmartMonitor& monitor) : monitor_(monitor) {}
+  void on_read(const ReadEvent&) override {
+    if (told_ || !monitor_.fired()) return;
+    told_ = true;
+    fmt::print(stderr, "ptrescue: SMART stop rule fired: {}; the drive is not read any more, rescued sectors are still "
+               "served\n", *monitor_.fired());
+  }
+
+ private:
+  const SmartMonitor& monitor_;
+  bool told_ = false;
+};
 
 FailedSectorFill parse_fill(const std::string& word) {
   if (word.empty() || word == "eio") return FailedSectorFill::kError;
@@ -66,12 +90,35 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
   }
   HeadOptions heads;
   parse_head_options(heads, a.text("head-map"), a.text("head-timeout"), "", "", "");
+  const std::string smart_text = a.text("smart");
+  // No passes here: by default a snapshot when the mount starts and when it
+  // ends, and with stop rules one a minute of drive time besides.
+  const std::string schedule_text = smart_text.empty() ? (a.has("smart-stop") ? "interval:60s" : "passes")
+                                    : smart_text == "start-and-end" ? "passes"
+                                                                    : smart_text;
+  const SmartSchedule schedule = parse_smart_schedule(schedule_text);
+  std::vector<SmartStopRule> rules;
+  if (a.has("smart-stop")) rules = parse_smart_stop_rules(a.text("smart-stop"));
+  if (!rules.empty() && schedule.mode == SmartSchedule::Mode::kOff)
+    throw UsageError("--smart-stop needs SMART snapshots: drop --smart=off");
   VirtualDiskRun run(source, image_path, mapfile, wanted_path, a.has("force"), options, heads);
   ReadThrough& disk = run.disk();
+  std::atomic<bool> smart_stop{false};
+  std::unique_ptr<SmartMonitor> smart;
+  std::optional<SmartStopNotice> notice;
+  if (schedule.mode != SmartSchedule::Mode::kOff) {
+    smart = std::make_unique<SmartMonitor>(run.device(), SmartSidecar(smart_sidecar_path(mapfile)), schedule,
+                                           std::move(rules), smart_stop, stderr, a.has("smart") || a.has("smart-stop"));
+    smart->before_first_pass();
+    disk.add_observer(smart.get());
+    disk.add_observer(&notice.emplace(*smart));
+    disk.set_stop(&smart_stop);
+  }
   const std::int64_t size = disk.size();
   fmt::print(stderr, "ptrescue: serving {} ({} bytes) as {}/{}; unmount or SIGTERM to stop\n", source, size,
              mountpoint, kVirtualDiskName);
   serve_virtual_disk(mountpoint, disk);
+  if (smart) smart->at_end();
   const ReadThroughCounts& c = disk.counts();
   fmt::print(stderr, "ptrescue: unmounted: {} reads, {} bytes from the image, {} from the drive, {} sectors failed\n",
              c.requests, c.from_image_bytes, c.from_drive_bytes, c.failed_sectors);

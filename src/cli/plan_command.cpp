@@ -172,7 +172,7 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
                                            fmt::format("ptrescue plan {} {} {}", source, image, mapfile),
                                            run.device().clock());
     reads_log->on_phase(Phase::kCopying, 1, "Plan: the metadata the filesystems' tools read");
-    run.disk().set_observer(reads_log.get());
+    run.disk().add_observer(reads_log.get());
   }
 
   std::string work = (std::filesystem::temp_directory_path() / "ptrescue-plan-XXXXXX").string();
@@ -196,7 +196,7 @@ int plan(const SubcommandArgs& a, const Subcommand& command) {
     }
   }
   std::filesystem::remove_all(work);
-  run.disk().set_observer(nullptr);
+  run.disk().remove_observers();
   reads_log.reset();  // closed (and flushed) before the plan is reported
 
   // Metadata first: what the tools read is not planned again.

@@ -27,7 +27,7 @@ class VirtualDiskRun {
                  const HeadOptions& heads = {});
 
   ReadThrough& disk() { return *disk_; }
-  const Device& device() const { return *device_; }
+  Device& device() { return *device_; }
   const MapFile& map() const { return map_; }
   const MapFile& wanted() const { return wanted_; }
   std::int64_t size() const { return disk_->size(); }

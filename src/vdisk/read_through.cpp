@@ -47,12 +47,12 @@ void ReadThrough::mark(std::int64_t pos, std::int64_t size, BlockStatus status) 
 // alone, so only the bad ones are marked '-'. Returns false when any failed.
 bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
   const std::int64_t pos = static_cast<std::int64_t>(lba) * sector_;
-  if (gone_) return false;
+  if (gone_ || (stop_ != nullptr && stop_->load())) return false;
   AlignedBuffer buffer(static_cast<std::size_t>(count) * sector_);
   const Millis timeout = heads_ != nullptr ? heads_->timeout_for(pos, options_.timeout) : options_.timeout;
   const ReadOutcome r = device_.read(lba, count, buffer.span(), timeout);
-  if (observer_ != nullptr)
-    observer_->on_read(ReadEvent{.phase = Phase::kCopying,
+  for (RescueObserver* o : observers_)
+    o->on_read(ReadEvent{.phase = Phase::kCopying,
                                  .pos = pos,
                                  .size = static_cast<std::int64_t>(buffer.size()),
                                  .copied = r.ok() ? static_cast<std::int64_t>(buffer.size()) : 0,
@@ -95,7 +95,7 @@ bool ReadThrough::read_around_failure(Lba lba, std::uint32_t count, const ReadOu
 bool ReadThrough::climb_reset_ladder() {
   for (ResetKind kind : options_.reset_ladder) {
     const ResetOutcome reset = device_.reset(kind);
-    if (observer_ != nullptr) observer_->on_reset(kind, reset);
+    for (RescueObserver* o : observers_) o->on_reset(kind, reset);
     if (reset.ok) return true;
   }
   return false;

@@ -6,6 +6,7 @@
 // the sector is served as zeros or a marker (--fuse-fill).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -53,8 +54,13 @@ class ReadThrough {
 
   std::int64_t size() const { return size_; }
   const ReadThroughCounts& counts() const { return counts_; }
-  /// Told of every drive command and reset (e.g. a reads log: `plan --log-reads`); may be null.
-  void set_observer(RescueObserver* observer) { observer_ = observer; }
+  /// Told of every drive command and reset (a reads log: `plan --log-reads`;
+  /// SMART snapshots and stop rules: `mount --smart`), in the order added.
+  void add_observer(RescueObserver* observer) { observers_.push_back(observer); }
+  void remove_observers() { observers_.clear(); }
+  /// Once `*stop` is raised (a SMART stop rule fired) the drive is not read
+  /// again: rescued sectors are still served, the others fail or are filled.
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
   /// The head map's --head-timeout per command (the weak head's short
   /// deadline); may be null: every command gets ReadThroughOptions::timeout.
   void set_head_timeouts(const HeadScheduler* heads) { heads_ = heads; }
@@ -82,7 +88,8 @@ class ReadThrough {
   std::uint32_t sector_ = 512;
   bool gone_ = false;
   ReadThroughCounts counts_;
-  RescueObserver* observer_ = nullptr;
+  std::vector<RescueObserver*> observers_;
+  const std::atomic<bool>* stop_ = nullptr;
   const HeadScheduler* heads_ = nullptr;
 };
 

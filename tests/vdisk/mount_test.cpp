@@ -202,6 +202,51 @@ TEST(VirtualDisk, KilledServerLeavesAResumablePair) {
   EXPECT_TRUE(read_file(dir.file("img")) == drive);
 }
 
+// --smart-stop on the virtual disk: snapshots go to MAPFILE.smart.jsonl
+// while the disk is read; once pending sectors rise by 5 the drive is not
+// read any more: what was rescued still reads, the rest fails with EIO, and
+// the mapfile keeps the unread areas non-tried for a later rescue.
+TEST(VirtualDisk, ASmartStopRuleEndsTheDrivesReadsNotTheMount) {
+  PTRESCUE_REQUIRE_TOOL("fusermount3");
+  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
+    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
+    GTEST_SKIP() << "needs root and /dev/fuse";
+  }
+  TempDir dir;
+  write_file(dir.file("p.json"), R"({"name": "smart-drive", "capacity": "8MiB", "zones": 2, "stripe": "1MiB",
+    "error_latency_ms": 50, "bad_clusters": [{"count": 60, "length": 1}]})");
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directories(mnt);
+  Cleanup cleanup;
+  cleanup.scripts.push_back(fmt::format("fusermount3 -u -z '{}' 2>/dev/null", mnt));
+  test::Process server({PTRESCUE_BINARY, "mount", "sim:" + dir.file("p.json"), dir.file("img"), dir.file("map"), mnt,
+                        "--smart", "interval:100ms", "--smart-stop", "pending+=5"});
+  struct stat st {};
+  for (int i = 0; i < 2000 && !(::stat((mnt + "/disk").c_str(), &st) == 0 && st.st_size > 0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(st.st_size, 8 << 20) << server.stderr_so_far();
+  // Every 64 KiB of the disk, in order: some read, then EIO to the end.
+  std::vector<int> results;
+  const int fd = ::open((mnt + "/disk").c_str(), O_RDONLY | O_DIRECT);
+  ASSERT_GE(fd, 0);
+  std::vector<char> buf(64 << 10);
+  void* aligned = nullptr;
+  ASSERT_EQ(::posix_memalign(&aligned, 4096, buf.size()), 0);
+  for (off_t at = 0; at < (8 << 20); at += 64 << 10)
+    results.push_back(::pread(fd, aligned, buf.size(), at) == static_cast<ssize_t>(buf.size()) ? 0 : errno);
+  std::free(aligned);
+  ::close(fd);
+  run_process({"fusermount3", "-u", mnt});
+  const auto done = server.wait(std::chrono::seconds(20));
+  EXPECT_EQ(done.exit_code, 0) << done.describe();
+  EXPECT_NE(done.err.find("SMART stop rule fired: pending+=5: pending rose from 0 to"), std::string::npos) << done.err;
+  EXPECT_EQ(results.back(), EIO);
+  const MapFile map = MapFile::parse(read_file(dir.file("map")));
+  EXPECT_GT(map.totals().finished, 0);
+  EXPECT_GT(map.totals().non_tried, 4 << 20) << "the drive was read on after the rule fired";
+  EXPECT_GE(read_file(dir.file("map.smart.jsonl")).size(), 2u);
+}
+
 TEST(VirtualDisk, RefusesABadFillWord) {
   const auto r = run_ptrescue({"mount", "sim:healthy", "/tmp/x.img", "/tmp/x.map", "/tmp", "--fuse-fill", "ones"});
   EXPECT_EQ(r.exit_code, 1) << r.describe();
