@@ -70,11 +70,7 @@ class FatalErrno : public ::testing::Test {
  protected:
   void SetUp() override {
     PTRESCUE_REQUIRE_TOOL("ddrescue");
-    PTRESCUE_REQUIRE_TOOL("fusermount3");
-    if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-      if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-      GTEST_SKIP() << "needs root and /dev/fuse";
-    }
+    PTRESCUE_REQUIRE_FUSE();
   }
   ProcessResult gnu(const std::string& source, const std::string& name) {
     return run_process({"ddrescue", "-q", source, dir_.file(name + ".img"), dir_.file(name + ".map")});

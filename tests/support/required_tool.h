@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -71,5 +73,16 @@ inline bool cross_check_tool_present(const std::string& program) {
         FAIL() << ::ptrescue::test::missing_tool_message(program)                         \
                << "; CI=true requires every oracle tool";                                 \
       GTEST_SKIP() << ::ptrescue::test::missing_tool_message(program);                    \
+    }                                                                                     \
+  } while (0)
+
+/// FUSE tests: fusermount3 (PTRESCUE_REQUIRE_TOOL), root and /dev/fuse;
+/// a skip on a developer's machine without them, a failure under CI=true.
+#define PTRESCUE_REQUIRE_FUSE()                                                            \
+  do {                                                                                    \
+    PTRESCUE_REQUIRE_TOOL("fusermount3");                                                 \
+    if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {                    \
+      if (::ptrescue::test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse"; \
+      GTEST_SKIP() << "needs root and /dev/fuse";                                         \
     }                                                                                     \
   } while (0)

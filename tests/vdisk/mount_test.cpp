@@ -75,13 +75,9 @@ std::int64_t find_sector(const std::string& image, const std::string& bytes, std
 }
 
 TEST(VirtualDisk, MountedExt4ReadsThroughTheRescue) {
-  PTRESCUE_REQUIRE_TOOL("fusermount3");
   PTRESCUE_REQUIRE_TOOL("mkfs.ext4");
   PTRESCUE_REQUIRE_TOOL("losetup");
-  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-    GTEST_SKIP() << "needs root and /dev/fuse";
-  }
+  PTRESCUE_REQUIRE_FUSE();
   TempDir dir;
   const std::map<std::string, std::string> files = {{"a.bin", random_bytes(100'000, 1)},
                                                     {"dir/big.bin", random_bytes(400'000, 2)},
@@ -160,11 +156,7 @@ TEST(VirtualDisk, MountedExt4ReadsThroughTheRescue) {
 // pair left behind parses, its '+' areas hold the drive's bytes, and a
 // `rescue` resumes from it to an image equal to the drive.
 TEST(VirtualDisk, KilledServerLeavesAResumablePair) {
-  PTRESCUE_REQUIRE_TOOL("fusermount3");
-  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-    GTEST_SKIP() << "needs root and /dev/fuse";
-  }
+  PTRESCUE_REQUIRE_FUSE();
   TempDir dir;
   const std::string drive = random_bytes(8 << 20, 9);
   write_file(dir.file("drive.img"), drive);
@@ -207,11 +199,7 @@ TEST(VirtualDisk, KilledServerLeavesAResumablePair) {
 // read any more: what was rescued still reads, the rest fails with EIO, and
 // the mapfile keeps the unread areas non-tried for a later rescue.
 TEST(VirtualDisk, ASmartStopRuleEndsTheDrivesReadsNotTheMount) {
-  PTRESCUE_REQUIRE_TOOL("fusermount3");
-  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-    GTEST_SKIP() << "needs root and /dev/fuse";
-  }
+  PTRESCUE_REQUIRE_FUSE();
   TempDir dir;
   write_file(dir.file("p.json"), R"({"name": "smart-drive", "capacity": "8MiB", "zones": 2, "stripe": "1MiB",
     "error_latency_ms": 50, "bad_clusters": [{"count": 60, "length": 1}]})");

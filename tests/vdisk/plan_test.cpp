@@ -37,13 +37,9 @@ constexpr std::int64_t kSector = 512;
 MapFile load(const std::string& path) { return MapFile::parse(read_file(path)); }
 
 void require_fuse_and_tools() {
-  PTRESCUE_REQUIRE_TOOL("fusermount3");
   PTRESCUE_REQUIRE_TOOL("mkfs.ext4");
   PTRESCUE_REQUIRE_TOOL("partclone.ext4");
-  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-    if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-    GTEST_SKIP() << "needs root and /dev/fuse";
-  }
+  PTRESCUE_REQUIRE_FUSE();
 }
 
 const std::map<std::string, std::string>& staged_files() {

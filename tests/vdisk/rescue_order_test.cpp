@@ -79,14 +79,10 @@ std::vector<std::tuple<std::int64_t, std::int64_t, BlockStatus>> blocks_of(const
 class RescueOrder : public ::testing::Test {
  protected:
   void SetUp() override {
-    PTRESCUE_REQUIRE_TOOL("fusermount3");
     PTRESCUE_REQUIRE_TOOL("mkfs.ext4");
     PTRESCUE_REQUIRE_TOOL("partclone.ext4");
     PTRESCUE_REQUIRE_TOOL("ddrescuelog");
-    if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) {
-      if (test::running_in_ci()) FAIL() << "CI=true needs root and /dev/fuse";
-      GTEST_SKIP() << "needs root and /dev/fuse";
-    }
+    PTRESCUE_REQUIRE_FUSE();
     for (int i = 0; i < 12; ++i) {
       const std::string path = dir_.file("stage/d" + std::to_string(i % 3) + "/f" + std::to_string(i) + ".bin");
       std::filesystem::create_directories(std::filesystem::path(path).parent_path());
