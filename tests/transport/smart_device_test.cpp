@@ -10,6 +10,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 
@@ -19,6 +20,8 @@
 #include "commands/ata_smart.h"
 #include "commands/nvme_smart.h"
 #include "support/fake_bench.h"
+#include "src/smart/smart_monitor.h"
+#include "src/smart/smart_sidecar.h"
 #include "support/temp_dir.h"
 #include "transport/file_device.h"
 #include "transport/nvme_device.h"
@@ -271,6 +274,37 @@ TEST(Ata12Smart, ABridgeWithOnlyThe12ByteFormReadsAtaSmartThroughIt) {
   const SmartReading failing = dev->read_smart(kTimeout);
   ASSERT_TRUE(failing.ok()) << failing.error;
   EXPECT_EQ(failing.report->passed, false);
+}
+
+// The SMART of a rescue (the snapshot before the first pass and the one at
+// the end, in the .smart sidecar) on such a bridge: ATA SMART, with the
+// verdict, through the 12-byte form.
+TEST(Ata12Smart, ARescuesBeforeAndEndSnapshotsAreAtaSmart) {
+  FakeBench bench;
+  auto disk = std::make_shared<FakeAtaDisk>(1 << 20);
+  disk->pass_through16 = false;
+  auto target = std::make_shared<SmartAtaTarget>(disk);
+  bench.attach_scsi(2, "sda", 0, 2, target);
+  std::vector<std::string> notes;
+  auto dev = open_device_node(bench.io, "/dev/sda", TransportChoice::kAuto, bench.options(), {}, notes);
+  test::TempDir dir;
+  std::atomic<bool> stop{false};
+  SmartMonitor monitor(*dev, SmartSidecar(dir.file("m.smart")), SmartSchedule{}, {}, stop,
+                       nullptr);
+  monitor.before_first_pass();
+  target->threshold_exceeded = true;
+  monitor.at_end();
+  const auto snapshots = SmartSidecar(dir.file("m.smart")).read_all();
+  ASSERT_EQ(snapshots.size(), 2u);
+  for (const auto& snap : snapshots) {
+    ASSERT_TRUE(snap.smart.has_value()) << snap.event << ": " << snap.error;
+    EXPECT_EQ((*snap.smart)["device"]["protocol"], "ATA") << snap.smart->dump();
+    EXPECT_EQ((*snap.smart)["serial_number"], "WD-FAKE0001");
+  }
+  EXPECT_EQ(snapshots[0].event, "before");
+  EXPECT_EQ((*snapshots[0].smart)["smart_status"]["passed"], true);
+  EXPECT_EQ(snapshots[1].event, "end");
+  EXPECT_EQ((*snapshots[1].smart)["smart_status"]["passed"], false);
 }
 
 /// The fake controller's namespace node, answering Get Log Page 02h/01h.
