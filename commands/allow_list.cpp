@@ -224,6 +224,15 @@ std::optional<std::string> why_refused(const ScsiCdb& cdb) {
       if (auto reason = why_refused(*tf)) return "ATA PASS-THROUGH(16): " + *reason;
       return kAllowed;
     }
+    case kAtaPassThrough12: {
+      // The 28-bit form, for bridges without the 16-byte one: the same ATA
+      // commands, minus every data-out one (the SCT ERC setting is not
+      // offered through it) and the resets.
+      const auto tf = taskfile_from_pass_through12(cdb);
+      if (!tf) return std::string("ATA PASS-THROUGH(12) in a form ptrescue never builds");
+      if (auto reason = why_refused(*tf)) return "ATA PASS-THROUGH(12): " + *reason;
+      return kAllowed;
+    }
     default:
       return fmt::format("SCSI opcode {:02X}h is not on the allow-list", cdb.opcode());
   }

@@ -18,7 +18,9 @@
 //     set / return current value) through SMART WRITE LOG to log E0h, and
 //     MODE SELECT(10) of the Control mode page (not saved), the way to set
 //     D_SENSE;
-//   - ATA PASS-THROUGH(16) carrying an admitted ATA command.
+//   - ATA PASS-THROUGH(16) carrying an admitted ATA command; ATA
+//     PASS-THROUGH(12) carrying an admitted 28-bit ATA command that sends
+//     no data (no reset, no SMART WRITE LOG).
 // Everything else is refused, including every write, erase, trim, format,
 // sanitize, firmware, security, password, Set Features command, and every
 // HPA/DCO/AMA command that changes the drive (SET MAX ADDRESS (EXT), SET or

@@ -91,6 +91,48 @@ void set_media_lba(DecodedError& out, const AtaRegisters& regs, std::uint64_t cm
 
 }  // namespace
 
+const char* pass_through_name(AtaPassThroughForm form) {
+  return form == AtaPassThroughForm::k12 ? "ATA PASS-THROUGH(12)" : "ATA PASS-THROUGH(16)";
+}
+
+std::uint8_t pass_through_transfer_flags(const AtaTaskfile& tf, bool check_condition) {
+  std::uint8_t flags = check_condition ? kCkCond : 0;
+  if (tf.direction != DataDirection::kNone) {
+    flags |= kTLengthInCount | kByteBlock;
+    if (tf.direction == DataDirection::kFromDevice) flags |= kTDirIn;
+    if (tf.block_bytes != 512) flags |= kTType;
+  }
+  return flags;
+}
+
+bool transfer_from_pass_through_flags(std::uint8_t flags, const ScsiCdb& cdb, AtaTaskfile& tf) {
+  if ((flags & 0xc0) != 0) return false;  // OFF_LINE
+  const std::uint8_t t_length = flags & kTLengthMask;
+  tf.direction = cdb.direction;
+  tf.transfer_bytes = cdb.transfer_bytes;
+  tf.data_out = cdb.data_out;
+  if (t_length == 0)
+    return (flags & (kTType | kTDirIn | kByteBlock)) == 0 && cdb.direction == DataDirection::kNone;
+  // Data: only the "length in COUNT, in blocks" form is ever built.
+  if (t_length != kTLengthInCount || (flags & kByteBlock) == 0) return false;
+  const bool in = (flags & kTDirIn) != 0;
+  if (cdb.direction != (in ? DataDirection::kFromDevice : DataDirection::kToDevice)) return false;
+  const std::uint32_t blocks = tf.count != 0 ? tf.count : (tf.ext ? kMaxSectorsExt : kMaxSectors28);
+  if ((flags & kTType) == 0) {
+    tf.block_bytes = 512;
+  } else {
+    if (cdb.transfer_bytes % blocks != 0) return false;
+    tf.block_bytes = cdb.transfer_bytes / blocks;
+    if (tf.block_bytes <= 512) return false;
+  }
+  return std::uint64_t{blocks} * tf.block_bytes == cdb.transfer_bytes;
+}
+
+ScsiCdb ata_pass_through(const AtaTaskfile& tf, bool check_condition, AtaPassThroughForm form) {
+  return form == AtaPassThroughForm::k12 ? ata_pass_through12(tf, check_condition)
+                                         : ata_pass_through16(tf, check_condition);
+}
+
 ScsiCdb ata_pass_through16(const AtaTaskfile& tf, bool check_condition) {
   if (is_reset(tf.protocol)) throw CommandRefused("resets are built by ata_hard_reset16/ata_soft_reset16");
   if (tf.ext ? tf.lba >= (1ull << 48) : tf.lba >= (1ull << 28))
@@ -105,13 +147,7 @@ ScsiCdb ata_pass_through16(const AtaTaskfile& tf, bool check_condition) {
   cdb.length = 16;
   b[0] = kAtaPassThrough16;
   b[1] = static_cast<std::uint8_t>((static_cast<std::uint8_t>(tf.protocol) << 1) | (tf.ext ? 1 : 0));
-  std::uint8_t flags = check_condition ? kCkCond : 0;
-  if (tf.direction != DataDirection::kNone) {
-    flags |= kTLengthInCount | kByteBlock;
-    if (tf.direction == DataDirection::kFromDevice) flags |= kTDirIn;
-    if (tf.block_bytes != 512) flags |= kTType;
-  }
-  b[2] = flags;
+  b[2] = pass_through_transfer_flags(tf, check_condition);
   b[3] = tf.ext ? static_cast<std::uint8_t>(tf.feature >> 8) : 0;
   b[4] = static_cast<std::uint8_t>(tf.feature);
   b[5] = tf.ext ? static_cast<std::uint8_t>(tf.count >> 8) : 0;
@@ -169,29 +205,7 @@ std::optional<AtaTaskfile> taskfile_from_pass_through16(const ScsiCdb& cdb) {
     tf.device = b[13] & 0xf0;
   }
 
-  const std::uint8_t t_length = b[2] & kTLengthMask;
-  tf.direction = cdb.direction;
-  tf.transfer_bytes = cdb.transfer_bytes;
-  tf.data_out = cdb.data_out;
-  if (t_length == 0) {
-    if ((b[2] & (kTType | kTDirIn | kByteBlock)) != 0 || cdb.direction != DataDirection::kNone)
-      return std::nullopt;
-    return tf;
-  }
-  // Data: only the "length in COUNT, in blocks" form is ever built.
-  if (t_length != kTLengthInCount || (b[2] & kByteBlock) == 0) return std::nullopt;
-  const bool in = (b[2] & kTDirIn) != 0;
-  if (cdb.direction != (in ? DataDirection::kFromDevice : DataDirection::kToDevice))
-    return std::nullopt;
-  const std::uint32_t blocks = tf.count != 0 ? tf.count : (tf.ext ? kMaxSectorsExt : kMaxSectors28);
-  if ((b[2] & kTType) == 0) {
-    tf.block_bytes = 512;
-  } else {
-    if (cdb.transfer_bytes % blocks != 0) return std::nullopt;
-    tf.block_bytes = cdb.transfer_bytes / blocks;
-    if (tf.block_bytes <= 512) return std::nullopt;
-  }
-  if (std::uint64_t{blocks} * tf.block_bytes != cdb.transfer_bytes) return std::nullopt;
+  if (!transfer_from_pass_through_flags(b[2], cdb, tf)) return std::nullopt;
   return tf;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SCSI / ATA Translation (SAT-5): ATA commands tunnelled through the SCSI
-// ATA PASS-THROUGH(16) command, and the ATA registers a SAT layer returns in
-// sense data. Linux libata is the SAT layer ptrescue meets most; its quirks
+// ATA PASS-THROUGH(16) command (and, for bridges that know only that one,
+// the 28-bit ATA PASS-THROUGH(12), sat12.cpp), and the ATA registers a SAT
+// layer returns in sense data. Linux libata is the SAT layer ptrescue meets most; its quirks
 // (KERNEL-FACTS.md §3, §4) are handled here, each with a comment.
 #pragma once
 
@@ -18,6 +19,23 @@ namespace ptrescue::commands {
 
 inline constexpr std::uint8_t kAtaPassThrough16 = 0x85;
 inline constexpr std::uint8_t kAtaPassThrough12 = 0xa1;
+
+/// Which ATA PASS-THROUGH command carries an ATA command.
+enum class AtaPassThroughForm : std::uint8_t { k16, k12 };
+
+/// "ATA PASS-THROUGH(16)" / "ATA PASS-THROUGH(12)".
+const char* pass_through_name(AtaPassThroughForm form);
+
+/// Byte 2 of both forms (SAT-5): CK_COND(5), T_TYPE(4), T_DIR(3),
+/// BYTE_BLOCK(2), T_LENGTH(1:0) for `tf`'s data phase. OFF_LINE(7:6) = 0.
+std::uint8_t pass_through_transfer_flags(const AtaTaskfile& tf, bool check_condition);
+
+/// The inverse of pass_through_transfer_flags() for a decoder: fills
+/// `tf.direction`, `transfer_bytes`, `block_bytes` and `data_out` from
+/// byte 2 and the CDB's data phase (COUNT, EXTEND already in `tf`). False
+/// for a form ptrescue never builds (OFF_LINE, byte mode, TPSIU or FEATURE
+/// lengths, a direction or length that disagrees with the data phase).
+bool transfer_from_pass_through_flags(std::uint8_t flags, const ScsiCdb& cdb, AtaTaskfile& tf);
 
 /// ATA PASS-THROUGH(16) (SAT-5, "ATA PASS-THROUGH (16) command"):
 ///   byte 0     85h
@@ -37,6 +55,33 @@ inline constexpr std::uint8_t kAtaPassThrough12 = 0xa1;
 /// Throws CommandRefused for a taskfile that cannot be encoded or is not allowed.
 ScsiCdb ata_pass_through16(const AtaTaskfile& tf, bool check_condition);
 
+/// ATA PASS-THROUGH(12) (SAT-5, "ATA PASS-THROUGH (12) command"):
+///   byte 0     A1h
+///   byte 1     MULTIPLE_COUNT(7:5)=0 | PROTOCOL(4:1) | reserved(0)
+///   byte 2     as in the 16-byte form (pass_through_transfer_flags)
+///   byte 3     FEATURE(7:0)
+///   byte 4     COUNT(7:0)
+///   bytes 5-7  LBA(7:0), LBA(15:8), LBA(23:16)
+///   byte 8     DEVICE (LBA(27:24) in bits 3:0)
+///   byte 9     COMMAND
+///   byte 10    reserved, byte 11 CONTROL = 0
+/// There is no EXTEND bit: only 28-bit commands fit. ptrescue builds it
+/// for the non-write commands only (no data-out, no resets): IDENTIFY
+/// DEVICE and the SMART reads, for a USB bridge that refuses the 16-byte
+/// form. Opcode A1h is MMC's BLANK on an optical drive: a transport sends
+/// it only to a direct access block device (INQUIRY peripheral device type
+/// 00h). Throws CommandRefused for a 48-bit, reset or data-out taskfile and
+/// for what the allow-list refuses.
+ScsiCdb ata_pass_through12(const AtaTaskfile& tf, bool check_condition);
+
+/// Whether `tf` can be carried by ATA PASS-THROUGH(12): a 28-bit command
+/// (LBA below 2^28, 8-bit FEATURE and COUNT) that is not a reset and sends
+/// no data.
+bool fits_pass_through12(const AtaTaskfile& tf);
+
+/// ata_pass_through16() or ata_pass_through12().
+ScsiCdb ata_pass_through(const AtaTaskfile& tf, bool check_condition, AtaPassThroughForm form);
+
 /// ATA PASS-THROUGH(16) with PROTOCOL 0 (hardware reset; COMRESET on SATA)
 /// or 1 (software reset, SRST): SAT-5 defines both, other fields ignored.
 /// Linux libata refuses both (ILLEGAL REQUEST, INVALID FIELD IN CDB): a
@@ -50,6 +95,12 @@ ScsiCdb ata_soft_reset16();
 /// mode or TPSIU lengths, non-zero ignored fields, inconsistent direction or
 /// length).
 std::optional<AtaTaskfile> taskfile_from_pass_through16(const ScsiCdb& cdb);
+
+/// The inverse of ata_pass_through12(), for the allow-list: nullopt for a
+/// CDB in a form ptrescue never builds (MULTIPLE_COUNT, OFF_LINE, reserved
+/// bits or bytes set, a reset or data-out protocol, the transfer forms
+/// taskfile_from_pass_through16 refuses).
+std::optional<AtaTaskfile> taskfile_from_pass_through12(const ScsiCdb& cdb);
 
 /// The ATA output registers in the sense data of an ATA PASS-THROUGH
 /// command, from any of the three layouts met in practice:

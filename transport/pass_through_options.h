@@ -54,4 +54,13 @@ class TransportPermissionError : public TransportError {
   using TransportError::TransportError;
 };
 
+/// The SAT layer refused ATA PASS-THROUGH(16) itself as an unsupported
+/// operation code (ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE 20/00):
+/// it does not know the 16-byte form (a USB bridge may know the 12-byte
+/// one).
+class AtaPassThrough16Unsupported : public TransportError {
+ public:
+  using TransportError::TransportError;
+};
+
 }  // namespace ptrescue

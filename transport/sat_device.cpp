@@ -9,6 +9,7 @@
 #include "commands/ata_smart.h"
 #include "commands/sat.h"
 #include "commands/sense.h"
+#include "transport/ata_tunnel.h"
 
 namespace ptrescue {
 
@@ -21,6 +22,13 @@ std::string timer_text(std::uint16_t deciseconds) {
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
+// SPC-5: ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20/00): the SAT
+// layer does not know the CDB's opcode at all.
+bool is_invalid_operation_code(const std::vector<std::uint8_t>& sense) {
+  const auto s = commands::decode_sense(sense);
+  return s && !s->deferred && s->sense_key == SPC_SK_ILLEGAL_REQUEST && s->asc == 0x20 && s->ascq == 0x00;
+}
+
 }  // namespace
 
 std::unique_ptr<SatDevice> SatDevice::open(SysIo& io, const std::string& sg_path,
@@ -31,6 +39,11 @@ std::unique_ptr<SatDevice> SatDevice::open(SysIo& io, const std::string& sg_path
 }
 
 SatDevice::~SatDevice() { restore_settings(); }
+
+void SatDevice::fail_identification(const std::string& text) const {
+  if (pass_through_unsupported_) throw AtaPassThrough16Unsupported(text);
+  SgDisk::fail_identification(text);
+}
 
 commands::ScsiCdb SatDevice::read_cdb(Lba lba, std::uint32_t count) const {
   using namespace commands;
@@ -49,8 +62,11 @@ SenseDecoder SatDevice::sense_decoder() const { return commands::decode_ata_read
 
 std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   using namespace commands;
-  const Reply r = run(ata_pass_through16(ata_identify_device(), false), options_.probe_timeout);
-  if (!r.good) return fmt::format("no answer to ATA IDENTIFY DEVICE through ATA PASS-THROUGH ({})", r.detail);
+  const Reply r = tunnel_.run(ata_identify_device(), false, options_.probe_timeout);
+  if (!r.good) {
+    if (&out == &identity_) pass_through_unsupported_ = is_invalid_operation_code(r.raw.sense);
+    return fmt::format("no answer to ATA IDENTIFY DEVICE through ATA PASS-THROUGH ({})", r.detail);
+  }
   const auto id = parse_ata_identify(r.data);
   if (!id) return std::string("ATA IDENTIFY DEVICE returned no identify data");
   if (id->atapi) return std::string("the device is ATAPI (a packet device), not an ATA disk");
@@ -59,7 +75,7 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
     return std::string("the drive reports no LBA capacity");
   if (&out == &identity_) {
     ata_ = *id;
-    distrust_ = check_pass_through(r.data, *id);
+    distrust_ = tunnel_.distrust(r.data, *id, options_.probe_timeout);
   }
   out.transport = "sat";
   out.model = id->model;
@@ -90,42 +106,6 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
                        : "not reported"},
   };
   return std::nullopt;
-}
-
-std::string SatDevice::check_pass_through(const std::vector<std::uint8_t>& identify_page,
-                                          const commands::AtaIdentity& id) {
-  using namespace commands;
-  // ACS-4 word 255: with signature A5h the checksum makes the page sum to 0;
-  // a bridge that garbles data in transit breaks it.
-  if (id.checksum_ok == false)
-    return "the IDENTIFY DEVICE data fails its integrity word (word 255): the bridge garbles ATA PASS-THROUGH data";
-  // CK_COND (SAT-5): the SAT layer must return the ATA output registers with
-  // RECOVERED ERROR, and they must read as a completed command (DRDY set,
-  // BSY DF ERR clear). Without them a failed read's registers, and with
-  // them the failing LBA, cannot be trusted either.
-  Reply regs = run(ata_pass_through16(ata_identify_device(), true), options_.probe_timeout);
-  Reply page = regs;
-  if (!regs.good) {
-    // Some libata versions (Debian's 6.1.0-57 in the test bed) abort CK_COND
-    // on a PIO data-in command only: a non-data command asks the SAT layer
-    // the same, and the page is read again without it.
-    const Reply status = run(ata_pass_through16(ata_smart_return_status(), true), options_.probe_timeout);
-    if (!status.good)
-      return fmt::format("neither IDENTIFY DEVICE ({}) nor SMART RETURN STATUS ({}) completed with CK_COND",
-                         regs.detail, status.detail);
-    regs = status;
-    page = run(ata_pass_through16(ata_identify_device(), false), options_.probe_timeout);
-    if (!page.good) return fmt::format("IDENTIFY DEVICE failed when asked again ({})", page.detail);
-  }
-  if (auto failure = ata_completion_failure(ata_registers_from_sense(regs.raw.sense)))
-    return fmt::format("with CK_COND the bridge returned no usable ATA registers ({})", *failure);
-  // The same page twice: a bridge returning stale or made-up data differs.
-  const std::vector<std::uint8_t>& d = page.data;
-  if (d.size() >= kAtaIdentifyBytes &&
-      !std::equal(d.begin(), d.begin() + kAtaIdentifyBytes, identify_page.begin(),
-                  identify_page.begin() + std::min(identify_page.size(), kAtaIdentifyBytes)))
-    return "two IDENTIFY DEVICE answers differ: the bridge's ATA PASS-THROUGH data is not reliable";
-  return {};
 }
 
 bool SatDevice::answers() {
@@ -243,100 +223,6 @@ void SatDevice::restore_own_settings() {
   erc_saved_.reset();
 }
 
-SmartReading SatDevice::read_smart(Millis timeout) {
-  using namespace commands;
-  if (!ata_.smart_supported)
-    return SmartReading::failed("the drive does not support SMART (IDENTIFY DEVICE word 82 bit 0)");
-  const Reply data = run(ata_pass_through16(ata_smart_read_data(), false), timeout);
-  if (!data.good) return SmartReading::failed("SMART READ DATA: " + data.detail);
-  auto attributes = parse_ata_smart_data(data.data);
-  if (!attributes.ok()) return SmartReading::failed(attributes.error);
-
-  SmartReport report;
-  report.kind = SmartKind::kAta;
-  report.ata_attributes = std::move(*attributes.value);
-  if (!ata_.smart_enabled) report.notes.push_back("SMART is disabled on the drive (IDENTIFY word 85 bit 0)");
-
-  const Reply thresholds = run(ata_pass_through16(ata_smart_read_thresholds(), false), timeout);
-  if (!thresholds.good) {
-    report.notes.push_back("SMART READ THRESHOLDS: " + thresholds.detail);
-  } else if (auto t = parse_ata_smart_thresholds(thresholds.data); t.ok()) {
-    apply_ata_thresholds(report.ata_attributes, *t.value);
-  } else {
-    report.notes.push_back(t.error);
-  }
-
-  // The verdict comes back in the LBA registers: CK_COND asks for them.
-  const Reply status = run(ata_pass_through16(ata_smart_return_status(), true), timeout);
-  const auto regs = status.good ? ata_registers_from_sense(status.raw.sense) : std::nullopt;
-  if (const auto exceeded = regs ? smart_threshold_exceeded(*regs) : std::nullopt)
-    report.passed = !*exceeded;
-  else
-    report.notes.push_back("SMART RETURN STATUS: " +
-                           (status.good ? std::string("the SAT layer returned no ATA registers") : status.detail));
-
-  // The error log: the extended one (48-bit LBAs) where the drive has the
-  // General Purpose logs, else the summary one.
-  std::string ext_why;
-  std::optional<AtaErrorLog> errors;
-  if (ata_.lba48_supported) {
-    const Reply ext = run(ata_pass_through16(ata_read_log_ext(kAtaExtErrorLog, 0, 1), false), timeout);
-    if (ext.good) {
-      auto log = parse_ata_ext_error_log(ext.data);
-      if (log.ok()) {
-        errors = std::move(log.value);
-        report.error_log = "extended";
-      } else {
-        ext_why = log.error;
-      }
-    } else {
-      ext_why = "READ LOG EXT 03h: " + ext.detail;
-    }
-  }
-  if (!errors) {
-    const Reply summary = run(ata_pass_through16(ata_smart_read_log(kAtaSummaryErrorLog, 1), false), timeout);
-    if (summary.good) {
-      auto log = parse_ata_summary_error_log(summary.data);
-      if (log.ok()) {
-        errors = std::move(log.value);
-        report.error_log = "summary";
-      } else {
-        report.notes.push_back(log.error);
-      }
-    } else {
-      report.notes.push_back("SMART READ LOG 01h: " + summary.detail);
-    }
-  }
-  if (errors) {
-    report.error_count = errors->device_error_count;
-    report.errors = std::move(errors->entries);
-  } else if (!ext_why.empty()) {
-    report.notes.push_back(ext_why);
-  }
-
-  // Device Statistics: the list of pages, then the ones ptrescue names.
-  if (ata_.lba48_supported) {
-    const Reply list = run(ata_pass_through16(ata_read_log_ext(kAtaDeviceStatisticsLog, 0, 1), false), timeout);
-    const auto pages = list.good ? parse_ata_statistics_page_list(list.data)
-                                 : Parsed<std::vector<std::uint8_t>>::fail("READ LOG EXT 04h: " + list.detail);
-    if (!pages.ok()) report.notes.push_back(pages.error);
-    for (const std::uint8_t page : pages.value.value_or(std::vector<std::uint8_t>{})) {
-      if (page == 0 || page > 7) continue;
-      const Reply r = run(ata_pass_through16(ata_read_log_ext(kAtaDeviceStatisticsLog, page, 1), false), timeout);
-      auto stats = r.good ? parse_ata_statistics_page(r.data, page)
-                          : Parsed<std::vector<AtaDeviceStatistic>>::fail(
-                                fmt::format("READ LOG EXT 04h page {}: {}", page, r.detail));
-      if (!stats.ok()) {
-        report.notes.push_back(stats.error);
-        continue;
-      }
-      for (auto& s : *stats.value) report.ata_statistics.push_back(std::move(s));
-    }
-  }
-  summarize_ata_report(report);
-  SmartReading out;
-  out.report = std::move(report);
-  return out;
-}
+SmartReading SatDevice::read_smart(Millis timeout) { return read_ata_smart(tunnel_, ata_, timeout); }
 
 }  // namespace ptrescue

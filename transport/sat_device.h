@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "commands/ata_identify.h"
+#include "transport/ata_tunnel.h"
 #include "transport/sg_disk.h"
 
 namespace ptrescue {
@@ -51,6 +52,9 @@ class SatDevice final : public SgDisk {
   commands::ScsiCdb read_cdb(Lba lba, std::uint32_t count) const override;
   SenseDecoder sense_decoder() const override;
   std::optional<std::string> query_identity(DeviceIdentity& out) override;
+  /// AtaPassThrough16Unsupported when the SAT layer does not know the
+  /// 16-byte form, else a TransportError.
+  [[noreturn]] void fail_identification(const std::string& text) const override;
   bool answers() override;
   /// SRST (PROTOCOL 1), else hardware reset (PROTOCOL 0) through ATA
   /// PASS-THROUGH; libata refuses both with ILLEGAL REQUEST (and has no
@@ -65,13 +69,15 @@ class SatDevice final : public SgDisk {
   using SgDisk::SgDisk;
   std::optional<std::uint16_t> read_erc_timer(std::string& why);
   std::optional<std::uint64_t> native_max_lba(const commands::AtaTaskfile& query, Millis timeout, std::string& why);
-  /// The checks behind distrust(): empty when they pass.
-  std::string check_pass_through(const std::vector<std::uint8_t>& identify_page,
-                                 const commands::AtaIdentity& id);
   bool set_erc_timer(std::uint16_t deciseconds, std::string& why);
 
   commands::AtaIdentity ata_;
+  AtaTunnel tunnel_{commands::AtaPassThroughForm::k16,
+                    [this](const commands::ScsiCdb& cdb, Millis timeout) { return run(cdb, timeout); }};
   std::string distrust_;
+  /// IDENTIFY through ATA PASS-THROUGH(16) ended ILLEGAL REQUEST, INVALID
+  /// COMMAND OPERATION CODE: open() throws AtaPassThrough16Unsupported.
+  bool pass_through_unsupported_ = false;
   /// The drive's read timer (100 ms units) before --erc changed it.
   std::optional<std::uint16_t> erc_saved_;
 };

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "commands/ata.h"
 #include "commands/block_size.h"
 #include "commands/scsi.h"
 #include "commands/scsi_log.h"
@@ -15,8 +16,9 @@ namespace ptrescue {
 std::unique_ptr<ScsiDevice> ScsiDevice::open(SysIo& io, const std::string& sg_path,
                                              const std::string& user_path,
                                              const PassThroughOptions& options,
-                                             const std::string& block_name) {
-  return open_disk<ScsiDevice>(io, sg_path, user_path, options, block_name);
+                                             const std::string& block_name, bool ata12) {
+  return open_disk<ScsiDevice>(io, sg_path, user_path, options, block_name,
+                               [ata12](ScsiDevice& d) { d.try_ata12_ = ata12; });
 }
 
 ScsiDevice::~ScsiDevice() { restore_settings(); }
@@ -74,11 +76,67 @@ std::optional<std::string> ScsiDevice::query_identity(DeviceIdentity& out) {
     out.extra.emplace_back("protection", fmt::format("type {} (reads send RDPROTECT 0)", cap->protection_type + 1));
   out.extra.emplace_back("SCSI vendor", data->vendor);
   out.extra.emplace_back("SCSI product", data->product);
+  if (try_ata12_) identify_through_ata12(out, *data, *cap);
+  const bool own_ata = &out == &identity_ && ata_;
   out.extra.emplace_back("ATA Information VPD page",
-                         ata_vpd.good && parse_ata_information_vpd(ata_vpd.data)
-                             ? "present (a SAT layer: try --transport sat)"
-                             : "absent");
+                         !(ata_vpd.good && parse_ata_information_vpd(ata_vpd.data)) ? "absent"
+                         : own_ata ? "present"
+                                   : "present (a SAT layer: try --transport sat)");
   return std::nullopt;
+}
+
+void ScsiDevice::identify_through_ata12(DeviceIdentity& out, const commands::InquiryData& inquiry,
+                                        const commands::ReadCapacity& cap) {
+  using namespace commands;
+  const bool own = &out == &identity_;
+  // Looking for the drive again (after a power cycle or a rebind): only the
+  // way it was identified at open.
+  if (!own && !ata_) return;
+  // Opcode A1h is BLANK on an optical drive (MMC): it goes to nothing but a
+  // direct access block device.
+  if (inquiry.peripheral_qualifier != 0 || inquiry.device_type != 0) return;
+  const Reply r = ata12_.run(ata_identify_device(), false, options_.probe_timeout);
+  const auto id = r.good ? parse_ata_identify(r.data) : std::nullopt;
+  std::string failure;
+  if (!r.good)
+    failure = fmt::format("no answer to ATA IDENTIFY DEVICE ({})", r.detail);
+  else if (!id)
+    failure = "ATA IDENTIFY DEVICE returned no identify data";
+  else if (id->atapi)
+    failure = "the device is ATAPI (a packet device), not an ATA disk";
+  else if (own)
+    if (auto why = ata12_.distrust(r.data, *id, options_.probe_timeout); !why.empty())
+      failure = "answers, but is not trusted: " + why;
+  if (!failure.empty()) {
+    if (own) ata12_failure_ = std::move(failure);
+    return;
+  }
+  if (own) ata_ = *id;
+  if (!out.serial.empty() && out.serial != id->serial) out.extra.emplace_back("SCSI serial (VPD 80h)", out.serial);
+  out.model = id->model;
+  out.serial = id->serial;
+  out.firmware = id->firmware;
+  out.smart_supported = id->smart_supported;
+  out.sct_supported = id->sct_supported;
+  out.erc_supported = id->sct_erc_supported;
+  out.extra.emplace_back("ATA commands", "IDENTIFY DEVICE and SMART through ATA PASS-THROUGH(12)");
+  out.extra.emplace_back("LBA48", id->lba48_supported ? "yes" : "no");
+  out.extra.emplace_back("SMART enabled", id->smart_enabled ? "yes" : "no");
+  // What the bridge's READ CAPACITY says against what the drive says: a
+  // bridge may hide sectors (or wrap a large drive's capacity).
+  const std::uint64_t scsi_bytes = cap.blocks() * cap.block_bytes;
+  const std::uint64_t ata_bytes = id->capacity_sectors * id->logical_sector_bytes;
+  if (scsi_bytes == ata_bytes) {
+    out.extra.emplace_back("capacity cross-check",
+                           fmt::format("READ CAPACITY and IDENTIFY DEVICE agree: {} bytes", scsi_bytes));
+    return;
+  }
+  const std::string differ = fmt::format(
+      "READ CAPACITY gives {} sectors of {} bytes, IDENTIFY DEVICE {} sectors of {} bytes: reads cover what "
+      "READ CAPACITY gives",
+      cap.blocks(), cap.block_bytes, id->capacity_sectors, id->logical_sector_bytes);
+  out.extra.emplace_back("capacity cross-check", differ);
+  if (own) note("capacity: " + differ);
 }
 
 bool ScsiDevice::answers() {
@@ -99,7 +157,18 @@ ResetOutcome ScsiDevice::soft_reset() {
   return wait_until_answers(io_.clock().now(), "no SCSI soft reset; waited for the kernel's own error handling");
 }
 
+void ScsiDevice::apply_own_settings(bool again) {
+  if (!options_.erc || !ata_ || again) return;
+  note("--erc: not set: the SCT ERC setting is a data-out command, sent through ATA PASS-THROUGH(16) only, "
+       "which this bridge refuses");
+}
+
 SmartReading ScsiDevice::read_smart(Millis timeout) {
+  if (ata_) return read_ata_smart(ata12_, *ata_, timeout);
+  return read_log_sense_health(timeout);
+}
+
+SmartReading ScsiDevice::read_log_sense_health(Millis timeout) {
   using namespace commands;
   const Reply list = run(scsi_log_sense(scsi_log_page::kSupportedPages), timeout);
   if (!list.good) return SmartReading::failed("LOG SENSE (supported pages): " + list.detail);

@@ -116,10 +116,12 @@ void SgDisk::initialize() {
           "{}: the kernel refuses pass-through commands on {} ({}): run as root (CAP_SYS_RAWIO) or use "
           "--transport block",
           identity_.path, identity_.command_node, errno_text(last_refusal_)));
-    throw TransportError(fmt::format("{}: {}", identity_.path, *why));
+    fail_identification(fmt::format("{}: {}", identity_.path, *why));
   }
   apply_settings(false);
 }
+
+void SgDisk::fail_identification(const std::string& text) const { throw TransportError(text); }
 
 SgDisk::Reply SgDisk::run(const commands::ScsiCdb& cdb, Millis timeout) {
   Reply reply;

@@ -34,6 +34,15 @@ std::unique_ptr<SgChannel> open_sg_channel(SysIo& io, const std::string& sg_path
 
 class SgDisk : public Device, public DriveSettings {
  public:
+  /// A non-read command's result: `good` when it completed with GOOD status
+  /// (or RECOVERED ERROR sense), `data` its data-in (minus the residue).
+  struct Reply {
+    bool good = false;
+    SgCompletion raw;
+    std::vector<std::uint8_t> data;
+    std::string detail;  ///< Why it failed, for notes.
+  };
+
   ~SgDisk() override;
 
   const DeviceIdentity& identity() const override { return identity_; }
@@ -67,14 +76,22 @@ class SgDisk : public Device, public DriveSettings {
   /// constructor): opens the sg node `sg_path`, asks sysfs for the transfer
   /// limit of `block_name`, builds the Disk and identifies the drive.
   /// Throws TransportError.
-  template <typename Disk>
+  /// `configure` sees the Disk before it identifies the drive.
+  template <typename Disk, typename Configure>
   static std::unique_ptr<Disk> open_disk(SysIo& io, const std::string& sg_path, const std::string& user_path,
-                                         const PassThroughOptions& options, const std::string& block_name) {
+                                         const PassThroughOptions& options, const std::string& block_name,
+                                         Configure configure) {
     auto channel = open_sg_channel(io, sg_path, user_path);
     std::unique_ptr<Disk> disk(new Disk(io, std::move(channel), options, user_path,
                                         max_hw_transfer_bytes(block_name, options.paths)));
+    configure(*disk);
     disk->initialize();
     return disk;
+  }
+  template <typename Disk>
+  static std::unique_ptr<Disk> open_disk(SysIo& io, const std::string& sg_path, const std::string& user_path,
+                                         const PassThroughOptions& options, const std::string& block_name) {
+    return open_disk<Disk>(io, sg_path, user_path, options, block_name, [](Disk&) {});
   }
 
   /// The largest transfer the host takes in one command: sysfs' word, else
@@ -90,6 +107,9 @@ class SgDisk : public Device, public DriveSettings {
   /// Asks the drive on the current channel who it is. Returns the reason on
   /// failure.
   virtual std::optional<std::string> query_identity(DeviceIdentity& out) = 0;
+  /// The setup error for a drive that could not be identified (`text` says
+  /// why): a TransportError, or a more precise one a back end knows.
+  [[noreturn]] virtual void fail_identification(const std::string& text) const;
   /// Whether the drive answers a harmless command now.
   virtual bool answers() = 0;
   virtual ResetOutcome soft_reset() = 0;
@@ -101,14 +121,6 @@ class SgDisk : public Device, public DriveSettings {
   /// Writes `text` to a sysfs attribute through the SysIo; 0 or -errno.
   int write_attribute(const std::string& path, const std::string& text);
 
-  /// A non-read command's result: `good` when it completed with GOOD status
-  /// (or RECOVERED ERROR sense), `data` its data-in (minus the residue).
-  struct Reply {
-    bool good = false;
-    SgCompletion raw;
-    std::vector<std::uint8_t> data;
-    std::string detail;  ///< Why it failed, for notes.
-  };
   Reply run(const commands::ScsiCdb& cdb, Millis timeout);
 
   /// After a reset: polls answers() until it says yes or ready_wait passes.

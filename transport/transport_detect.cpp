@@ -43,8 +43,38 @@ std::unique_ptr<Device> with_notes(std::unique_ptr<D> dev, std::vector<std::stri
   return dev;
 }
 
+// Auto, after ATA PASS-THROUGH(16) failed with `sat_failure`: SCSI READ,
+// with IDENTIFY and SMART through ATA PASS-THROUGH(12) when the 16-byte form
+// was refused as an unknown opcode and the 12-byte one answers and is
+// trusted (ScsiDevice checks the device type first: A1h is BLANK on an
+// optical drive).
+std::unique_ptr<Device> open_scsi_fallback(SysIo& io, const ResolvedNode& n, const PassThroughOptions& options,
+                                           const std::string& sat_failure, bool distrusted, bool try_ata12,
+                                           std::vector<std::string>& notes) {
+  auto dev = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name, try_ata12);
+  if (dev->uses_ata12()) {
+    dev->add_fact("transport choice",
+                  fmt::format("SCSI READ; ATA commands through ATA PASS-THROUGH(12): the bridge refuses the "
+                              "16-byte form ({}); IDENTIFY DEVICE and SMART go through the 12-byte form, which "
+                              "carries 28-bit LBAs only, so reads go by SCSI READ",
+                              sat_failure));
+    notes.push_back(fmt::format("ATA PASS-THROUGH(16) refused ({}): reading with SCSI commands; IDENTIFY DEVICE "
+                                "and SMART through ATA PASS-THROUGH(12)",
+                                sat_failure));
+    return with_notes(std::move(dev), notes);
+  }
+  dev->add_fact("transport choice", fmt::format("SCSI: {}", sat_failure));
+  if (!dev->ata12_failure().empty()) dev->add_fact("ATA PASS-THROUGH(12)", dev->ata12_failure());
+  notes.push_back(distrusted ? fmt::format("{}: reading with SCSI commands", sat_failure)
+                             : fmt::format("not an ATA drive behind a SAT layer ({}): reading with SCSI commands",
+                                           sat_failure));
+  return with_notes(std::move(dev), notes);
+}
+
+/// `ata12`: with --transport scsi, identify through ATA PASS-THROUGH(12)
+/// too (only when a drive that was opened so is opened again).
 std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, TransportChoice choice,
-                                         const PassThroughOptions& options,
+                                         const PassThroughOptions& options, bool ata12,
                                          std::vector<std::string>& notes) {
   if (choice == TransportChoice::kSat) {
     try {
@@ -63,12 +93,13 @@ std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, Trans
     }
   }
   if (choice == TransportChoice::kScsi) {
-    auto scsi = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name);
+    auto scsi = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name, ata12);
     scsi->add_fact("transport choice", "SCSI (--transport scsi)");
     return with_notes(std::move(scsi), notes);
   }
   std::string sat_failure;
   bool distrusted = false;
+  bool pass_through16_unsupported = false;
   try {
     auto sat = SatDevice::open(io, n.sg_path, n.path, options, n.block_name);
     if (sat->distrust().empty()) {
@@ -79,16 +110,14 @@ std::unique_ptr<Device> open_scsi_family(SysIo& io, const ResolvedNode& n, Trans
     distrusted = true;
   } catch (const TransportPermissionError&) {
     throw;  // SCSI commands the kernel does allow would hide the real problem
+  } catch (const AtaPassThrough16Unsupported& e) {
+    sat_failure = e.what();
+    pass_through16_unsupported = true;
   } catch (const TransportError& e) {
     sat_failure = e.what();
   }
   try {
-    auto dev = ScsiDevice::open(io, n.sg_path, n.path, options, n.block_name);
-    dev->add_fact("transport choice", fmt::format("SCSI: {}", sat_failure));
-    notes.push_back(distrusted ? fmt::format("{}: reading with SCSI commands", sat_failure)
-                               : fmt::format("not an ATA drive behind a SAT layer ({}): reading with SCSI commands",
-                                             sat_failure));
-    return with_notes(std::move(dev), notes);
+    return open_scsi_fallback(io, n, options, sat_failure, distrusted, pass_through16_unsupported, notes);
   } catch (const TransportError& e) {
     throw TransportError(fmt::format("{} answers neither as an ATA drive ({}) nor as a SCSI disk ({})",
                                      n.path, sat_failure, e.what()));
@@ -119,7 +148,7 @@ namespace {
 
 std::unique_ptr<Device> open_node(SysIo& io, const std::string& path, TransportChoice choice,
                                   const PassThroughOptions& options, const FileDeviceOptions& file_options,
-                                  std::vector<std::string>& notes) {
+                                  std::vector<std::string>& notes, bool ata12 = false) {
   const ResolvedNode n = resolve_node(io, path, options.paths);
   const bool pass_through = choice == TransportChoice::kSat || choice == TransportChoice::kScsi ||
                             choice == TransportChoice::kNvme;
@@ -143,7 +172,7 @@ std::unique_ptr<Device> open_node(SysIo& io, const std::string& path, TransportC
             path));
         return open_block(path, file_options);
       }
-      return open_scsi_family(io, n, choice, options, notes);
+      return open_scsi_family(io, n, choice, options, ata12, notes);
 
     case NodeKind::kNvmeNamespace:
     case NodeKind::kNvmeGeneric:
@@ -186,20 +215,24 @@ std::unique_ptr<Device> reattaching(SysIo& io, std::unique_ptr<Device> dev, cons
   if (!choice || (*choice != TransportChoice::kSat && *choice != TransportChoice::kScsi &&
                   *choice != TransportChoice::kNvme))
     return dev;
+  // A disk identified through ATA PASS-THROUGH(12) is recognised by the
+  // drive's own serial: it is looked for the same way.
+  const auto* scsi = dynamic_cast<const ScsiDevice*>(dev.get());
+  const bool ata12 = scsi != nullptr && scsi->uses_ata12();
   PassThroughOptions once = options;
   once.reattach.wait = Millis(0);
   const NodePaths paths = options.paths;
   auto candidates = [paths, nvme = *choice == TransportChoice::kNvme] {
     return nvme ? list_nvme_namespaces(paths) : list_sg_disks(paths);
   };
-  auto open = [&io, once, file_options, choice = *choice](const std::string& path, bool with_settings) {
+  auto open = [&io, once, file_options, choice = *choice, ata12](const std::string& path, bool with_settings) {
     PassThroughOptions o = once;
     if (!with_settings) {
       o.erc.reset();
       o.dsense = false;
     }
     std::vector<std::string> ignored;
-    return open_node(io, path, choice, o, file_options, ignored);
+    return open_node(io, path, choice, o, file_options, ignored, ata12);
   };
   return std::make_unique<ReattachingDevice>(std::move(dev), io, options.reattach, candidates, open);
 }

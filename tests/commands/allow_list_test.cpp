@@ -60,6 +60,9 @@ std::vector<ScsiCdb> all_scsi_builders() {
   for (const auto& tf : all_ata_builders()) {
     out.push_back(ata_pass_through16(tf, false));
     out.push_back(ata_pass_through16(tf, true));
+    if (!fits_pass_through12(tf)) continue;
+    out.push_back(ata_pass_through12(tf, false));
+    out.push_back(ata_pass_through12(tf, true));
   }
   return out;
 }
@@ -186,6 +189,41 @@ ScsiCdb hand_made_pass_through(const AtaTaskfile& tf) {
   return cdb;
 }
 
+// ATA PASS-THROUGH(12) written byte by byte (SAT-5: 3 FEATURE, 4 COUNT,
+// 5-7 LBA(23:0), 8 DEVICE, 9 COMMAND): whatever a 48-bit taskfile's upper
+// bytes were, only its low registers travel.
+ScsiCdb hand_made_pass_through12(const AtaTaskfile& tf) {
+  ScsiCdb cdb;
+  cdb.length = 12;
+  auto& b = cdb.bytes;
+  b[0] = 0xa1;
+  b[1] = static_cast<std::uint8_t>(static_cast<int>(tf.protocol) << 1);
+  if (tf.direction != DataDirection::kNone)
+    b[2] = static_cast<std::uint8_t>(0x06 | (tf.direction == DataDirection::kFromDevice ? 0x08 : 0));
+  b[3] = static_cast<std::uint8_t>(tf.feature);
+  b[4] = static_cast<std::uint8_t>(tf.count);
+  b[5] = static_cast<std::uint8_t>(tf.lba);
+  b[6] = static_cast<std::uint8_t>(tf.lba >> 8);
+  b[7] = static_cast<std::uint8_t>(tf.lba >> 16);
+  b[8] = 0x40;
+  b[9] = tf.command;
+  cdb.direction = tf.direction;
+  cdb.transfer_bytes = tf.transfer_bytes;
+  cdb.data_out = tf.data_out;
+  return cdb;
+}
+
+/// The same taskfile without data: a write-class command sent as if it
+/// were a read or non-data command, the shape a 12-byte CDB could pass in.
+AtaTaskfile without_data(AtaTaskfile tf) {
+  tf.data_out.clear();
+  if (tf.direction == DataDirection::kToDevice) {
+    tf.direction = DataDirection::kFromDevice;
+    tf.protocol = AtaProtocol::kPioDataIn;
+  }
+  return tf;
+}
+
 TEST(AllowList, RefusesEveryAtaWriteClassCommand) {
   for (const auto& c : kAtaWrites) {
     const AtaTaskfile tf = make_taskfile(c);
@@ -193,6 +231,41 @@ TEST(AllowList, RefusesEveryAtaWriteClassCommand) {
     EXPECT_THROW(ata_pass_through16(tf, false), CommandRefused) << c.name;
     EXPECT_FALSE(is_allowed(hand_made_pass_through(tf))) << c.name;
   }
+}
+
+// The 12-byte form refuses every write or erase at build time and when
+// judged as bytes, also when it pretends to carry no data.
+TEST(AllowList, PassThrough12RefusesEveryAtaWriteClassCommand) {
+  for (const auto& c : kAtaWrites) {
+    const AtaTaskfile tf = make_taskfile(c);
+    EXPECT_THROW(ata_pass_through12(tf, false), CommandRefused) << c.name;
+    EXPECT_THROW(ata_pass_through12(tf, true), CommandRefused) << c.name;
+    EXPECT_FALSE(is_allowed(hand_made_pass_through12(tf))) << c.name;
+    const AtaTaskfile dataless = without_data(tf);
+    EXPECT_FALSE(is_allowed(hand_made_pass_through12(dataless))) << c.name << " without data";
+    if (!dataless.ext) {
+      EXPECT_THROW(ata_pass_through12(dataless, false), CommandRefused) << c.name;
+    }
+  }
+  // The one ATA write ptrescue sends (the volatile SCT ERC read timer) is
+  // a 16-byte command only.
+  EXPECT_TRUE(is_allowed(hand_made_pass_through(ata_sct_erc_set_read_timer(70))));
+  EXPECT_FALSE(is_allowed(hand_made_pass_through12(ata_sct_erc_set_read_timer(70))));
+  // 48-bit reads and logs have no 12-byte form: their low registers alone
+  // read as a 28-bit command with the wrong EXTEND.
+  EXPECT_FALSE(is_allowed(hand_made_pass_through12(ata_read_dma_ext(8, 1))));
+  EXPECT_FALSE(is_allowed(hand_made_pass_through12(ata_read_log_ext(0x03, 0, 1))));
+  // Resets are not sent in the 12-byte form.
+  ScsiCdb reset = hand_made_pass_through12(AtaTaskfile{});
+  reset.bytes[1] = 0x02;  // PROTOCOL 1, SRST
+  reset.bytes[9] = 0;
+  reset.bytes[8] = 0;
+  EXPECT_FALSE(is_allowed(reset));
+  // What it admits: the non-write 28-bit commands of the 16-byte list.
+  for (const AtaTaskfile& tf : {ata_identify_device(), ata_smart_read_data(), ata_smart_read_thresholds(),
+                                ata_smart_return_status(), ata_smart_read_log(0x01, 1),
+                                ata_read_sectors(0, 1), ata_read_dma(0, 8), ata_dco_identify()})
+    EXPECT_TRUE(is_allowed(hand_made_pass_through12(tf))) << int(tf.command);
 }
 
 TEST(AllowList, RefusesEveryAtaOpcodeNotOnTheList) {
@@ -210,6 +283,10 @@ TEST(AllowList, RefusesEveryAtaOpcodeNotOnTheList) {
       }
       EXPECT_FALSE(is_allowed(tf)) << op;
       EXPECT_FALSE(is_allowed(hand_made_pass_through(tf))) << op;
+      EXPECT_FALSE(is_allowed(hand_made_pass_through12(tf))) << op;
+      tf.ext = false;
+      tf.lba &= 0x0fffffff;
+      EXPECT_FALSE(is_allowed(hand_made_pass_through12(tf))) << op;
     }
   }
 }
@@ -342,13 +419,17 @@ TEST(AllowList, RefusesEveryScsiWriteClassCommand) {
       {"MAINTENANCE OUT", scsi({0xa4, 0x06, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0}, kOut, 16)},
       {"SERVICE ACTION IN(16) other than READ CAPACITY", scsi({0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0}, DataDirection::kFromDevice, 32)},
       {"LOG SENSE with SP (saves)", scsi({0x4d, 0x01, 0x6f, 0, 0, 0, 0, 0x10, 0, 0}, DataDirection::kFromDevice, 4096)},
-      {"ATA PASS-THROUGH(12) of a READ", scsi({0xa1, 0x08, 0x0e, 0, 1, 0, 0, 0, 0x40, 0x20, 0, 0}, DataDirection::kFromDevice, 512)},
       {"ATA PASS-THROUGH(12) of WRITE DMA", scsi({0xa1, 0x0c, 0x06, 0, 1, 0, 0, 0, 0x40, 0xca, 0, 0}, kOut, 512)},
+      {"ATA PASS-THROUGH(12) of SECURITY ERASE UNIT", scsi({0xa1, 0x0a, 0x06, 0, 1, 0, 0, 0, 0x40, 0xf4, 0, 0}, kOut, 512)},
+      {"ATA PASS-THROUGH(12) of SECURITY ERASE PREPARE", scsi({0xa1, 0x06, 0x00, 0, 0, 0, 0, 0, 0x40, 0xf3, 0, 0}, kNone, 0)},
+      {"ATA PASS-THROUGH(12) of a READ as a 16-byte CDB", scsi({0xa1, 0x08, 0x0e, 0, 1, 0, 0, 0, 0x40, 0x20, 0, 0, 0, 0, 0, 0}, DataDirection::kFromDevice, 512)},
       {"ATA PASS-THROUGH(32)", scsi({0x7f, 0, 0, 0, 0, 0, 0, 0x18, 0x1f, 0xf0, 0, 0, 0, 0, 0, 0}, kOut, 512)},
       {"READ(16) with a data-out payload", scsi({0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0}, kOut, 512)},
       {"READ(10) as a 16-byte CDB", scsi({0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, DataDirection::kFromDevice, 512)},
   };
   for (const auto& [name, cdb] : cases) EXPECT_FALSE(is_allowed(cdb)) << name;
+  // ATA PASS-THROUGH(12) of a 28-bit READ SECTORS is a read: admitted.
+  EXPECT_TRUE(is_allowed(scsi({0xa1, 0x08, 0x0e, 0, 1, 0, 0, 0, 0x40, 0x20, 0, 0}, DataDirection::kFromDevice, 512)));
 
   // ATA PASS-THROUGH(16) carrying each ATA write, built by hand.
   for (const auto& c : kAtaWrites) EXPECT_FALSE(is_allowed(hand_made_pass_through(make_taskfile(c)))) << c.name;
@@ -383,6 +464,8 @@ TEST(AllowList, ModeSelectOnlyTheUnsavedControlPage) {
 }
 
 TEST(AllowList, RefusesScsiOpcodesNotOnTheList) {
+  // ATA PASS-THROUGH(12) (A1h) stays in the sweep: its bare forms here
+  // (PROTOCOL 0, a hardware reset) are refused.
   const std::vector<std::uint8_t> admitted = {0x00, 0x03, 0x12, 0x25, 0x28, 0x4d,
                                               0x55, 0x5a, 0x85, 0x88, 0x9e};
   for (int op = 0; op < 256; ++op) {

@@ -12,6 +12,7 @@
 
 #include "commands/allow_list.h"
 #include "commands/ata.h"
+#include "commands/ata_max_address.h"
 #include "commands/sat.h"
 
 namespace ptrescue::commands {
@@ -146,6 +147,104 @@ TEST(SatPassThrough, EveryBuilderRoundTripsThroughTheDecoder) {
       EXPECT_EQ(*back, tf) << int(tf.command);
     }
   }
+}
+
+// --- ATA PASS-THROUGH(12) (SAT-5 "ATA PASS-THROUGH (12) command") ----------
+// Byte 0 A1h, 1 PROTOCOL<<1, 2 flags, 3 FEATURE, 4 COUNT, 5-7 LBA(7:0,
+// 15:8, 23:16), 8 DEVICE, 9 COMMAND, 10 reserved, 11 CONTROL: the same
+// registers as the 16-byte vectors above, without the upper bytes.
+
+TEST(SatPassThrough12, IdentifyAndSmartCarryThe16ByteFormsRegisters) {
+  const ScsiCdb id = ata_pass_through12(ata_identify_device(), false);
+  EXPECT_EQ(cdb_bytes(id), hex("a1 08 0e 00 01 00 00 00 40 ec 00 00"));
+  EXPECT_EQ(id.direction, DataDirection::kFromDevice);
+  EXPECT_EQ(id.transfer_bytes, 512u);
+  EXPECT_TRUE(id.data_out.empty());
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_identify_device(), true)),
+            hex("a1 08 2e 00 01 00 00 00 40 ec 00 00"));
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_smart_read_data(), false)),
+            hex("a1 08 0e d0 01 00 4f c2 40 b0 00 00"));
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_smart_read_thresholds(), false)),
+            hex("a1 08 0e d1 01 00 4f c2 40 b0 00 00"));
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_smart_read_log(0x01, 1), false)),
+            hex("a1 08 0e d5 01 01 4f c2 40 b0 00 00"));
+  const ScsiCdb status = ata_pass_through12(ata_smart_return_status(), true);
+  EXPECT_EQ(cdb_bytes(status), hex("a1 06 20 da 00 00 4f c2 40 b0 00 00"));
+  EXPECT_EQ(status.direction, DataDirection::kNone);
+  EXPECT_EQ(status.transfer_bytes, 0u);
+}
+
+TEST(SatPassThrough12, Lba28PutsBits27To24InDevice) {
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_read_sectors(0x0fedcba9, 256), false)),
+            hex("a1 08 0e 00 00 a9 cb ed 4f 20 00 00"));
+  EXPECT_EQ(cdb_bytes(ata_pass_through12(ata_read_dma(0x0fedcba9, 1), false)),
+            hex("a1 0c 0e 00 01 a9 cb ed 4f c8 00 00"));
+}
+
+TEST(SatPassThrough12, OnlyTwentyEightBitNonWriteCommandsFit) {
+  // No EXTEND bit and no upper register bytes: 48-bit commands do not fit.
+  EXPECT_THROW(ata_pass_through12(ata_read_dma_ext(0, 1), false), CommandRefused);
+  EXPECT_THROW(ata_pass_through12(ata_read_log_ext(0x03, 0, 1), false), CommandRefused);
+  EXPECT_THROW(ata_pass_through12(ata_read_native_max_address_ext(), true), CommandRefused);
+  // Nothing that sends data: the SCT ERC setting stays a 16-byte command.
+  EXPECT_THROW(ata_pass_through12(ata_sct_erc_set_read_timer(70), true), CommandRefused);
+  EXPECT_THROW(ata_pass_through12(ata_sct_erc_get_read_timer(), true), CommandRefused);
+  AtaTaskfile reset;
+  reset.protocol = AtaProtocol::kSoftReset;
+  reset.command = 0;
+  reset.device = 0;
+  EXPECT_THROW(ata_pass_through12(reset, false), CommandRefused);
+  EXPECT_TRUE(fits_pass_through12(ata_identify_device()));
+  EXPECT_TRUE(fits_pass_through12(ata_dco_identify()));
+  EXPECT_FALSE(fits_pass_through12(ata_read_sectors_ext(0, 1)));
+  EXPECT_FALSE(fits_pass_through12(ata_sct_erc_set_read_timer(0)));
+}
+
+TEST(SatPassThrough12, EveryTwentyEightBitBuilderRoundTripsThroughTheDecoder) {
+  const std::vector<AtaTaskfile> all = {
+      ata_read_sectors(0x0fffffff, 1), ata_read_dma(100, 256),     ata_read_dma(8, 8, 4096),
+      ata_identify_device(),           ata_smart_read_data(),      ata_smart_read_thresholds(),
+      ata_smart_return_status(),       ata_smart_read_log(0x01, 1), ata_smart_read_log(0xe0, 2),
+      ata_dco_identify()};
+  for (const auto& tf : all) {
+    for (bool ck : {false, true}) {
+      const ScsiCdb cdb = ata_pass_through12(tf, ck);
+      EXPECT_EQ(cdb.length, 12);
+      EXPECT_EQ(ata_pass_through(tf, ck, AtaPassThroughForm::k12), cdb);
+      const auto back = taskfile_from_pass_through12(cdb);
+      ASSERT_TRUE(back.has_value()) << int(tf.command);
+      EXPECT_EQ(*back, tf) << int(tf.command);
+      // A 12-byte CDB is not a 16-byte one, nor the reverse.
+      EXPECT_FALSE(taskfile_from_pass_through16(cdb).has_value());
+      EXPECT_FALSE(taskfile_from_pass_through12(ata_pass_through16(tf, ck)).has_value());
+    }
+  }
+}
+
+TEST(SatPassThrough12, DecoderRefusesFormsNeverBuilt) {
+  const ScsiCdb good = ata_pass_through12(ata_identify_device(), false);
+  ASSERT_TRUE(taskfile_from_pass_through12(good));
+  auto with = [&](std::size_t i, std::uint8_t v) {
+    ScsiCdb c = good;
+    c.bytes[i] = v;
+    return c;
+  };
+  EXPECT_FALSE(taskfile_from_pass_through12(with(1, 0x28))) << "MULTIPLE_COUNT";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(1, 0x09))) << "reserved bit 0 (no EXTEND here)";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(1, 0x0a))) << "PIO data-out";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(1, 0x00))) << "hardware reset";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(2, 0x4e))) << "OFF_LINE";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(2, 0x06))) << "T_DIR disagrees with the data phase";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(2, 0x0d))) << "T_LENGTH in FEATURE";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(10, 0x01))) << "reserved byte 10";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(11, 0x01))) << "CONTROL";
+  EXPECT_FALSE(taskfile_from_pass_through12(with(12, 0x35))) << "a byte past the CDB";
+  ScsiCdb payload = good;
+  payload.data_out.assign(16, 0);
+  EXPECT_FALSE(taskfile_from_pass_through12(payload));
+  ScsiCdb long_cdb = good;
+  long_cdb.length = 16;
+  EXPECT_FALSE(taskfile_from_pass_through12(long_cdb));
 }
 
 TEST(AtaBuilders, RefuseWhatDoesNotFit) {

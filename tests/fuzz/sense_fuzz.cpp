@@ -6,8 +6,9 @@
 //  - a decoded LBA is set only for a media error and lies inside the
 //    command's range;
 //  - a result other than ok always has a text;
-//  - an ATA PASS-THROUGH(16) CDB the allow-list admits is one our encoder
-//    produces byte for byte from the decoded taskfile.
+//  - an ATA PASS-THROUGH(16) or (12) CDB the allow-list admits is one our
+//    encoder produces byte for byte from the decoded taskfile, and a
+//    12-byte one carries neither a 48-bit nor a data-out command.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -95,6 +96,13 @@ void allow_list(std::span<const std::uint8_t> data) {
       const bool ck = (cdb.bytes[2] & 0x20) != 0;
       check(ata_pass_through16(*tf, ck) == cdb, "allowed CDB differs from its re-encoding");
     }
+  }
+  if (allowed && cdb.opcode() == kAtaPassThrough12) {
+    const auto tf = taskfile_from_pass_through12(cdb);
+    check(tf.has_value(), "allowed ATA PASS-THROUGH(12) without a taskfile");
+    check(!tf->ext && tf->direction != DataDirection::kToDevice, "ATA PASS-THROUGH(12) admitted a 48-bit or data-out command");
+    const bool ck = (cdb.bytes[2] & 0x20) != 0;
+    check(ata_pass_through12(*tf, ck) == cdb, "allowed 12-byte CDB differs from its re-encoding");
   }
 
   NvmeCommand nvme;

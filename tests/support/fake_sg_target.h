@@ -180,8 +180,9 @@ class FakeSgNode final : public FakeNode {
     if (h.interface_id != 'S') return -ENOSYS;
     if (refuse_transfers_above != 0 && h.dxfer_len > refuse_transfers_above) return -EIO;
     // sg_allow_access(): commands outside the kernel's safe list need
-    // CAP_SYS_RAWIO (ATA PASS-THROUGH is not in it; INQUIRY, READ are).
-    if (unprivileged && h.cmdp[0] == 0x85) return -EPERM;
+    // CAP_SYS_RAWIO (ATA PASS-THROUGH(16) and (12) are not in it; INQUIRY,
+    // READ are).
+    if (unprivileged && (h.cmdp[0] == 0x85 || h.cmdp[0] == 0xa1)) return -EPERM;
     std::span<const std::uint8_t> cdb(h.cmdp, h.cmd_len);
     std::span<const std::uint8_t> out;
     if (h.dxfer_direction == SG_DXFER_TO_DEV)
@@ -357,6 +358,16 @@ class FakeAtaDisk final : public ScsiTarget {
   /// (SMART RETURN STATUS) still return them.
   bool pio_ck_cond_aborted = false;
   bool soft_reset_supported = false;  // libata refuses PROTOCOL 0/1
+  /// Which ATA PASS-THROUGH forms the SAT layer knows: libata both; a USB
+  /// bridge may know only one, or none (ILLEGAL REQUEST, INVALID COMMAND
+  /// OPERATION CODE 20/00 for the other).
+  bool pass_through16 = true;
+  bool pass_through12 = true;
+  /// INQUIRY byte 0 bits 4:0 (00h a disk, 05h an optical drive).
+  std::uint8_t device_type = 0x00;
+  /// What VPD page 80h gives, when not the drive's serial (many USB
+  /// bridges give their own).
+  std::string vpd_serial;
   int reset_result = 0;               // SG_SCSI_RESET
   FakeControlPage control;
   std::set<std::uint64_t> unc;           // the drive's UNC at that LBA
@@ -385,7 +396,12 @@ class FakeAtaDisk final : public ScsiTarget {
       case 0x88: return scsi_read(sg_get_unaligned_be64(cdb.data() + 2), static_cast<std::uint32_t>(sg_get_unaligned_be32(cdb.data() + 10)));
       case 0x5a: return control.mode_sense(cdb);
       case 0x55: return control.mode_select(data_out);
-      case kAtaPassThrough16: break;
+      case kAtaPassThrough16:
+        if (pass_through16) break;
+        return ScsiReply::check_condition(fixed_sense(0x05, 0x20, 0x00));
+      case kAtaPassThrough12:
+        if (pass_through12) return ata(pass_through12_taskfile(cdb, data_out, transfer_bytes), cdb);
+        return ScsiReply::check_condition(fixed_sense(0x05, 0x20, 0x00));
       default: return ScsiReply::check_condition(fixed_sense(0x05, 0x20, 0x00));
     }
     ScsiCdb c;
@@ -396,7 +412,39 @@ class FakeAtaDisk final : public ScsiTarget {
     c.direction = in ? DataDirection::kFromDevice : outdir ? DataDirection::kToDevice : DataDirection::kNone;
     c.transfer_bytes = in ? transfer_bytes : static_cast<std::uint32_t>(data_out.size());
     c.data_out.assign(data_out.begin(), data_out.end());
-    const auto tf = taskfile_from_pass_through16(c);
+    return ata(taskfile_from_pass_through16(c), cdb);
+  }
+
+  /// The registers of an ATA PASS-THROUGH(12) CDB read as a SAT layer does
+  /// (SAT-5; libata's ata_scsi_pass_thru): 1 PROTOCOL(4:1), 2 T_DIR(3) and
+  /// T_LENGTH(1:0), 3 FEATURE, 4 COUNT, 5-7 LBA(23:0), 8 DEVICE, 9 COMMAND.
+  /// Written here from the standard, not with the decoder under test.
+  static std::optional<commands::AtaTaskfile> pass_through12_taskfile(std::span<const std::uint8_t> cdb,
+                                                                      std::span<const std::uint8_t> data_out,
+                                                                      std::uint32_t transfer_bytes) {
+    using namespace commands;
+    if (cdb.size() != 12) return std::nullopt;
+    AtaTaskfile tf;
+    tf.protocol = static_cast<AtaProtocol>((cdb[1] >> 1) & 0x0f);
+    tf.feature = cdb[3];
+    tf.count = cdb[4];
+    tf.lba = std::uint64_t{cdb[5]} | std::uint64_t{cdb[6]} << 8 | std::uint64_t{cdb[7]} << 16 |
+             std::uint64_t{cdb[8] & 0x0fu} << 24;
+    tf.device = cdb[8];
+    tf.command = cdb[9];
+    const bool data = (cdb[2] & 0x03) != 0;
+    tf.direction = !data ? DataDirection::kNone
+                   : (cdb[2] & 0x08) ? DataDirection::kFromDevice
+                                     : DataDirection::kToDevice;
+    tf.transfer_bytes = tf.direction == DataDirection::kFromDevice ? transfer_bytes
+                                                                   : static_cast<std::uint32_t>(data_out.size());
+    tf.data_out.assign(data_out.begin(), data_out.end());
+    return tf;
+  }
+
+  /// The ATA side: one command in either form.
+  ScsiReply ata(const std::optional<commands::AtaTaskfile>& tf, std::span<const std::uint8_t> cdb) {
+    using namespace commands;
     if (!tf) return ScsiReply::check_condition(fixed_sense(0x05, 0x24, 0x00));  // INVALID FIELD IN CDB
     const bool ck_cond = (cdb[2] & 0x20) != 0;
     if (tf->protocol == AtaProtocol::kSoftReset || tf->protocol == AtaProtocol::kHardReset) {
@@ -539,8 +587,12 @@ class FakeAtaDisk final : public ScsiTarget {
     ScsiReply r;
     if (cdb[1] & 1) {
       if (cdb[2] == 0x80) {
-        r.data = {0x00, 0x80, 0x00, static_cast<std::uint8_t>(serial.size())};
-        r.data.insert(r.data.end(), serial.begin(), serial.end());
+        const std::string& s = vpd_serial.empty() ? serial : vpd_serial;
+        r.data.assign(4 + s.size(), 0);
+        r.data[0] = device_type;
+        r.data[1] = 0x80;
+        r.data[3] = static_cast<std::uint8_t>(s.size());
+        std::copy(s.begin(), s.end(), r.data.begin() + 4);
       } else if (cdb[2] == 0x89) {
         r.data.assign(572, 0);
         r.data[1] = 0x89;
@@ -556,7 +608,7 @@ class FakeAtaDisk final : public ScsiTarget {
       return r;
     }
     r.data.assign(96, ' ');
-    r.data[0] = 0;
+    r.data[0] = device_type;
     r.data[1] = 0;
     r.data[2] = 0x05;
     r.data[3] = 0x02;

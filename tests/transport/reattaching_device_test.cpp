@@ -185,5 +185,42 @@ TEST(ReattachOpenTest, SatDiskBackAsSdbIsReadThere) {
   EXPECT_EQ(back->erc_timer, 20);     // --erc applied again on the new node
 }
 
+// A drive behind a bridge that knows only ATA PASS-THROUGH(12) is known by
+// the drive's serial from IDENTIFY DEVICE, not the bridge's VPD 80h one: it
+// is looked for the same way when it comes back.
+TEST(ReattachOpenTest, A12ByteBridgeDiskIsRecognisedByTheDrivesSerial) {
+  FakeBench bench;
+  auto make = [](const std::string& drive_serial) {
+    auto d = std::make_shared<FakeAtaDisk>(1000, drive_serial);
+    d->pass_through16 = false;
+    d->vpd_serial = "SAME-BRIDGE";  // two identical enclosures
+    return d;
+  };
+  auto disk = make("WD-BACK");
+  bench.attach_scsi(0, "sda", 0, 0, disk);
+  PassThroughOptions o = bench.options();
+  o.reattach.wait = std::chrono::seconds(30);
+  std::vector<std::string> notes;
+  auto dev = open_device_node(bench.io, "/dev/sda", TransportChoice::kAuto, o, {}, notes);
+  ASSERT_EQ(dev->identity().transport, "scsi");
+  ASSERT_EQ(dev->identity().serial, "WD-BACK");
+
+  disk->gone = true;
+  bench.detach_scsi(0, "sda", 0, 0);
+  auto stranger = make("WD-STRANGER");  // same bridge serial, another drive
+  bench.attach_scsi(0, "sda", 0, 0, stranger);
+  auto back = make("WD-BACK");
+  bench.attach_scsi(1, "sdb", 16, 1, back);
+
+  std::vector<std::byte> buf(8 * 512);
+  EXPECT_EQ(dev->read(100, 8, buf, Millis(3000)).status, ReadStatus::kDeviceGone);
+  ASSERT_TRUE(dev->reset(ResetKind::kSoft).ok);
+  const ReadOutcome r = test::delivered_into(dev->read(100, 8, buf, Millis(3000)), buf);
+  ASSERT_TRUE(r.ok()) << r.detail;
+  EXPECT_EQ(dev->identity().command_node, "/dev/sg1");
+  EXPECT_EQ(stranger->reads, 0u);
+  EXPECT_EQ(back->cdbs.back()[0], 0x28);  // still SCSI READ
+}
+
 }  // namespace
 }  // namespace ptrescue

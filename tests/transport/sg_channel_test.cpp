@@ -144,6 +144,26 @@ commands::ScsiCdb forged_ata_write() {
   return cdb;
 }
 
+/// An ATA PASS-THROUGH(12) of READ DMA whose COMMAND field (SAT-5 byte 9)
+/// was changed to WRITE DMA (ACS-4: CAh), data-out.
+commands::ScsiCdb forged_ata12_write() {
+  commands::ScsiCdb cdb = commands::ata_pass_through12(commands::ata_read_dma(8, 1, 512), false);
+  cdb.bytes[9] = 0xca;
+  cdb.bytes[2] &= static_cast<std::uint8_t>(~0x08);  // T_DIR 0: to the device
+  cdb.direction = commands::DataDirection::kToDevice;
+  cdb.data_out.assign(512, 0xee);
+  return cdb;
+}
+
+/// An ATA PASS-THROUGH(12) of SMART RETURN STATUS (non-data) turned into
+/// SECURITY ERASE PREPARE (F3h), then into SMART EXECUTE OFF-LINE (D4h).
+commands::ScsiCdb forged_ata12_non_data(std::uint8_t command, std::uint8_t feature) {
+  commands::ScsiCdb cdb = commands::ata_pass_through12(commands::ata_smart_return_status(), false);
+  cdb.bytes[9] = command;
+  cdb.bytes[3] = feature;
+  return cdb;
+}
+
 TEST_F(SgChannelTest, AForgedWriteNeverReachesTheKernel) {
   int sent = 0;
   target->answer = [&](auto) {
@@ -154,6 +174,9 @@ TEST_F(SgChannelTest, AForgedWriteNeverReachesTheKernel) {
       {"WRITE(10)", forged_write(commands::scsi_read10(8, 1, 512), 0x2a)},
       {"WRITE(16)", forged_write(commands::scsi_read16(8, 1, 512), 0x8a)},
       {"ATA WRITE DMA EXT", forged_ata_write()},
+      {"ATA WRITE DMA through ATA PASS-THROUGH(12)", forged_ata12_write()},
+      {"ATA SECURITY ERASE PREPARE through ATA PASS-THROUGH(12)", forged_ata12_non_data(0xf3, 0)},
+      {"ATA SMART EXECUTE OFF-LINE through ATA PASS-THROUGH(12)", forged_ata12_non_data(0xb0, 0xd4)},
   };
   for (const auto& [name, cdb] : forged) {
     SCOPED_TRACE(name);
@@ -169,9 +192,12 @@ TEST_F(SgChannelTest, AForgedWriteNeverReachesTheKernel) {
   EXPECT_EQ(sent, 0);
   EXPECT_TRUE(target->cdbs.empty());
 
-  // The same channel still sends what the allow-list admits.
+  // The same channel still sends what the allow-list admits, in either form.
   EXPECT_EQ(channel->execute(read_at(8), 1s).end, SgCompletion::End::kCompleted);
   EXPECT_EQ(sent, 1);
+  EXPECT_EQ(channel->execute(commands::ata_pass_through12(commands::ata_identify_device(), false), 1s).end,
+            SgCompletion::End::kCompleted);
+  EXPECT_EQ(sent, 2);
 }
 
 TEST_F(SgChannelTest, HostStatusNamesFollowTheKernel) {

@@ -10,6 +10,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 
@@ -19,6 +20,8 @@
 #include "commands/ata_smart.h"
 #include "commands/nvme_smart.h"
 #include "support/fake_bench.h"
+#include "src/smart/smart_monitor.h"
+#include "src/smart/smart_sidecar.h"
 #include "support/temp_dir.h"
 #include "transport/file_device.h"
 #include "transport/nvme_device.h"
@@ -52,7 +55,9 @@ std::vector<commands::AtaSmartAttribute> drive_attributes() {
 
 /// A libata disk that answers SMART: READ DATA, THRESHOLDS, RETURN STATUS
 /// (registers with CK_COND), SMART READ LOG 01h; READ LOG EXT is aborted
-/// (like QEMU's). Everything else goes to the FakeAtaDisk.
+/// (like QEMU's). Through ATA PASS-THROUGH(16) (COMMAND in byte 14, FEATURE
+/// in byte 4) and (12) (byte 9, byte 3), each only where the FakeAtaDisk's
+/// SAT layer knows that form. Everything else goes to the FakeAtaDisk.
 class SmartAtaTarget final : public test::ScsiTarget {
  public:
   explicit SmartAtaTarget(std::shared_ptr<FakeAtaDisk> disk) : disk_(std::move(disk)) {}
@@ -63,9 +68,12 @@ class SmartAtaTarget final : public test::ScsiTarget {
                     std::uint32_t transfer) override {
     using namespace commands;
     seen.emplace_back(cdb.begin(), cdb.end());
-    if (cdb[0] != 0x85 || cdb[14] != ata_opcode::kSmart) return disk_->execute(cdb, out, transfer);
+    const bool pt16 = cdb.size() == 16 && cdb[0] == 0x85 && disk_->pass_through16;
+    const bool pt12 = cdb.size() == 12 && cdb[0] == 0xa1 && disk_->pass_through12;
+    const std::uint8_t command = pt16 ? cdb[14] : pt12 ? cdb[9] : 0;
+    if (command != ata_opcode::kSmart) return disk_->execute(cdb, out, transfer);
     ScsiReply r;
-    switch (cdb[4]) {
+    switch (pt16 ? cdb[4] : cdb[3]) {
       case smart_feature::kReadData: {
         auto p = encode_ata_smart_data(drive_attributes());
         if (corrupt_data) p[10] ^= 1;
@@ -216,6 +224,87 @@ TEST(ScsiSmart, ADiskWithoutLogSenseGivesAnErrorValue) {
   const SmartReading r = dev->read_smart(kTimeout);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.error.find("LOG SENSE"), std::string::npos) << r.error;
+}
+
+// A USB bridge that refuses ATA PASS-THROUGH(16) but takes the 12-byte form:
+// auto reads with SCSI READ, and ATA SMART — attributes, thresholds, the
+// verdict, the summary error log — goes through the 12-byte form (the
+// extended log and Device Statistics are 48-bit commands and do not fit).
+TEST(Ata12Smart, ABridgeWithOnlyThe12ByteFormReadsAtaSmartThroughIt) {
+  FakeBench bench;
+  auto disk = std::make_shared<FakeAtaDisk>(1 << 20);
+  disk->pass_through16 = false;
+  auto target = std::make_shared<SmartAtaTarget>(disk);
+  bench.attach_scsi(2, "sda", 0, 2, target);
+  std::vector<std::string> notes;
+  auto dev = open_device_node(bench.io, "/dev/sda", TransportChoice::kAuto, bench.options(), {}, notes);
+  ASSERT_EQ(dev->identity().transport, "scsi");
+  target->seen.clear();
+  const SmartReading r = dev->read_smart(kTimeout);
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto& rep = *r.report;
+  EXPECT_EQ(rep.kind, commands::SmartKind::kAta);
+  EXPECT_EQ(rep.passed, true);
+  ASSERT_EQ(rep.ata_attributes.size(), 4u);
+  EXPECT_EQ(rep.attribute(5)->threshold, 10);
+  EXPECT_EQ(rep.attribute(197)->raw, 4u);
+  EXPECT_EQ(rep.power_on_hours, 3456u);
+  EXPECT_EQ(rep.error_count, 2u);
+  EXPECT_EQ(rep.error_log, "summary");
+  EXPECT_TRUE(std::any_of(rep.notes.begin(), rep.notes.end(), [](const std::string& n) {
+    return n.find("Device Statistics not read") != std::string::npos;
+  }));
+  // Every SMART command went as a 12-byte CDB the allow-list admits; none
+  // as a 16-byte one, and no 48-bit READ LOG EXT was attempted.
+  ASSERT_FALSE(target->seen.empty());
+  for (const auto& cdb : target->seen) {
+    ASSERT_EQ(cdb.size(), 12u);
+    EXPECT_EQ(cdb[0], 0xa1);
+    EXPECT_EQ(cdb[9], commands::ata_opcode::kSmart);
+    commands::ScsiCdb c;
+    std::copy(cdb.begin(), cdb.end(), c.bytes.begin());
+    c.length = 12;
+    const bool in = (cdb[2] & 0x08) != 0 && (cdb[2] & 0x03) != 0;
+    c.direction = in ? commands::DataDirection::kFromDevice : commands::DataDirection::kNone;
+    c.transfer_bytes = in ? 512u * cdb[4] : 0;
+    EXPECT_TRUE(commands::is_allowed(c)) << commands::why_refused(c).value_or("");
+  }
+
+  target->threshold_exceeded = true;
+  const SmartReading failing = dev->read_smart(kTimeout);
+  ASSERT_TRUE(failing.ok()) << failing.error;
+  EXPECT_EQ(failing.report->passed, false);
+}
+
+// The SMART of a rescue (the snapshot before the first pass and the one at
+// the end, in the .smart sidecar) on such a bridge: ATA SMART, with the
+// verdict, through the 12-byte form.
+TEST(Ata12Smart, ARescuesBeforeAndEndSnapshotsAreAtaSmart) {
+  FakeBench bench;
+  auto disk = std::make_shared<FakeAtaDisk>(1 << 20);
+  disk->pass_through16 = false;
+  auto target = std::make_shared<SmartAtaTarget>(disk);
+  bench.attach_scsi(2, "sda", 0, 2, target);
+  std::vector<std::string> notes;
+  auto dev = open_device_node(bench.io, "/dev/sda", TransportChoice::kAuto, bench.options(), {}, notes);
+  test::TempDir dir;
+  std::atomic<bool> stop{false};
+  SmartMonitor monitor(*dev, SmartSidecar(dir.file("m.smart")), SmartSchedule{}, {}, stop,
+                       nullptr);
+  monitor.before_first_pass();
+  target->threshold_exceeded = true;
+  monitor.at_end();
+  const auto snapshots = SmartSidecar(dir.file("m.smart")).read_all();
+  ASSERT_EQ(snapshots.size(), 2u);
+  for (const auto& snap : snapshots) {
+    ASSERT_TRUE(snap.smart.has_value()) << snap.event << ": " << snap.error;
+    EXPECT_EQ((*snap.smart)["device"]["protocol"], "ATA") << snap.smart->dump();
+    EXPECT_EQ((*snap.smart)["serial_number"], "WD-FAKE0001");
+  }
+  EXPECT_EQ(snapshots[0].event, "before");
+  EXPECT_EQ((*snapshots[0].smart)["smart_status"]["passed"], true);
+  EXPECT_EQ(snapshots[1].event, "end");
+  EXPECT_EQ((*snapshots[1].smart)["smart_status"]["passed"], false);
 }
 
 /// The fake controller's namespace node, answering Get Log Page 02h/01h.
