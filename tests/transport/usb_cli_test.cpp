@@ -36,5 +36,37 @@ TEST(UsbCliTest, UsbRungsAreLadderSteps) {
   }
 }
 
+DeviceIdentity on_usb(bool usb) {
+  DeviceIdentity id;
+  id.transport = "scsi";
+  if (usb) id.usb = "2-1:1.0 (uas), /dev/bus/usb/002/003";
+  return id;
+}
+
+TEST(UsbCliTest, TheDefaultLadderClimbsToTheUsbRungsOnlyForADiskOnUsb) {
+  const RescueCommandLine c = parse({});
+  EXPECT_FALSE(c.reset_given);
+  EXPECT_EQ(reset_ladder_for(c, on_usb(true)), (std::vector<ResetKind>{ResetKind::kSoft, ResetKind::kDevice,
+                                                                       ResetKind::kBus, ResetKind::kUsbReset,
+                                                                       ResetKind::kUsbRebind}));
+  EXPECT_EQ(reset_ladder_for(c, on_usb(false)),
+            (std::vector<ResetKind>{ResetKind::kSoft, ResetKind::kDevice, ResetKind::kBus}));
+  EXPECT_EQ(reset_ladder_text(reset_ladder_for(c, on_usb(true))), "soft,device,bus,usb-reset,usb-rebind");
+}
+
+TEST(UsbCliTest, APowerCycleCommandStaysLastAfterTheUsbRungs) {
+  const RescueCommandLine c = parse({"--power-cycle-cmd", "relay 3 cycle"});
+  EXPECT_EQ(reset_ladder_text(reset_ladder_for(c, on_usb(true))), "soft,device,bus,usb-reset,usb-rebind,power-cycle");
+  EXPECT_EQ(reset_ladder_text(reset_ladder_for(c, on_usb(false))), "soft,device,bus,power-cycle");
+}
+
+TEST(UsbCliTest, AGivenLadderHoldsOnUsbToo) {
+  const RescueCommandLine c = parse({"--reset", "soft,device"});
+  EXPECT_TRUE(c.reset_given);
+  EXPECT_EQ(reset_ladder_text(reset_ladder_for(c, on_usb(true))), "soft,device");
+  const RescueCommandLine alone = parse({"--reset", "usb-rebind"});
+  EXPECT_EQ(reset_ladder_text(reset_ladder_for(alone, on_usb(false))), "usb-rebind");
+}
+
 }  // namespace
 }  // namespace ptrescue
