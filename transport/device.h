@@ -88,6 +88,11 @@ struct DeviceIdentity {
   /// Pass-through transports: the node commands really go to (/dev/sg1 for
   /// /dev/sdb); empty = `path`.
   std::string command_node;
+  /// The USB device a pass-through disk sits on (a dock or adapter), as
+  /// "2-1:1.0 (uas), /dev/bus/usb/002/003": its interface, driver and usbfs
+  /// node; empty when it is not on USB. Such a disk's default reset ladder
+  /// has the USB rungs (docs/TRANSPORTS.md §6).
+  std::string usb;
   /// What the drive says it supports (unknown where the transport cannot ask).
   std::optional<bool> smart_supported;
   std::optional<bool> sct_supported;      ///< ATA SCT Command Transport.

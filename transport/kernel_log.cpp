@@ -23,9 +23,11 @@ KernelLog::~KernelLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string KernelLog::since(std::size_t max_lines) {
+std::string KernelLog::since(std::size_t first, std::size_t last) {
   if (fd_ < 0) return {};
+  std::vector<std::string> head;
   std::deque<std::string> lines;
+  std::size_t skipped = 0;
   std::vector<char> buf(8192);
   for (;;) {
     // One record per read: "PRIO,SEQ,USEC,FLAGS;message\n" then continuation lines.
@@ -37,11 +39,21 @@ std::string KernelLog::since(std::size_t max_lines) {
     if (semi == std::string::npos) continue;
     std::string msg = rec.substr(semi + 1);
     if (const auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    if (head.size() < first) {
+      head.push_back(std::move(msg));
+      continue;
+    }
     lines.push_back(std::move(msg));
-    if (lines.size() > max_lines) lines.pop_front();
+    if (lines.size() > last) {
+      lines.pop_front();
+      ++skipped;
+    }
   }
   std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
+  const auto add = [&](const std::string& l) { out += (out.empty() ? "" : " | ") + l; };
+  for (const auto& l : head) add(l);
+  if (skipped > 0) add("(" + std::to_string(skipped) + " more)");
+  for (const auto& l : lines) add(l);
   return out;
 }
 

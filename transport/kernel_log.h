@@ -18,9 +18,11 @@ class KernelLog {
   KernelLog(const KernelLog&) = delete;
   KernelLog& operator=(const KernelLog&) = delete;
 
-  /// The messages logged since construction (the last `max_lines`),
-  /// joined with " | "; empty when none or unreadable.
-  std::string since(std::size_t max_lines = 8);
+  /// The messages logged since construction, joined with " | "; empty
+  /// when none or unreadable. Of a long log the `first` messages (what the
+  /// rung set off: a driver unbound, a port reset) and the `last` ones (how
+  /// it ended: the disk attached again), with "(N more)" between.
+  std::string since(std::size_t first = 8, std::size_t last = 8);
 
  private:
   int fd_ = -1;

@@ -61,6 +61,13 @@ std::string sg_name_of(const std::string& node) {
   return slash == std::string::npos ? node : node.substr(slash + 1);
 }
 
+/// identity().usb of the disk behind `sg_node`: empty when not on USB.
+std::string usb_text(const std::string& sg_node, const NodePaths& paths) {
+  const auto usb = usb_attachment_of_sg(sg_name_of(sg_node), paths);
+  if (!usb) return {};
+  return fmt::format("{} ({}), {}", usb->interface, usb->driver.empty() ? "no driver" : usb->driver, usb->usbfs_node);
+}
+
 std::string with_kernel_log(std::string detail, KernelLog& log) {
   const std::string said = log.since();
   return said.empty() ? detail : fmt::format("{}; kernel: {}", detail, said);
@@ -118,6 +125,7 @@ void SgDisk::initialize() {
           identity_.path, identity_.command_node, errno_text(last_refusal_)));
     fail_identification(fmt::format("{}: {}", identity_.path, *why));
   }
+  identity_.usb = usb_text(channel_->path(), options_.paths);
   apply_settings(false);
 }
 
@@ -322,15 +330,20 @@ ResetOutcome SgDisk::usb_reset() {
         log);
     return r;
   }
-  // The disk normally keeps its nodes across a USB reset; when the driver
-  // could not take it back the kernel re-enumerates it under new ones.
-  ResetOutcome done = wait_until_answers(start, name);
+  // The disk normally keeps its nodes across a USB reset. A driver that
+  // cannot take the device back is unbound and probed again by the kernel
+  // within the ioctl: the disk has left its node by now and comes back under
+  // new ones (seen on uas when its own error handler held the timed-out
+  // command: "uas_pre_reset: timed out"), so it is looked for there at once.
+  ResetOutcome done = left_its_node() ? ResetOutcome{} : wait_until_answers(start, name);
   if (!done.ok) {
     std::string where;
     channel_.reset();
     if (find_again(where)) {
       done.ok = true;
       done.detail = fmt::format("{}: {}", name, where);
+    } else if (done.detail.empty()) {
+      done.detail = fmt::format("{}: the disk left its node; {}", name, where);
     }
     done.duration = io_.clock().now() - start;
   }
@@ -360,15 +373,32 @@ ResetOutcome SgDisk::usb_rebind() {
   // Let go of the node: the SCSI host goes away with the unbind.
   channel_.reset();
   int rc = write_attribute(drivers + "/unbind", usb->interface);
-  if (rc >= 0) rc = write_attribute(drivers + "/bind", usb->interface);
+  // With no driver holding it, a USB reset clears what the device still
+  // holds: a timed-out command left in it (QEMU's usb-uas keeps one) made
+  // the freshly bound uas find no disk behind it. Its failure is noted; the
+  // bind goes on.
+  std::string between;
+  if (rc >= 0) {
+    const DeadlineRunner::Result res =
+        runner_.run(std::make_shared<UsbResetCall>(usb->usbfs_node), options_.reset_timeout);
+    between = res.wait != DeadlineRunner::Wait::kDone ? "did not return"
+              : res.value < 0                         ? errno_text(res.value)
+                                                      : "ok";
+    rc = write_attribute(drivers + "/bind", usb->interface);
+  }
+  const std::string what = between.empty() ? name : fmt::format("{} (USBDEVFS_RESET in between: {})", name, between);
   std::string where;
   const bool back = find_again(where);
   r.ok = back;
   r.duration = io_.clock().now() - start;
-  r.detail = with_kernel_log(rc < 0 ? fmt::format("{}: {}{}", name, errno_text(rc), back ? "; " + where : "")
-                                    : fmt::format("{}: {}", name, where),
+  r.detail = with_kernel_log(rc < 0 ? fmt::format("{}: {}{}", what, errno_text(rc), back ? "; " + where : "")
+                                    : fmt::format("{}: {}", what, where),
                              log);
   return r;
+}
+
+bool SgDisk::left_its_node() {
+  return !channel_ || run(commands::scsi_test_unit_ready(), options_.probe_timeout).raw.end == SgCompletion::End::kGone;
 }
 
 int SgDisk::write_attribute(const std::string& path, const std::string& text) {
@@ -425,6 +455,7 @@ bool SgDisk::adopt_if_same_drive(const std::string& sg_path, std::string& detail
     if (found.capacity_sectors == identity_.capacity_sectors &&
         found.logical_sector_size == identity_.logical_sector_size) {
       identity_.command_node = sg_path;
+      identity_.usb = usb_text(sg_path, options_.paths);
       detail = fmt::format("the drive (serial {}) is back as {}", identity_.serial, sg_path);
       return true;
     }

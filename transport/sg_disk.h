@@ -134,11 +134,14 @@ class SgDisk : public Device, public DriveSettings {
  private:
   ResetOutcome sg_reset(ResetKind kind);
   /// usb-reset: USBDEVFS_RESET on the usbfs node of the USB device the disk
-  /// sits on; usb-rebind: unbind + bind of its interface's driver (the disk
-  /// comes back under new nodes, found by serial). Each with what the
-  /// kernel logged meanwhile.
+  /// sits on; usb-rebind: unbind of its interface's driver, USBDEVFS_RESET
+  /// while none holds it, bind (the disk comes back under new nodes, found
+  /// by serial). Each with what the kernel logged meanwhile.
   ResetOutcome usb_reset();
   ResetOutcome usb_rebind();
+  /// Whether the kernel removed the disk from its sg node (a TEST UNIT
+  /// READY there ends "gone").
+  bool left_its_node();
   /// Polls the sg disks until the drive is found again (adopted) or
   /// ready_wait passes.
   bool find_again(std::string& detail);

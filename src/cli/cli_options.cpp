@@ -103,7 +103,7 @@ Subcommand rescue_command() {
     ("analyze", "run the triage of 'ptrescue analyze' first and start with the weak heads it finds")
     ("max-error-reads", po::value<std::string>(), "stop after N failed reads (a dying drive's budget)")
     ("read-timeout", po::value<std::string>(), "per-command timeout: DUR or copy=DUR,trim=DUR,scrape=DUR,retry=DUR")
-    ("reset", po::value<std::string>(), "reset ladder after a hang (default soft,device,bus)")
+    ("reset", po::value<std::string>(), "reset ladder after a hang (default soft,device,bus; on USB ...,usb-reset,usb-rebind)")
     ("transport", po::value<std::string>(), "how to talk to a device node: auto, sat, scsi, nvme or block")
     ("erc", po::value<std::string>(), "ATA drives: set the SCT ERC read timer to DUR for the run (restored at the end)")
     ("dsense", "SAT/SCSI: descriptor-format sense for the run (full failing LBA; restored at the end)")
@@ -156,6 +156,12 @@ PhaseTimeouts parse_phase_timeouts(const std::string& text) {
     else throw UsageError(fmt::format("invalid --read-timeout phase '{}': use copy, trim, scrape or retry", phase));
   }
   return t;
+}
+
+std::string reset_ladder_text(const std::vector<ResetKind>& ladder) {
+  std::string text;
+  for (ResetKind k : ladder) text += fmt::format("{}{}", text.empty() ? "" : ",", reset_word(k));
+  return text;
 }
 
 std::vector<ResetKind> parse_reset_ladder(const std::string& text) {
@@ -270,6 +276,13 @@ void read_pass_options(RescueOptions& e, const SubcommandArgs& a) {
   if (a.has("reset")) e.reset_ladder = parse_reset_ladder(a.text("reset"));
 }
 
+/// A power-cycle command is the ladder's last rung even when --reset does
+/// not name it.
+void end_with_power_cycle(std::vector<ResetKind>& ladder, const std::string& command) {
+  if (!command.empty() && std::find(ladder.begin(), ladder.end(), ResetKind::kPowerCycle) == ladder.end())
+    ladder.push_back(ResetKind::kPowerCycle);
+}
+
 /// --transport --erc --dsense --[no-]limited-retry --power-cycle-cmd
 /// (docs/TRANSPORTS.md).
 void read_pass_through_options(RescueCommandLine& c, const SubcommandArgs& a) {
@@ -291,11 +304,7 @@ void read_pass_through_options(RescueCommandLine& c, const SubcommandArgs& a) {
     c.reattach_wait = parse_duration(a.text("reattach-wait"), "--reattach-wait");
     if (c.reattach_wait.count() < 0) throw UsageError("invalid --reattach-wait: must not be negative");
   }
-  // A power-cycle command is the ladder's last rung even when --reset does
-  // not name it.
-  auto& ladder = c.engine.reset_ladder;
-  if (!c.power_cycle_cmd.empty() && std::find(ladder.begin(), ladder.end(), ResetKind::kPowerCycle) == ladder.end())
-    ladder.push_back(ResetKind::kPowerCycle);
+  end_with_power_cycle(c.engine.reset_ladder, c.power_cycle_cmd);
 }
 
 /// The text of a list option; given empty ("--hash ''") it is refused, not
@@ -475,6 +484,7 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& raw_args) {
   c.image = a.files[1];
   if (a.files.size() == 3) c.mapfile = a.files[2];
   read_pass_options(c.engine, a);
+  c.reset_given = a.has("reset");
   read_file_options(c, a);
   read_ddrescue_choices(c.ddrescue, a);
   check_positions(c);
@@ -488,6 +498,13 @@ RescueCommandLine parse_rescue_args(const std::vector<std::string>& raw_args) {
   if (a.has("e01")) c.e01 = read_e01_choices(a, a.text("e01"));
   else if (has_e01_option(a)) throw UsageError("the E01 options (--case-number, --compression, ...) need --e01 OUT");
   return c;
+}
+
+std::vector<ResetKind> reset_ladder_for(const RescueCommandLine& c, const DeviceIdentity& source) {
+  if (c.reset_given) return c.engine.reset_ladder;
+  std::vector<ResetKind> ladder = default_reset_ladder(!source.usb.empty());
+  end_with_power_cycle(ladder, c.power_cycle_cmd);
+  return ladder;
 }
 
 }  // namespace ptrescue

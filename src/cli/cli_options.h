@@ -55,6 +55,9 @@ struct RescueCommandLine {
   bool dsense = false;
   bool limited_retry = true;
   std::string power_cycle_cmd;
+  /// --reset was given: its ladder (engine.reset_ladder) holds for every
+  /// source; else the source decides (reset_ladder_for).
+  bool reset_given = false;
   /// --reattach-wait: how long a drive that dropped off may take to return.
   std::chrono::milliseconds reattach_wait{std::chrono::seconds(60)};
   HeadOptions heads;                ///< --head-map, --head-timeout, ... (docs/HEADMAP.md)
@@ -83,6 +86,13 @@ void apply_ddrescue_skip_size(const std::string& text, std::uint32_t ss, RescueO
 PhaseTimeouts parse_phase_timeouts(const std::string& text);
 /// "soft,device,target,bus,host" (and "power-cycle").
 std::vector<ResetKind> parse_reset_ladder(const std::string& text);
+
+/// The ladder for this source: --reset's as given, else the default for
+/// where it sits (with the USB rungs when `source.usb` names a USB device),
+/// a --power-cycle-cmd's rung last.
+std::vector<ResetKind> reset_ladder_for(const RescueCommandLine& c, const DeviceIdentity& source);
+/// "soft,device,bus": a ladder as --reset spells it.
+std::string reset_ladder_text(const std::vector<ResetKind>& ladder);
 
 /// The `rescue` command line: usage, about and the options above.
 Subcommand rescue_command();

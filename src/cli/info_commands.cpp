@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "src/cli/cli_options.h"
 #include "src/cli/device_command_args.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/open_device.h"
@@ -89,6 +90,13 @@ void print_demo_savings(const std::string& dir) {
       heads.error_reads, plain.error_reads);
 }
 
+/// The ladder a rescue of this source climbs when --reset names none;
+/// empty for a file or block device, which no reset reaches.
+std::string default_ladder_of(const DeviceIdentity& id) {
+  if (id.transport == "file" || id.transport == "block") return {};
+  return reset_ladder_text(default_reset_ladder(!id.usb.empty()));
+}
+
 nlohmann::json identity_json(const DeviceIdentity& id, const std::string& source) {
   const auto support = [](const std::optional<bool>& b) -> nlohmann::json {
     return b ? nlohmann::json(*b) : nlohmann::json(nullptr);
@@ -109,6 +117,9 @@ nlohmann::json identity_json(const DeviceIdentity& id, const std::string& source
                         {"smart_supported", support(id.smart_supported)},
                         {"sct_supported", support(id.sct_supported)},
                         {"erc_supported", support(id.erc_supported)},
+                        {"usb", id.usb.empty() ? nlohmann::json(nullptr) : nlohmann::json(id.usb)},
+                        {"default_reset_ladder", default_ladder_of(id).empty() ? nlohmann::json(nullptr)
+                                                                                : nlohmann::json(default_ladder_of(id))},
                         {"details", details}};
 }
 
@@ -123,6 +134,8 @@ void print_identity_text(const DeviceIdentity& id, const std::string& source) {
   if (!id.command_node.empty() && id.command_node != source) fmt::print("command node:    {}\n", id.command_node);
   fmt::print("SMART:           {}\nSCT:             {}\nSCT ERC:         {}\n", support_text(id.smart_supported),
              support_text(id.sct_supported), support_text(id.erc_supported));
+  if (!id.usb.empty()) fmt::print("USB:             {}\n", id.usb);
+  if (!default_ladder_of(id).empty()) fmt::print("reset ladder:    {} (rescue's default)\n", default_ladder_of(id));
   for (const auto& [k, v] : id.extra) fmt::print("{:<16} {}\n", k + ":", v);
 }
 

@@ -533,9 +533,14 @@ ImageFile checked_image(const RescueCommandLine& cl, const Domain& domain, std::
                                                cl.ddrescue.compare_before_write});
 }
 
-void print_banner(const std::string& source, const DeviceIdentity& id) {
-  fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\nPress Ctrl-C to interrupt\n",
-             PTRESCUE_VERSION, source, id.transport, id.capacity_bytes(), id.logical_sector_size);
+/// The banner; the reset ladder where resets reach a drive (not a file or
+/// a block device) and, for a disk on USB, the USB device.
+void print_banner(const std::string& source, const DeviceIdentity& id, const std::vector<ResetKind>& ladder) {
+  fmt::print("ptrescue {}\nsource: {} ({}, {} bytes, {}-byte sectors)\n", PTRESCUE_VERSION, source, id.transport,
+             id.capacity_bytes(), id.logical_sector_size);
+  if (id.transport != "file" && id.transport != "block")
+    fmt::print("reset ladder: {}{}\n", reset_ladder_text(ladder), id.usb.empty() ? "" : " (on USB " + id.usb + ")");
+  fmt::print("Press Ctrl-C to interrupt\n");
 }
 
 /// The source the engine reads: the drive, or -H's test-mode wrapper of it.
@@ -617,6 +622,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   const auto source_size = static_cast<std::int64_t>(id.capacity_bytes());
 
   RescueOptions options = cl.engine;
+  options.reset_ladder = reset_ladder_for(cl, drive.identity());
   if (!cl.skip_size.empty()) apply_ddrescue_skip_size(cl.skip_size, ss, options);
   // MAPFILE.hashes with --hash or --segment-hash-size (docs/FORENSICS.md); checked before the image is created.
   const std::int64_t segment_bytes = !cl.segment_hash_size.empty() ? parse_segment_hash_size(cl.segment_hash_size, ss)
@@ -665,7 +671,7 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   finishing.stop_again = &g_stop_again;
   RescueRecord record({command_line, cl.source, cl.image, cl.mapfile, &drive}, map);
   observers.add(&record.log());
-  if (shows_text(cl.status)) print_banner(cl.source, id);
+  if (shows_text(cl.status)) print_banner(cl.source, id, options.reset_ladder);
 
   install_signal_handlers();
   if (watchers.smart) watchers.smart->before_first_pass();  // a rule firing here stops the run before its first read

@@ -27,6 +27,15 @@ inline std::int64_t default_skip_initial(std::int64_t source_bytes) {
   return (std::max(source_bytes / 32768, kMin) + kMin - 1) / kMin * kMin;
 }
 
+/// The reset ladder when --reset names none: soft, device, bus; for a disk
+/// on USB then a USB device reset and, last, unbind/bind of its driver
+/// (docs/TRANSPORTS.md §6).
+inline std::vector<ResetKind> default_reset_ladder(bool on_usb) {
+  std::vector<ResetKind> ladder{ResetKind::kSoft, ResetKind::kDevice, ResetKind::kBus};
+  if (on_usb) ladder.insert(ladder.end(), {ResetKind::kUsbReset, ResetKind::kUsbRebind});
+  return ladder;
+}
+
 struct RescueOptions {
   std::int64_t cluster_sectors = 128;    ///< -c: sectors per read in the copying passes.
   std::int64_t skip_initial = -1;  ///< -K initial skip after an error, bytes; -1: default_skip_initial().
@@ -41,7 +50,7 @@ struct RescueOptions {
   bool max_bad_areas_new_only = false;   ///< -e +N: count only areas found in this run.
   PhaseTimeouts timeouts;
   /// Resets to try, in order, when the drive stops answering.
-  std::vector<ResetKind> reset_ladder{ResetKind::kSoft, ResetKind::kDevice, ResetKind::kBus};
+  std::vector<ResetKind> reset_ladder = default_reset_ladder(false);
   /// How often (wall time) to save the mapfile while reading; phases always save.
   std::chrono::milliseconds mapfile_interval{std::chrono::seconds(30)};
   /// Image byte = source byte + output_offset (-o minus -i).

@@ -23,10 +23,12 @@ using test::FakeBench;
 class RecordingNode final : public test::FakeNode {
  public:
   std::function<void(const std::string&)> on_write;
+  std::function<void()> on_reset;
   int resets = 0;
   int ioctl(unsigned long request, void*) override {
     if (request != USBDEVFS_RESET) return -ENOTTY;
     ++resets;
+    if (on_reset) on_reset();
     return 0;
   }
   ssize_t write(const void* buf, std::size_t n) override {
@@ -65,6 +67,11 @@ TEST_F(UsbRungsTest, TheWalkFindsTheUsbDeviceOfADiskAndNothingForOthers) {
   EXPECT_FALSE(usb_attachment_of_sg("sg9", bench.sysfs.paths()).has_value());  // no such node
 }
 
+TEST_F(UsbRungsTest, TheIdentitySaysWhichUsbDeviceADiskIsOn) {
+  EXPECT_EQ(open("/dev/sdb")->identity().usb, "2-1:1.0 (uas), /dev/bus/usb/002/003");
+  EXPECT_EQ(open("/dev/sda")->identity().usb, "");  // on a SATA port: the ladder has no USB rungs
+}
+
 TEST_F(UsbRungsTest, UsbResetGoesToTheUsbfsNodeAndWaitsForTheDrive) {
   auto dev = open("/dev/sdb");
   const ResetOutcome r = dev->reset(ResetKind::kUsbReset);
@@ -79,8 +86,30 @@ TEST_F(UsbRungsTest, UsbResetGoesToTheUsbfsNodeAndWaitsForTheDrive) {
   EXPECT_EQ(usbfs->resets, 1);
 }
 
+TEST_F(UsbRungsTest, AUsbResetAfterWhichTheKernelProbedTheDiskAgainFindsItAtOnce) {
+  // The driver could not take the device back (uas: "uas_pre_reset: timed
+  // out"): the kernel unbound it and probed it again within the ioctl, the
+  // disk is gone from sg1 and back as sg2.
+  auto back = std::make_shared<FakeAtaDisk>(1000, "WD-USB");
+  usbfs->on_reset = [&] {
+    disk->gone = true;
+    bench.detach_scsi(2, "sdb", 16, 1);
+    bench.sysfs.put_on_usb(3, 2, 3, "uas");
+    bench.attach_scsi(3, "sdc", 32, 2, back);
+  };
+  auto dev = open("/dev/sdb");
+  const Micros before = bench.io.clock().now();
+  const ResetOutcome r = dev->reset(ResetKind::kUsbReset);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_NE(r.detail.find("back as /dev/sg2"), std::string::npos) << r.detail;
+  EXPECT_EQ(dev->identity().command_node, "/dev/sg2");
+  // Not after the ready wait on the node it left.
+  EXPECT_LT(bench.io.clock().now() - before, Micros(std::chrono::seconds(1)));
+}
+
 TEST_F(UsbRungsTest, RebindFindsTheDiskUnderItsNewNodes) {
   std::vector<std::string> writes;
+  usbfs->on_reset = [&] { writes.push_back("USBDEVFS_RESET"); };
   auto unbind = std::make_shared<RecordingNode>();
   auto bind = std::make_shared<RecordingNode>();
   unbind->on_write = [&](const std::string& t) {
@@ -100,7 +129,9 @@ TEST_F(UsbRungsTest, RebindFindsTheDiskUnderItsNewNodes) {
   ASSERT_EQ(dev->identity().command_node, "/dev/sg1");
   const ResetOutcome r = dev->reset(ResetKind::kUsbRebind);
   EXPECT_TRUE(r.ok) << r.detail;
-  EXPECT_EQ(writes, (std::vector<std::string>{"unbind 2-1:1.0", "bind 2-1:1.0"}));
+  // The device is reset while no driver holds it.
+  EXPECT_EQ(writes, (std::vector<std::string>{"unbind 2-1:1.0", "USBDEVFS_RESET", "bind 2-1:1.0"}));
+  EXPECT_NE(r.detail.find("USBDEVFS_RESET in between: ok"), std::string::npos) << r.detail;
   EXPECT_EQ(dev->identity().command_node, "/dev/sg2");
   EXPECT_NE(r.detail.find("back as /dev/sg2"), std::string::npos) << r.detail;
   std::vector<std::byte> buf(512);
