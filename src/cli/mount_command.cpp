@@ -122,6 +122,9 @@ int mount(const SubcommandArgs& a, const Subcommand& command) {
   const ReadThroughCounts& c = disk.counts();
   fmt::print(stderr, "ptrescue: unmounted: {} reads, {} bytes from the image, {} from the drive, {} sectors failed\n",
              c.requests, c.from_image_bytes, c.from_drive_bytes, c.failed_sectors);
+  if (c.given_up_bytes > 0)
+    fmt::print(stderr, "ptrescue: {} bytes left non-trimmed where reads kept failing: 'ptrescue rescue' trims them\n",
+               c.given_up_bytes);
   return exit_code::kOk;
 }
 

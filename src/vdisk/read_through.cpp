@@ -27,6 +27,7 @@ ReadThrough::ReadThrough(Device& device, ImageFile& image, MapFile& map, MapFile
     : device_(device), image_(image), map_(map), map_store_(map_store), wanted_(wanted),
       wanted_store_(wanted_store), options_(options) {
   size_ = static_cast<std::int64_t>(device.identity().capacity_bytes());
+  given_up_ = MapFile(size_);
   sector_ = device.identity().logical_sector_size;
   options_.max_sectors_per_command =
       std::max<std::uint32_t>(1, std::min(options_.max_sectors_per_command, device.identity().max_transfer_sectors));
@@ -43,9 +44,14 @@ void ReadThrough::save_map() {
 
 void ReadThrough::mark(std::int64_t pos, std::int64_t size, BlockStatus status) { map_.set_status(pos, size, status); }
 
-// One drive command for `count` sectors at `lba`; on failure, each sector
-// alone, so only the bad ones are marked '-'. Returns false when any failed.
-bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
+// One drive command for `count` sectors at `lba`. On failure the bad
+// sectors are narrowed down while `failures_left` lasts: around the sector
+// the drive names, else by halves. Once it is spent, a failing piece is
+// marked non-trimmed and given up for this run (a piece still waiting is
+// read once, not narrowed), so a dense bad area costs a few failed reads, not
+// one per sector: a dying drive's life is counted in them, and `rescue`
+// trims the area later. Returns false when any sector failed.
+bool ReadThrough::read_sectors(Lba lba, std::uint32_t count, int& failures_left) {
   const std::int64_t pos = static_cast<std::int64_t>(lba) * sector_;
   if (gone_ || (stop_ != nullptr && stop_->load())) return false;
   AlignedBuffer buffer(static_cast<std::size_t>(count) * sector_);
@@ -53,11 +59,11 @@ bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
   const ReadOutcome r = device_.read(lba, count, buffer.span(), timeout);
   for (RescueObserver* o : observers_)
     o->on_read(ReadEvent{.phase = Phase::kCopying,
-                                 .pos = pos,
-                                 .size = static_cast<std::int64_t>(buffer.size()),
-                                 .copied = r.ok() ? static_cast<std::int64_t>(buffer.size()) : 0,
-                                 .outcome = &r,
-                                 .timeout = timeout});
+                         .pos = pos,
+                         .size = static_cast<std::int64_t>(buffer.size()),
+                         .copied = r.ok() ? static_cast<std::int64_t>(buffer.size()) : 0,
+                         .outcome = &r,
+                         .timeout = timeout});
   if (r.ok()) {
     image_.write(pos, std::span<const std::byte>(r.data_or(buffer.span()), buffer.size()));
     mark(pos, buffer.size(), BlockStatus::kFinished);
@@ -67,29 +73,42 @@ bool ReadThrough::read_sectors(Lba lba, std::uint32_t count) {
   if (r.needs_reset && !climb_reset_ladder()) gone_ = true;
   if (r.status == ReadStatus::kDeviceGone) gone_ = true;
   if (gone_) return false;  // Nothing more is read this run; the map keeps what it had.
+  --failures_left;
   if (count == 1) {
     mark(pos, sector_, BlockStatus::kBadSector);
     ++counts_.failed_sectors;
     return false;
   }
-  return read_around_failure(lba, count, r);
+  // A command that timed out is not narrowed down: every narrowing read of
+  // a hung sector would cost the whole deadline and a reset again.
+  if (failures_left <= 0 || r.status == ReadStatus::kTimeout) {
+    give_up(pos, static_cast<std::int64_t>(count) * sector_);
+    return false;
+  }
+  read_around_failure(lba, count, r, failures_left);
+  return false;
 }
 
-bool ReadThrough::read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r) {
+void ReadThrough::read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r, int& failures_left) {
   if (r.status == ReadStatus::kMediaError && r.error_lba && *r.error_lba >= lba && *r.error_lba < lba + count) {
     // The drive named the bad sector: the ones before it and after it are
-    // read as one command each, not one by one (a bad cluster on a weak
-    // head would otherwise cost a failed read per sector).
+    // read as one command each.
     const Lba bad = *r.error_lba;
     mark(static_cast<std::int64_t>(bad) * sector_, sector_, BlockStatus::kBadSector);
     ++counts_.failed_sectors;
-    if (bad > lba) read_sectors(lba, static_cast<std::uint32_t>(bad - lba));
-    if (bad + 1 < lba + count) read_sectors(bad + 1, static_cast<std::uint32_t>(lba + count - bad - 1));
-    return false;
+    if (bad > lba) read_sectors(lba, static_cast<std::uint32_t>(bad - lba), failures_left);
+    if (bad + 1 < lba + count) read_sectors(bad + 1, static_cast<std::uint32_t>(lba + count - bad - 1), failures_left);
+    return;
   }
-  bool all = true;
-  for (std::uint32_t i = 0; i < count; ++i) all = read_sectors(lba + i, 1) && all;
-  return all;
+  const std::uint32_t half = count / 2;
+  read_sectors(lba, half, failures_left);
+  read_sectors(lba + half, count - half, failures_left);
+}
+
+void ReadThrough::give_up(std::int64_t pos, std::int64_t size) {
+  mark(pos, size, BlockStatus::kNonTrimmed);
+  given_up_.set_status(pos, size, BlockStatus::kFinished);
+  counts_.given_up_bytes += static_cast<std::uint64_t>(size);
 }
 
 bool ReadThrough::climb_reset_ladder() {
@@ -110,9 +129,16 @@ bool ReadThrough::fetch_from_drive(std::int64_t first, std::int64_t end) {
     const std::int64_t run_end = std::min(end, b.end());
     if (b.status != BlockStatus::kFinished && b.status != BlockStatus::kBadSector) {
       for (std::int64_t p = pos; p < run_end;) {
+        const MapBlock gave_up = given_up_.block_at(p);
+        const std::int64_t piece_end = std::min(run_end, gave_up.end());
+        if (gave_up.status == BlockStatus::kFinished) {  // failed earlier this run: not again
+          p = piece_end;
+          continue;
+        }
         const auto n = static_cast<std::uint32_t>(
-            std::min<std::int64_t>((run_end - p) / sector_, options_.max_sectors_per_command));
-        read_sectors(static_cast<Lba>(p / sector_), n);
+            std::min<std::int64_t>((piece_end - p) / sector_, options_.max_sectors_per_command));
+        int failures_left = kFailedReadsPerCommand;
+        read_sectors(static_cast<Lba>(p / sector_), n, failures_left);
         changed = true;
         p += static_cast<std::int64_t>(n) * sector_;
       }

@@ -38,10 +38,13 @@ struct ReadThroughCounts {
   std::uint64_t from_image_bytes = 0;
   std::uint64_t from_drive_bytes = 0;
   std::uint64_t failed_sectors = 0;
+  std::uint64_t given_up_bytes = 0;  ///< left non-trimmed: too many failed reads to narrow down
 };
 
 class ReadThrough {
  public:
+  /// Failed reads one command of the tools' may cost, its narrowing included.
+  static constexpr int kFailedReadsPerCommand = 9;  // one bad sector in 256 found: 256, 128, ..., 1
   /// `map` and `wanted` (same size as the device) are saved through their
   /// stores after every change. Throws std::runtime_error if the image
   /// cannot be opened for reading.
@@ -67,10 +70,12 @@ class ReadThrough {
 
  private:
   bool fetch_from_drive(std::int64_t first, std::int64_t end);  // sector-aligned bytes
-  bool read_sectors(Lba lba, std::uint32_t count);
-  /// After a failed command of `count` sectors at `lba`: the sectors the
-  /// drive named bad, or each one alone where it named none.
-  bool read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r);
+  bool read_sectors(Lba lba, std::uint32_t count, int& failures_left);
+  /// After a failed command of `count` sectors at `lba`: around the sector
+  /// the drive named bad, or each half, within `failures_left`.
+  void read_around_failure(Lba lba, std::uint32_t count, const ReadOutcome& r, int& failures_left);
+  /// Marks [pos, pos + size) non-trimmed, not to be read again this run.
+  void give_up(std::int64_t pos, std::int64_t size);
   bool climb_reset_ladder();
   void mark(std::int64_t pos, std::int64_t size, BlockStatus status);
   void save_map();
@@ -87,6 +92,7 @@ class ReadThrough {
   std::int64_t size_ = 0;
   std::uint32_t sector_ = 512;
   bool gone_ = false;
+  MapFile given_up_;  ///< '+' = gave up on it this run (left '*' in the mapfile)
   ReadThroughCounts counts_;
   std::vector<RescueObserver*> observers_;
   const std::atomic<bool>* stop_ = nullptr;

@@ -45,16 +45,45 @@ TEST(ReadThrough, ADriveThatNamesTheBadSectorCostsOneFailedReadForIt) {
   EXPECT_LE(drive.log.size(), 3u);  // the command, then the sectors before and after it
 }
 
-TEST(ReadThrough, ADriveThatDoesNotNameItIsReadSectorBySector) {
+TEST(ReadThrough, ADriveThatDoesNotNameItIsNarrowedDownByHalves) {
   FakeDrive drive(4096);
   drive.bad = {1000};
   drive.precise = false;
   Disk d(drive);
   std::vector<std::byte> out(16 * 512);
   EXPECT_EQ(d.disk.read(992 * 512, out), -EIO);
-  EXPECT_EQ(drive.log.size(), 17u);
+  EXPECT_EQ(drive.log.size(), 9u);  // 16, then 8 + 8, 4 + 4, 2 + 2, 1 + 1 sectors
   EXPECT_EQ(d.map.status_at(1000 * 512), BlockStatus::kBadSector);
+  EXPECT_EQ(d.map.status_at(999 * 512), BlockStatus::kFinished);
   EXPECT_EQ(d.map.status_at(1001 * 512), BlockStatus::kFinished);
+}
+
+// A dense bad area costs a few failed reads: what is not narrowed down by
+// then is left non-trimmed for `rescue`, and not read again this run.
+TEST(ReadThrough, ADenseBadAreaIsGivenUpAfterAFewFailedReads) {
+  for (bool precise : {false, true}) {
+    SCOPED_TRACE(precise ? "the drive names the bad sector" : "it does not");
+    FakeDrive drive(4096);
+    for (Lba l = 1024; l < 1152; ++l) drive.bad.insert(l);
+    drive.precise = precise;
+    Disk d(drive);
+    std::vector<std::byte> out(128 << 10);
+    EXPECT_EQ(d.disk.read(1024 * 512, out), -EIO);
+    int failed = 0;
+    for (const auto& [lba, count] : drive.log)
+      for (Lba l = lba; l < lba + count; ++l)
+        if (drive.bad.count(l)) {
+          ++failed;
+          break;
+        }
+    // The narrowing's reads, and one for each half still waiting when they ran out.
+    EXPECT_LE(failed, 2 * ReadThrough::kFailedReadsPerCommand);
+    EXPECT_GT(d.map.totals().non_trimmed, 0);
+    for (Lba l = 1024; l < 1152; ++l) ASSERT_NE(d.map.status_at(l * 512), BlockStatus::kFinished) << l;
+    const auto commands = drive.log.size();
+    EXPECT_EQ(d.disk.read(1024 * 512, out), -EIO);
+    EXPECT_EQ(drive.log.size(), commands) << "read again in the same run";
+  }
 }
 
 TEST(ReadThrough, AHangClimbsTheResetLadderAndReadsOn) {
@@ -65,11 +94,11 @@ TEST(ReadThrough, AHangClimbsTheResetLadderAndReadsOn) {
   std::vector<std::byte> out(4096);
   EXPECT_EQ(d.disk.read(2000 * 512, out), static_cast<long>(out.size()));  // reads fine before the hang
   EXPECT_EQ(d.disk.read(1000 * 512, out), -EIO);
-  // Two rungs for the 8-sector command, one more when sector 1000 hangs
-  // again on its own.
-  EXPECT_EQ(drive.resets, 3);
-  EXPECT_EQ(d.map.status_at(1000 * 512), BlockStatus::kBadSector);
-  EXPECT_EQ(d.map.status_at(1001 * 512), BlockStatus::kFinished);
+  // Two rungs for the 8-sector command, which is left non-trimmed, not
+  // narrowed down: each narrowing read would hang again.
+  EXPECT_EQ(drive.resets, 2);
+  EXPECT_EQ(d.map.status_at(1000 * 512), BlockStatus::kNonTrimmed);
+  EXPECT_EQ(d.map.status_at(1007 * 512), BlockStatus::kNonTrimmed);
   EXPECT_EQ(d.disk.read(3000 * 512, out), static_cast<long>(out.size()));  // the drive answers again
 }
 
