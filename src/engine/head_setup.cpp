@@ -105,8 +105,10 @@ HeadSetup setup_head_scheduling(const HeadOptions& options, const std::string& m
       break;
     }
     default:
-      // An earlier run's inference, if there is one; else infer now.
-      if (file_exists(saved)) {
+      // An earlier run's inference when this run resumes it; else infer now
+      // (over what a run that left no progress in the mapfile left behind:
+      // it may be another drive's).
+      if (file_exists(saved) && map.totals().non_tried != map.end_pos() - map.begin_pos()) {
         s.known = load_head_map(saved);
       } else {
         s.save_path = saved;

@@ -484,6 +484,26 @@ TEST_F(HeadPasses, InferredMapIsWrittenThroughALink) {
   EXPECT_FALSE(std::filesystem::exists(dir_.file("map.headmap.tmp")));
 }
 
+// MAPFILE.headmap is an earlier run's inference: read when this run resumes
+// that run's mapfile, not by a fresh run (it may be another drive's map),
+// which infers its own and writes it over the old one.
+TEST_F(HeadPasses, ASavedHeadMapIsReadOnResumeOnly) {
+  const SimProfile p = weak_drive(4, 4096, 2, 0);
+  SimulatedDevice drive(p);
+  const std::int64_t size = static_cast<std::int64_t>(p.capacity_sectors) * kSs;
+  std::ofstream(dir_.file("m.map.headmap")) << "0 " << p.capacity_sectors << " 1\n";
+  HeadOptions infer;
+  MapFile fresh(size);
+  const HeadSetup a = setup_head_scheduling(infer, dir_.file("m.map"), drive, fresh, Domain(0, size), {});
+  ASSERT_NE(a.scheduler, nullptr);
+  EXPECT_EQ(a.scheduler->head_at(0), -1) << "a fresh run took the old map";
+  MapFile resumed(size);
+  resumed.set_status(0, 1 << 20, BlockStatus::kFinished);
+  const HeadSetup b = setup_head_scheduling(infer, dir_.file("m.map"), drive, resumed, Domain(0, size), {});
+  ASSERT_NE(b.scheduler, nullptr);
+  EXPECT_EQ(b.scheduler->head_at(0), 1) << "a resume ignored its run's map";
+}
+
 TEST_F(HeadPasses, MissingHeadMapFileIsNamed) {
   const SimProfile p = weak_drive(4, 4096, 2, 0);
   SimulatedDevice drive(p);

@@ -296,8 +296,17 @@ def cat(out, *logs):
                 f.write(g.read())
 
 
+def clear_outputs(d):
+    """Every file a contender leaves, sidecars too: a head map saved beside
+    the mapfile would otherwise be the next contender's (or the next run's)."""
+    for n in os.listdir(d):
+        if n in ("out.img", "zero.img") or n.startswith("out.map"):
+            os.remove(os.path.join(d, n))
+
+
 def contend(name, kind, fs_img, prof, d, a):
     pt, dd = a.ptrescue, a.ddrescue
+    clear_outputs(d)
     size = os.path.getsize(fs_img)
     f = lambda n: os.path.join(d, n)
     sparse = f("zero.img")
@@ -332,9 +341,7 @@ def contend(name, kind, fs_img, prof, d, a):
     wall = time.time() - t
     rep = json.loads(run([pt, "sim", "replay", prof, f(name + ".log"), "--json", "--rescued-map",
                           f(name + ".rescued")]).stdout)
-    for n in ("out.img", "out.map", "zero.img", "out.map.metadata", "out.map.used", "out.map.free"):
-        if os.path.exists(f(n)):
-            os.remove(f(n))
+    clear_outputs(d)
     return rep, wall
 
 
