@@ -678,22 +678,25 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
   RunEnd end = RunEnd::kFinished;
   std::string stop_reason;
   std::int64_t errors_so_far = 0;
-  for (std::size_t i = 0; i < stages.size() && end == RunEnd::kFinished; ++i) {
-    if (i > 0) {
-      // Each stage's scheduler learns again from the map (and MAPFILE.headmap, once inferred).
-      heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, stages[i].domain, options);
-      run_domain = heads.domain ? &*heads.domain : &stages[i].domain;
-    }
-    if (stages.size() > 1 && shows_text(cl.status))
-      fmt::print("Stage {}/{}: {} ({} bytes)\n", i + 1, stages.size(), stages[i].path, run_domain->total_size());
-    if (run_domain->empty()) continue;
-    // Within a stage of --order, every copying pass (every head's, a given-up
-    // weak head's too) before any trimming or scraping: scraping a bad
-    // cluster costs a failed read per sector, and a drive that dies then has
-    // left the stage's readable blocks unread (docs/FILES.md, the benchmark).
-    const std::vector<bool> steps = stages.size() > 1 ? std::vector<bool>{true, false} : std::vector<bool>{false};
-    for (const bool copy_only : steps) {
-      if (end != RunEnd::kFinished) break;
+  // With --order, every stage's copying passes (every head's, a given-up
+  // weak head's too) before any stage's trimming or scraping: trimming a bad
+  // cluster costs a failed read per sector, and on a dead head a stage's
+  // trimming alone can spend the drive's life before the next stage's
+  // readable blocks are copied (docs/FILES.md, the benchmark).
+  const std::vector<bool> steps = stages.size() > 1 ? std::vector<bool>{true, false} : std::vector<bool>{false};
+  bool first = true;
+  for (const bool copy_only : steps)
+    for (std::size_t i = 0; i < stages.size() && end == RunEnd::kFinished; ++i) {
+      if (!first) {
+        // Each stage's scheduler learns again from the map (and MAPFILE.headmap, once inferred).
+        heads = setup_head_scheduling(head_options, cl.mapfile, drive, map, stages[i].domain, options);
+        run_domain = heads.domain ? &*heads.domain : &stages[i].domain;
+      }
+      first = false;
+      if (stages.size() > 1 && shows_text(cl.status))
+        fmt::print("Stage {}/{}{}: {} ({} bytes)\n", i + 1, stages.size(), copy_only ? ", copying" : "",
+                   stages[i].path, run_domain->total_size());
+      if (run_domain->empty()) continue;
       // --max-error-reads is the run's budget, not each stage's.
       RescueOptions stage_options = options;
       if (options.max_error_reads > 0) stage_options.max_error_reads = options.max_error_reads - errors_so_far;
@@ -707,7 +710,6 @@ int rescue(const RescueCommandLine& cl, const std::string& command_line) {
       stop_reason = engine.stop_reason();
       errors_so_far += engine.read_errors();
     }
-  }
   if (watchers.events_log) watchers.events_log->finish(stop_reasons(end, stop_reason));
   if (watchers.rates_log) watchers.rates_log->finish();
   extend_image(cl, ss, source_size);

@@ -130,8 +130,15 @@ TEST_F(RescueOrder, MetadataThenUsedThenFreeAndTheResultIsTheDrivesTruth) {
 
   const auto reads = reads_of(read_file(dir_.file("a.log")));
   ASSERT_FALSE(reads.empty());
+  // Copying, stage by stage (metadata, used, free); then trimming and
+  // scraping, stage by stage: no stage's trimming before every stage's copying.
   std::size_t first_used = reads.size(), first_free = reads.size(), last_used = 0, last_metadata = 0;
+  std::size_t last_copy = 0, first_other = reads.size(), last_used_other = 0, first_free_other = reads.size();
   for (std::size_t i = 0; i < reads.size(); ++i) {
+    const bool copying = reads[i].copying;
+    if (copying) last_copy = i;
+    else first_other = std::min(first_other, i);
+    if (!copying) continue;
     if (touches(metadata, reads[i])) last_metadata = i;
     if (touches(used, reads[i])) {
       first_used = std::min(first_used, i);
@@ -139,18 +146,18 @@ TEST_F(RescueOrder, MetadataThenUsedThenFreeAndTheResultIsTheDrivesTruth) {
     }
     if (touches(free_space, reads[i])) first_free = std::min(first_free, i);
   }
-  ASSERT_LT(first_used, reads.size()) << "the used blocks were read";
-  ASSERT_LT(first_free, reads.size()) << "free space was read";
-  EXPECT_LT(last_used, first_free) << "a used block was read after free space began";
-  // Within the used stage, every copying read before any trimming or scraping.
-  std::size_t last_used_copy = 0, first_used_other = reads.size();
-  for (std::size_t i = 0; i < reads.size(); ++i)
-    if (touches(used, reads[i])) {
-      if (reads[i].copying) last_used_copy = i;
-      else first_used_other = std::min(first_used_other, i);
-    }
-  ASSERT_LT(first_used_other, reads.size()) << "the weak head left blocks to trim or scrape";
-  EXPECT_LT(last_used_copy, first_used_other) << "a copying read of a used block came after trimming began";
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    if (reads[i].copying) continue;
+    if (touches(used, reads[i])) last_used_other = i;
+    if (touches(free_space, reads[i])) first_free_other = std::min(first_free_other, i);
+  }
+  ASSERT_LT(first_used, reads.size()) << "the used blocks were copied";
+  ASSERT_LT(first_free, reads.size()) << "free space was copied";
+  EXPECT_LT(last_used, first_free) << "a used block was copied after free space began";
+  ASSERT_LT(first_other, reads.size()) << "the weak head left blocks to trim or scrape";
+  EXPECT_LT(last_copy, first_other) << "a stage was trimmed before every stage was copied";
+  if (first_free_other < reads.size())
+    EXPECT_LT(last_used_other, first_free_other) << "free space was trimmed before the used blocks";
   EXPECT_TRUE(last_metadata < first_used || !touches(metadata, reads[last_metadata]))
       << "metadata read at command " << last_metadata << ", after the used blocks began at " << first_used;
 
