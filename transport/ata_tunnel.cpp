@@ -46,4 +46,13 @@ std::string AtaTunnel::distrust(const std::vector<std::uint8_t>& identify_page, 
   return {};
 }
 
+void take_ata_drive_facts(DeviceIdentity& out, const commands::AtaIdentity& id) {
+  out.model = id.model;
+  out.serial = id.serial;
+  out.firmware = id.firmware;
+  out.smart_supported = id.smart_supported;
+  out.sct_supported = id.sct_supported;
+  out.erc_supported = id.sct_erc_supported;
+}
+
 }  // namespace ptrescue

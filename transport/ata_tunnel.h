@@ -57,6 +57,10 @@ class AtaTunnel {
 /// LOG 01h) and Device Statistics (READ LOG EXT 04h, 16-byte form only),
 /// through `tunnel` to the drive `id` describes. Only READ DATA must
 /// answer; what else fails becomes a note in the report.
+/// What an ATA drive's IDENTIFY DEVICE says of itself that the identity
+/// carries whichever tunnel asked (names, SMART, SCT, ERC; ACS-4 7.13).
+void take_ata_drive_facts(DeviceIdentity& out, const commands::AtaIdentity& id);
+
 SmartReading read_ata_smart(const AtaTunnel& tunnel, const commands::AtaIdentity& id, Millis timeout);
 
 }  // namespace ptrescue

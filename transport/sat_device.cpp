@@ -78,9 +78,7 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
     distrust_ = tunnel_.distrust(r.data, *id, options_.probe_timeout);
   }
   out.transport = "sat";
-  out.model = id->model;
-  out.serial = id->serial;
-  out.firmware = id->firmware;
+  take_ata_drive_facts(out, *id);
   out.capacity_sectors = id->capacity_sectors;
   out.logical_sector_size = id->logical_sector_bytes;
   out.physical_sector_size = id->physical_sector_bytes;
@@ -88,9 +86,6 @@ std::optional<std::string> SatDevice::query_identity(DeviceIdentity& out) {
   // aligned LBA is what is left of that sector.
   if (const std::uint32_t per = id->physical_sector_bytes / id->logical_sector_bytes; per > 1)
     out.lowest_aligned_lba = (per - id->logical_sector_offset % per) % per;
-  out.smart_supported = id->smart_supported;
-  out.sct_supported = id->sct_supported;
-  out.erc_supported = id->sct_erc_supported;
   std::uint64_t max_sectors = id->lba48_supported ? kMaxSectorsExt : kMaxSectors28;
   max_sectors = std::min<std::uint64_t>(max_sectors, std::max<std::uint64_t>(1, max_hw_bytes() / id->logical_sector_bytes));
   out.max_transfer_sectors = static_cast<std::uint32_t>(max_sectors);

@@ -113,12 +113,7 @@ void ScsiDevice::identify_through_ata12(DeviceIdentity& out, const commands::Inq
   }
   if (own) ata_ = *id;
   if (!out.serial.empty() && out.serial != id->serial) out.extra.emplace_back("SCSI serial (VPD 80h)", out.serial);
-  out.model = id->model;
-  out.serial = id->serial;
-  out.firmware = id->firmware;
-  out.smart_supported = id->smart_supported;
-  out.sct_supported = id->sct_supported;
-  out.erc_supported = id->sct_erc_supported;
+  take_ata_drive_facts(out, *id);
   out.extra.emplace_back("ATA commands", "IDENTIFY DEVICE and SMART through ATA PASS-THROUGH(12)");
   out.extra.emplace_back("LBA48", id->lba48_supported ? "yes" : "no");
   out.extra.emplace_back("SMART enabled", id->smart_enabled ? "yes" : "no");
