@@ -51,7 +51,7 @@ Subcommand rescue_command() {
     ("skip-size,K", po::value<std::string>(), "[initial][,max] size to skip on a read error")
     ("loose-domain,L", "accept an unordered domain or test mapfile with gaps")
     ("domain-mapfile,m", po::value<std::string>(), "restrict the domain to the '+' blocks of FILE (- = stdin)")
-    ("retrim,M", "mark bad-sector areas as non-trimmed, to trim them again")
+    ("retrim,M", "mark some failed blocks as non-trimmed")
     ("no-scrape,n", "skip the scraping phase")
     ("no-sweep,N", "skip the sweeping phase (ptrescue's copying pass 3; -N was --no-trim before ddrescue 1.30)")
     ("no-trim", "skip the trimming phase (was -N before ddrescue 1.30)")

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "src/engine/fatal_read_errno.h"
+#include "src/engine/restart_marks.h"
 #include "src/engine/sector_span.h"
 #include "src/heads/head_scheduler.h"
 
@@ -70,22 +71,11 @@ RescueEngine::RescueEngine(Device& source, ImageFile& image, MapFile& map, const
 
 RunEnd RescueEngine::run() {
   try {
-    if (options_.retrim) {
-      // -M (1.27's meaning): every bad-sector area is trimmed again.
-      for (const Extent& d : domain_.extents())
-        while (auto e = domain_.find_forward(map_, d.pos, BlockStatus::kBadSector)) {
-          if (e->pos >= d.end()) break;
-          map_.set_status(*e, BlockStatus::kNonTrimmed);
-        }
-      if (map_.cursor().phase != Phase::kCopying) map_.set_cursor({domain_.begin_pos(), Phase::kTrimming, 1});
-    }
+    // The cursor stays: 1.30 trims whatever is non-trimmed before scraping
+    // and retrying, and a retry pass that was under way resumes after.
+    if (options_.retrim) mark_for_retrim(map_, domain_);
     if (options_.try_again) {
-      for (const Extent& d : domain_.extents())
-        for (auto st : {BlockStatus::kNonTrimmed, BlockStatus::kNonScraped})
-          while (auto e = domain_.find_forward(map_, d.pos, st)) {
-            if (e->pos >= d.end()) break;
-            map_.set_status(*e, BlockStatus::kNonTried);
-          }
+      mark_for_try_again(map_, domain_);
       map_.set_cursor({domain_.begin_pos(), Phase::kCopying, 1});
     }
     run_start_ = last_good_read_ = std::chrono::steady_clock::now();

@@ -2,6 +2,7 @@
 #include "src/mapfile/domain.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace ptrescue {
 
@@ -22,6 +23,13 @@ std::int64_t Domain::total_size() const {
   std::int64_t t = 0;
   for (const auto& e : extents_) t += e.size;
   return t;
+}
+
+bool Domain::includes(const Extent& e) const {
+  // The last extent that starts at or before e.pos.
+  auto it = std::upper_bound(extents_.begin(), extents_.end(), e.pos,
+                             [](std::int64_t v, const Extent& x) { return v < x.pos; });
+  return it != extents_.begin() && std::prev(it)->end() >= e.end();
 }
 
 std::optional<Extent> Domain::find_forward(const MapFile& map, std::int64_t from,

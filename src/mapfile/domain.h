@@ -23,6 +23,8 @@ class Domain {
   std::int64_t begin_pos() const { return extents_.empty() ? 0 : extents_.front().pos; }
   std::int64_t end_pos() const { return extents_.empty() ? 0 : extents_.back().end(); }
   std::int64_t total_size() const;
+  /// Whether `e` lies wholly inside one extent.
+  bool includes(const Extent& e) const;
 
   /// The first run of `status` in the map that lies in the domain and ends
   /// after `from`, clipped to start at `from` or later.

@@ -194,7 +194,8 @@ TEST_F(DdrescueOptions, OldTimeoutFormNamesReadTimeout) {
 
 // -H with 1-sector clusters, then -M, -A --cpass=0 and no trimming or
 // scraping: 1.27's -N is --no-trim, ptrescue follows 1.30 (-N = --no-sweep)
-// and is given --no-trim.
+// and is given --no-trim. Every failed block here touches a finished one,
+// so 1.27's -M and 1.30's mark the same blocks.
 TEST_F(DdrescueOptions, TestModeRetrimAndCopyPassesMatchDdrescue) {
   files_ = {{"t1", test_map({{0x1000, 0x800}, {0x4800, 0x1000}, {0x10000, 0x400}})},
             {"t2", test_map({{0x1800, 0x200}, {0x9000, 0x800}})}};
@@ -229,6 +230,34 @@ TEST_F(DdrescueOptions, TestModeRetrimAndCopyPassesMatchDdrescue) {
   b = run_both({"-n", source_, "@/out", "@/map"}, {"-N"}, {"--no-trim"});
   ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
   expect_same_map(b, "map");
+}
+
+// -M follows 1.30: in "+-/-+" only the failed run's ends touch readable
+// blocks, so with -n (no scraping) the '/' between them is still
+// non-scraped after the rescue; 1.27 (the binary here) marks every failed
+// block and trims the whole run. Worked by hand from 1.30's manual; the
+// marking itself is tested in restart_marks_test.cpp.
+TEST_F(DdrescueOptions, RetrimMarksOnlyAFailedRunsEndsAsIn130) {
+  MapFile m(kSize);
+  m.set_status(0, kSize, BlockStatus::kFinished);
+  m.set_status(0x1000, 0x400, BlockStatus::kBadSector);
+  m.set_status(0x1400, 0x400, BlockStatus::kNonScraped);
+  m.set_status(0x1800, 0x400, BlockStatus::kBadSector);
+  files_ = {{"map", m.serialize({"retrim"})}, {"out", random_bytes(kSize, 3)}};
+  const Both b = run_both({"-M", "-n", source_, "@/out", "@/map"});
+  ASSERT_EQ(b.gnu.exit_code, 0) << b.gnu.describe();
+  ASSERT_EQ(b.ours.exit_code, 0) << b.ours.describe();
+  MapFile expected(kSize);
+  expected.set_status(0, kSize, BlockStatus::kFinished);
+  expected.set_status(0x1400, 0x400, BlockStatus::kNonScraped);
+  EXPECT_EQ(blocks_of(b.our_dir + "/map"), expected.blocks());
+  const std::string image = read_file(b.our_dir + "/out"), source = read_file(source_);
+  EXPECT_TRUE(image.substr(0x1000, 0x400) == source.substr(0x1000, 0x400));
+  EXPECT_TRUE(image.substr(0x1800, 0x400) == source.substr(0x1800, 0x400));
+  // 1.27 reads the middle too: the difference is real, not an accident.
+  MapFile all(kSize);
+  all.set_status(0, kSize, BlockStatus::kFinished);
+  EXPECT_EQ(blocks_of(b.gnu_dir + "/map"), all.blocks());
 }
 
 // -J on a source that keeps its data: the re-reads change nothing and both
