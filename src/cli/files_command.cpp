@@ -50,6 +50,10 @@ nlohmann::json files_json(const std::vector<VolumeFiles>& volumes) {
       if (f.damaged()) {
         jf["missing_bytes"] = f.missing_bytes;
         jf["metadata_missing_bytes"] = f.metadata_missing_bytes;
+        if (!f.unreadable.empty()) {
+          jf["unreadable"] = f.unreadable;
+          jf["size"] = nullptr;  // unknown: its record is what says
+        }
         damaged.push_back(jf);
       } else {
         intact.push_back(jf);
@@ -83,10 +87,13 @@ std::string render_damaged_files_text(const std::vector<VolumeFiles>& volumes, b
     for (const FileDamage& f : v.files) {
       if (f.damaged()) {
         ++damaged;
-        damaged_lines += fmt::format("  {}  {} of {} bytes missing{}\n", where(v, f), f.missing_bytes, f.size,
-                                     f.metadata_missing_bytes > 0
-                                         ? fmt::format(", metadata: {} bytes missing", f.metadata_missing_bytes)
-                                         : "");
+        if (!f.unreadable.empty())
+          damaged_lines += fmt::format("  {}  its record cannot be read ({})\n", where(v, f), f.unreadable);
+        else
+          damaged_lines += fmt::format("  {}  {} of {} bytes missing{}\n", where(v, f), f.missing_bytes, f.size,
+                                       f.metadata_missing_bytes > 0
+                                           ? fmt::format(", metadata: {} bytes missing", f.metadata_missing_bytes)
+                                           : "");
       } else {
         ++intact;
         if (list_intact) intact_lines += fmt::format("  {}\n", where(v, f));

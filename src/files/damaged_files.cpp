@@ -140,7 +140,19 @@ class VolumeReader {
     return missing_in(p.data, p.size > 0 ? p.size : -1);
   }
 
+  // A record TSK cannot read (an MFT entry or inode left unrescued, or
+  // damaged on the drive) damages its file, not the volume's listing.
   FileDamage assess(const FsEntry& e) {
+    try {
+      return assess_readable(e);
+    } catch (const ProgramFailed& failed) {
+      layouts_.erase(e.id);
+      return {.path = "/" + e.path, .type = e.type, .id = e.id, .size = 0,
+              .metadata_missing_bytes = record_missing(e), .unreadable = failed.what()};
+    }
+  }
+
+  FileDamage assess_readable(const FsEntry& e) {
     const InodeLayout layout = layout_of(e.id);
     FileDamage d{.path = "/" + e.path, .type = e.type, .id = e.id, .size = layout.size};
     d.missing_bytes = missing_in(layout.data, layout.size);

@@ -22,7 +22,11 @@ struct FileDamage {
   std::int64_t size = 0;
   std::int64_t missing_bytes = 0;           ///< Of its content, not rescued.
   std::int64_t metadata_missing_bytes = 0;  ///< Of its inode/entry, indirect or extent blocks.
-  bool damaged() const { return missing_bytes > 0 || metadata_missing_bytes > 0; }
+  /// Non-empty when its record (inode, MFT entry, parent directory) could
+  /// not be read from the image: TSK's complaint. Its size and blocks are
+  /// then unknown, and it is damaged.
+  std::string unreadable;
+  bool damaged() const { return missing_bytes > 0 || metadata_missing_bytes > 0 || !unreadable.empty(); }
 };
 
 struct VolumeFiles {

@@ -5,7 +5,9 @@
 // found in the image by content, and the test marks chosen ones bad.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -185,6 +187,57 @@ TEST(FilesMetadata, Ext4InodeSectorMarksTheFile) {
   const long mate = ((ino - 1) ^ 1) + 1;
   for (const auto& [path, d] : damaged)
     EXPECT_TRUE(d["id"] == std::to_string(ino) || d["id"] == std::to_string(mate)) << path;
+}
+
+// An MFT entry left unrescued (zeros in the image, as a rescue leaves it):
+// The Sleuth Kit cannot read that file's record, and only that file is
+// damaged; the volume's other files are still listed. Where the entry is
+// comes from ntfs-3g's ntfsinfo (its inode number) and the boot sector
+// (where $MFT starts), not from TSK.
+TEST(FilesMetadata, NtfsEntryThatCannotBeReadDamagesOnlyItsFile) {
+  PTRESCUE_REQUIRE_TOOL("fls");
+  PTRESCUE_REQUIRE_TOOL("mkntfs");
+  PTRESCUE_REQUIRE_TOOL("ntfs-3g");
+  PTRESCUE_REQUIRE_TOOL("ntfsinfo");
+  TempDir dir;
+  const std::string image = dir.file("fs.img");
+  build_fs("ntfs", image, 64, dir, sample_files());
+  if (HasFatalFailure()) return;
+  const auto info = run_process({"ntfsinfo", "-F", "/a.bin", image});
+  ASSERT_EQ(info.exit_code, 0) << info.describe();
+  long inode = -1;
+  ASSERT_EQ(std::sscanf(info.out.c_str(), "Dumping Inode %ld", &inode), 1) << info.out;
+  std::string bytes = read_file(image);
+  // NTFS boot sector: bytes per sector at 0x0B, sectors per cluster at
+  // 0x0D, $MFT's first cluster at 0x30; 1 KiB entries (mkntfs's default).
+  auto le = [&](std::size_t at, int n) {
+    std::int64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  const std::int64_t entry = le(0x30, 8) * le(0x0B, 2) * le(0x0D, 1) + inode * 1024;
+  ASSERT_EQ(bytes.substr(static_cast<std::size_t>(entry), 4), "FILE");
+  bytes.replace(static_cast<std::size_t>(entry), 1024, std::string(1024, '\0'));
+  write_file(image, bytes);
+  write_file(dir.file("map"), mapfile_with_bad(static_cast<std::int64_t>(bytes.size()), {entry, entry + kSector}));
+
+  const nlohmann::json j = run_files_json(image, dir.file("map"));
+  const auto damaged = damaged_by_path(j);
+  ASSERT_TRUE(damaged.count("/a.bin")) << j.dump(2);
+  const auto& a = damaged.at("/a.bin");
+  EXPECT_FALSE(a["unreadable"].get<std::string>().empty()) << a.dump();
+  EXPECT_TRUE(a["size"].is_null()) << a.dump();
+  EXPECT_EQ(a["metadata_missing_bytes"], 1024);
+  // $MFT's content holds the entry: damaged too; nothing else.
+  EXPECT_EQ(damaged.size(), 2u) << j.dump(2);
+  EXPECT_TRUE(damaged.count("/$MFT")) << j.dump(2);
+  std::set<std::string> intact;
+  for (const auto& i : j["intact"]) intact.insert(i["path"].get<std::string>());
+  for (const char* p : {"/dir", "/dir/big.bin", "/dir/small.txt", "/dir/sub", "/dir/sub/c.bin"})
+    EXPECT_TRUE(intact.count(p)) << p << "\n" << j.dump(2);
+  const auto text = run_ptrescue({"files", image, dir.file("map")});
+  EXPECT_EQ(text.exit_code, 0) << text.describe();
+  EXPECT_NE(text.out.find("/a.bin  its record cannot be read ("), std::string::npos) << text.out;
 }
 
 // GPT and MBR disks: an ext4 and a FAT32 partition; the bad sector is in
