@@ -36,7 +36,7 @@ mkntfs, mkfs.vfat, mtools, mkfs.exfat, mount.exfat-fuse, ntfs-3g,
 partclone, ddrescue, tsk_recover, fls.
 
 Usage: bench.py [--ptrescue BIN] [--ddrescue BIN] [--size-mib N] [--fs ext4,ntfs,fat32,exfat]
-                [--profiles weak,dead,scattered] [--work DIR] [--json OUT]
+                [--profiles weak,dead,scattered] [--work DIR] [--json OUT] [--seed-offset K]
 """
 import argparse
 import hashlib
@@ -365,7 +365,9 @@ def bench_fs(kind, a, work):
         os.makedirs(d)
         prof = os.path.join(d, "profile.json")
         with open(prof, "w") as f:
-            json.dump(dict(PROFILES[pname], name=f"{kind}-{pname}", contents=fs_img), f, indent=1)
+            prof_json = dict(PROFILES[pname], name=f"{kind}-{pname}", contents=fs_img)
+            prof_json["seed"] += a.seed_offset
+            json.dump(prof_json, f, indent=1)
         run([a.ptrescue, "sim", "testmap", prof, os.path.join(d, "test.map")])
         row = {"fs": kind, "profile": pname, "files": len(sums), "healthy_intact": healthy,
                "readable_intact": readable_intact(fs_img, d, sums, work)}
@@ -427,6 +429,8 @@ def main():
     ap.add_argument("--profiles", default="weak,dead,scattered")
     ap.add_argument("--work", default=None)
     ap.add_argument("--json", default=None)
+    # Other drives of the same kinds: the seed places the damage and the zones.
+    ap.add_argument("--seed-offset", type=int, default=0)
     a = ap.parse_args()
     a.profiles = a.profiles.split(",")
     for p in a.profiles:
